@@ -1,0 +1,70 @@
+/* sd-candidate.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include "sd-candidate.h"
+
+G_DEFINE_BOXED_TYPE (SdCandidate, sd_candidate, sd_candidate_ref, sd_candidate_unref)
+
+SdCandidate *
+sd_candidate_new (const char   *host,
+                  guint16       port,
+                  SdTransport   transport,
+                  GInetAddress *address,
+                  const char   *source)
+{
+  SdCandidate *self;
+
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (transport != SD_TRANSPORT_AUTO, NULL);
+
+  self = g_new0 (SdCandidate, 1);
+  g_ref_count_init (&self->ref_count);
+  self->host = g_strdup (host);
+  self->port = port;
+  self->transport = transport;
+  self->address = address != NULL ? g_object_ref (address) : NULL;
+  self->source = g_strdup (source != NULL ? source : "");
+  return self;
+}
+
+SdCandidate *
+sd_candidate_ref (SdCandidate *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+sd_candidate_unref (SdCandidate *self)
+{
+  g_return_if_fail (self != NULL);
+  if (!g_ref_count_dec (&self->ref_count))
+    return;
+  g_free (self->host);
+  g_clear_object (&self->address);
+  g_free (self->source);
+  g_free (self);
+}
+
+char *
+sd_candidate_describe (const SdCandidate *self)
+{
+  g_autofree char *transport = g_ascii_strup (sd_transport_to_string (self->transport), -1);
+  gboolean v6 = self->address != NULL
+                && g_inet_address_get_family (self->address) == G_SOCKET_FAMILY_IPV6;
+
+  if (self->address != NULL)
+    {
+      g_autofree char *addr = g_inet_address_to_string (self->address);
+      if (g_strcmp0 (addr, self->host) == 0)
+        return g_strdup_printf (v6 ? "[%s]:%u (%s)" : "%s:%u (%s)", addr, self->port, transport);
+      /* TRANSLATORS: "sip.example.com:5061 (TLS) at 192.0.2.1" */
+      return g_strdup_printf (_("%s:%u (%s) at %s"), self->host, self->port, transport, addr);
+    }
+  return g_strdup_printf ("%s:%u (%s)", self->host, self->port, transport);
+}

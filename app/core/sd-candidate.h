@@ -1,0 +1,36 @@
+/* sd-candidate.h: one server address a client would try, and where it came from.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "sd-types.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  grefcount     ref_count;
+  char         *host;      /* the name the client connects to and checks the certificate against */
+  guint16       port;
+  SdTransport   transport; /* never SD_TRANSPORT_AUTO */
+  GInetAddress *address;   /* resolved address, or NULL when the name did not resolve */
+  char         *source;    /* "SRV _sip._tls.example.com", "A sip.example.com", "--server" */
+} SdCandidate;
+
+#define SD_TYPE_CANDIDATE (sd_candidate_get_type ())
+GType        sd_candidate_get_type (void) G_GNUC_CONST;
+
+SdCandidate *sd_candidate_new (const char   *host,
+                               guint16       port,
+                               SdTransport   transport,
+                               GInetAddress *address,
+                               const char   *source);
+SdCandidate *sd_candidate_ref (SdCandidate *candidate);
+void         sd_candidate_unref (SdCandidate *candidate);
+/* "sip.example.com:5061 (TLS) at 192.0.2.1" */
+char        *sd_candidate_describe (const SdCandidate *candidate);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdCandidate, sd_candidate_unref)
+
+G_END_DECLS

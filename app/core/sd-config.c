@@ -1,0 +1,358 @@
+/* sd-config.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include "sd-config.h"
+#include "sd-error.h"
+#include "sd-uri.h"
+
+G_DEFINE_BOXED_TYPE (SdConfig, sd_config, sd_config_copy, sd_config_free)
+
+/* A password is at most a line; anything bigger is not a password file. */
+#define MAX_PASSWORD_FILE 4096
+
+void
+sd_secret_free (char *secret)
+{
+  if (secret == NULL)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+SdConfig *
+sd_config_new (void)
+{
+  SdConfig *self = g_new0 (SdConfig, 1);
+
+  self->transport = SD_TRANSPORT_AUTO;
+  self->client = SD_CLIENT_GENERIC;
+  self->timeout_s = SD_DEFAULT_TIMEOUT_S;
+  return self;
+}
+
+SdConfig *
+sd_config_copy (const SdConfig *config)
+{
+  SdConfig *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self = g_new0 (SdConfig, 1);
+  *self = *config;
+  self->address = g_strdup (config->address);
+  self->sign_in = g_strdup (config->sign_in);
+  self->password = g_strdup (config->password);
+  self->server = g_strdup (config->server);
+  self->ca_file = g_strdup (config->ca_file);
+  self->dns_server = g_strdup (config->dns_server);
+  return self;
+}
+
+void
+sd_config_free (SdConfig *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->address);
+  g_free (self->sign_in);
+  sd_secret_free (self->password);
+  g_free (self->server);
+  g_free (self->ca_file);
+  g_free (self->dns_server);
+  g_free (self);
+}
+
+void
+sd_config_set_password (SdConfig *self, const char *password)
+{
+  sd_secret_free (self->password);
+  self->password = (password != NULL && *password != '\0') ? g_strdup (password) : NULL;
+}
+
+static gboolean
+is_host_name (const char *host)
+{
+  gsize len = strlen (host);
+  const char *label = host;
+
+  if (len == 0 || len > 253)
+    return FALSE;
+  if (host[len - 1] == '.')
+    len--;
+  for (gsize i = 0; i <= len; i++)
+    {
+      if (i == len || host[i] == '.')
+        {
+          gsize label_len = (gsize) (host + i - label);
+          if (label_len == 0 || label_len > 63)
+            return FALSE;
+          if (label[0] == '-' || host[i - 1] == '-')
+            return FALSE;
+          label = host + i + 1;
+          continue;
+        }
+      if (!g_ascii_isalnum (host[i]) && host[i] != '-' && host[i] != '_')
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sd_parse_host_port (const char  *text,
+                    char       **host_out,
+                    guint16     *port_out,
+                    GError     **error)
+{
+  g_autofree char *copy = NULL;
+  g_autofree char *host = NULL;
+  const char *port_str = NULL;
+  char *s;
+  guint64 port = 0;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  copy = g_strstrip (g_strdup (text));
+  s = copy;
+
+  if (*s == '\0')
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT,
+                   _("The server is empty. Type a host name or an IP address, optionally with a port, "
+                     "such as sip.example.com or 192.0.2.10:5061."));
+      return FALSE;
+    }
+
+  if (*s == '[')
+    {
+      char *end = strchr (s, ']');
+      if (end == NULL)
+        goto bad;
+      *end = '\0';
+      host = g_strdup (s + 1);
+      if (end[1] == ':')
+        port_str = end + 2;
+      else if (end[1] != '\0')
+        goto bad;
+      if (!g_hostname_is_ip_address (host) || strchr (host, ':') == NULL)
+        goto bad;
+    }
+  else
+    {
+      char *colon = strchr (s, ':');
+      if (colon != NULL && strchr (colon + 1, ':') != NULL)
+        {
+          /* More than one colon: a bare IPv6 address, no port. */
+          host = g_strdup (s);
+          if (!g_hostname_is_ip_address (host))
+            goto bad;
+        }
+      else
+        {
+          if (colon != NULL)
+            {
+              *colon = '\0';
+              port_str = colon + 1;
+            }
+          host = g_strdup (s);
+          if (!g_hostname_is_ip_address (host) && !is_host_name (host))
+            goto bad;
+        }
+    }
+
+  if (port_str != NULL)
+    {
+      if (*port_str == '\0'
+          || !g_ascii_string_to_unsigned (port_str, 10, 1, 65535, &port, NULL))
+        {
+          g_set_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT,
+                       _("“%s” is not a valid port. Use a number from 1 to 65535, such as 5061 for TLS "
+                         "or 5060 for TCP and UDP."), port_str);
+          return FALSE;
+        }
+    }
+
+  if (host_out != NULL)
+    *host_out = g_ascii_strdown (host, -1);
+  if (port_out != NULL)
+    *port_out = (guint16) port;
+  return TRUE;
+
+bad:
+  g_set_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT,
+               _("“%s” is not a server address. Type a host name or an IP address, optionally with a "
+                 "port: sip.example.com, sip.example.com:5061, 192.0.2.10 or [2001:db8::1]:5061."),
+               text);
+  return FALSE;
+}
+
+static gboolean
+check_readable_file (const char *path, const char *what, GError **error)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   /* TRANSLATORS: first %s is "CA file" or "password file" */
+                   _("Cannot open the %s “%s”: %s. Check the path and that the file exists."),
+                   what, path, g_strerror (saved));
+      return FALSE;
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("The %s “%s” is not a regular file. Give the path of a file."), what, path);
+      return FALSE;
+    }
+  if (g_access (path, R_OK) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("Cannot read the %s “%s”: %s. Check its permissions."),
+                   what, path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sd_config_validate (const SdConfig *self, GError **error)
+{
+  g_autoptr(SdSipUri) uri = NULL;
+  g_autoptr(SdSignIn) sign_in = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->address == NULL || *(self->address + strspn (self->address, " \t\r\n")) == '\0')
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT,
+                   _("No SIP address was given. Type the address you sign in with, "
+                     "such as alice@example.com."));
+      return FALSE;
+    }
+  uri = sd_sip_uri_parse (self->address, error);
+  if (uri == NULL)
+    return FALSE;
+  sign_in = sd_sign_in_parse (self->sign_in, uri, error);
+  if (sign_in == NULL)
+    return FALSE;
+
+  if (self->server != NULL && !sd_parse_host_port (self->server, NULL, NULL, error))
+    return FALSE;
+
+  if (self->dns_server != NULL)
+    {
+      g_autofree char *host = NULL;
+      if (!sd_parse_host_port (self->dns_server, &host, NULL, error))
+        return FALSE;
+      if (!g_hostname_is_ip_address (host))
+        {
+          g_set_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT,
+                       _("The DNS server “%s” must be an IP address (optionally with a port), "
+                         "such as 192.0.2.53 or 127.0.0.1:5353."), self->dns_server);
+          return FALSE;
+        }
+    }
+
+  if (self->timeout_s < 1 || self->timeout_s > SD_MAX_TIMEOUT_S)
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT,
+                   _("The timeout must be a whole number of seconds from 1 to %d."), SD_MAX_TIMEOUT_S);
+      return FALSE;
+    }
+
+  if (self->ca_file != NULL && !check_readable_file (self->ca_file, _("CA file"), error))
+    return FALSE;
+
+  return TRUE;
+}
+
+char *
+sd_read_password_file (const char *path, GError **error)
+{
+  char buf[MAX_PASSWORD_FILE + 1];
+  gsize len = 0;
+  char *nl;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_str_equal (path, "-"))
+    {
+      ssize_t n;
+      while (len < sizeof buf - 1 && (n = read (STDIN_FILENO, buf + len, sizeof buf - 1 - len)) != 0)
+        {
+          if (n < 0)
+            {
+              if (errno == EINTR)
+                continue;
+              int saved = errno;
+              g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                           _("Cannot read the password from standard input: %s."), g_strerror (saved));
+              explicit_bzero (buf, sizeof buf);
+              return NULL;
+            }
+          len += (gsize) n;
+          /* The first line is all we need; stop at once for interactive use. */
+          if (memchr (buf, '\n', len) != NULL)
+            break;
+        }
+    }
+  else
+    {
+      FILE *f;
+      if (!check_readable_file (path, _("password file"), error))
+        return NULL;
+      f = fopen (path, "rb");
+      if (f == NULL)
+        {
+          int saved = errno;
+          g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                       _("Cannot open the password file “%s”: %s."), path, g_strerror (saved));
+          return NULL;
+        }
+      len = fread (buf, 1, sizeof buf - 1, f);
+      fclose (f);
+    }
+
+  buf[len] = '\0';
+  nl = strpbrk (buf, "\r\n");
+  if (nl != NULL)
+    *nl = '\0';
+  else if (len >= sizeof buf - 1)
+    {
+      explicit_bzero (buf, sizeof buf);
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("The password file “%s” is too large. Put only the password in it, on one line."),
+                   path);
+      return NULL;
+    }
+
+  if (buf[0] == '\0')
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("The password file “%s” is empty. Put the password on its first line."), path);
+      return NULL;
+    }
+  if (memchr (buf, '\0', strlen (buf)) != NULL || !g_utf8_validate (buf, -1, NULL))
+    {
+      explicit_bzero (buf, sizeof buf);
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("The password in “%s” is not valid UTF-8 text. Save the file as UTF-8."), path);
+      return NULL;
+    }
+
+  {
+    char *result = g_strdup (buf);
+    explicit_bzero (buf, sizeof buf);
+    return result;
+  }
+}

@@ -1,0 +1,58 @@
+/* sd-config.h: everything a person gives for one diagnosis run.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+#include "sd-types.h"
+
+G_BEGIN_DECLS
+
+#define SD_DEFAULT_TIMEOUT_S 5
+#define SD_MAX_TIMEOUT_S     600
+
+typedef struct {
+  char            *address;          /* SIP address as typed */
+  char            *sign_in;          /* sign-in name as typed, or NULL */
+  char            *password;         /* never written anywhere; wiped on free */
+  char            *server;           /* HOST[:PORT], or NULL for autoconfiguration */
+  SdTransport      transport;
+  SdClientProfile  client;
+  char            *ca_file;          /* absolute path of extra trusted CAs, or NULL */
+  gboolean         strict_dns_naming;
+  char            *dns_server;       /* IP[:PORT], or NULL for the system resolver */
+  guint            timeout_s;        /* per operation */
+  gboolean         allow_untrusted;  /* send credentials even if the certificate failed */
+} SdConfig;
+
+#define SD_TYPE_CONFIG (sd_config_get_type ())
+GType     sd_config_get_type (void) G_GNUC_CONST;
+
+SdConfig *sd_config_new (void);
+SdConfig *sd_config_copy (const SdConfig *config);
+void      sd_config_free (SdConfig *config);
+/* Replaces the password, wiping the old one. */
+void      sd_config_set_password (SdConfig *config, const char *password);
+
+/* Checks every field; the error (SD_ERROR_INVALID_INPUT or SD_ERROR_FILE)
+ * names the field and says what form is expected. */
+gboolean  sd_config_validate (const SdConfig *config, GError **error);
+
+/* Reads a password from a file ('-' = standard input): the first line,
+ * without its line end. Never logs the content. */
+char     *sd_read_password_file (const char *path, GError **error);
+
+/* Wipes and frees a secret string. */
+void      sd_secret_free (char *secret);
+
+/* Parses HOST[:PORT], [IPv6]:PORT or a bare IPv6 address. @port is 0 when
+ * absent. @host is returned without brackets, lower-cased. */
+gboolean  sd_parse_host_port (const char  *text,
+                              char       **host,
+                              guint16     *port,
+                              GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdConfig, sd_config_free)
+
+G_END_DECLS

@@ -1,0 +1,34 @@
+/* sd-context.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "sd-context.h"
+
+SdContext *
+sd_context_new (void)
+{
+  SdContext *self = g_new0 (SdContext, 1);
+
+  self->candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_candidate_unref);
+  self->reachable = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_candidate_unref);
+  return self;
+}
+
+void
+sd_context_free (SdContext *self)
+{
+  if (self == NULL)
+    return;
+  if (self->sip_state != NULL && self->sip_state_free != NULL)
+    self->sip_state_free (self->sip_state);
+  g_clear_object (&self->tls_stream);
+  g_clear_pointer (&self->selected, sd_candidate_unref);
+  g_clear_pointer (&self->reachable, g_ptr_array_unref);
+  g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  g_clear_pointer (&self->sign_in, sd_sign_in_free);
+  g_clear_pointer (&self->uri, sd_sip_uri_free);
+  g_free (self->domain);
+  g_free (self);
+}

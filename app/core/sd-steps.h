@@ -1,0 +1,41 @@
+/* sd-steps.h: the step implementations the run calls, one file each.
+ *
+ * A step is an async operation on the run. It reads what earlier steps
+ * left in the context, writes its own results there and in its data
+ * object, and turns every problem into a finding (sd_run_report). It
+ * returns FALSE only when cancelled or on an internal error. A step that
+ * cannot run (nothing to connect to, say) sets SD_STATUS_SKIP with a reason.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "sd-run.h"
+
+G_BEGIN_DECLS
+
+typedef void     (*SdStepRunAsync)  (SdRun               *run,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+typedef gboolean (*SdStepRunFinish) (SdRun         *run,
+                                     GAsyncResult  *result,
+                                     GError       **error);
+
+#define SD_DECLARE_STEP(name) \
+  void     sd_step_##name##_run_async  (SdRun *run, GCancellable *cancellable, \
+                                        GAsyncReadyCallback callback, gpointer user_data); \
+  gboolean sd_step_##name##_run_finish (SdRun *run, GAsyncResult *result, GError **error);
+
+SD_DECLARE_STEP (uri)
+SD_DECLARE_STEP (dns)
+SD_DECLARE_STEP (connect)
+SD_DECLARE_STEP (tls)
+SD_DECLARE_STEP (sip)
+SD_DECLARE_STEP (auth)
+
+/* A step that is not built yet: reports SD_STATUS_SKIP with an honest reason. */
+void     sd_step_not_built_async (SdRun *run, SdStepId step, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+
+G_END_DECLS

@@ -1,0 +1,153 @@
+/* sd-types.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include "sd-types.h"
+#include "sd-error.h"
+
+G_DEFINE_QUARK (sd-error-quark, sd_error)
+
+static const char * const step_ids[SD_N_STEPS] = {
+  "uri", "dns", "connect", "tls", "sip", "auth",
+};
+
+const char *
+sd_step_id_to_string (SdStepId id)
+{
+  g_return_val_if_fail (id < SD_N_STEPS, NULL);
+  return step_ids[id];
+}
+
+gboolean
+sd_step_id_from_string (const char *str, SdStepId *out)
+{
+  for (guint i = 0; str != NULL && i < SD_N_STEPS; i++)
+    if (g_str_equal (str, step_ids[i]))
+      {
+        *out = (SdStepId) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+sd_step_title (SdStepId id)
+{
+  switch (id)
+    {
+    case SD_STEP_URI: return _("SIP address");
+    case SD_STEP_DNS: return _("Automatic configuration (DNS)");
+    case SD_STEP_CONNECT: return _("Connection");
+    case SD_STEP_TLS: return _("Secure connection (TLS)");
+    case SD_STEP_SIP: return _("SIP server");
+    case SD_STEP_AUTH: return _("Sign-in");
+    case SD_N_STEPS: default: break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+const char *
+sd_status_to_string (SdStatus status)
+{
+  switch (status)
+    {
+    case SD_STATUS_PENDING: return "pending";
+    case SD_STATUS_PASS: return "pass";
+    case SD_STATUS_WARN: return "warn";
+    case SD_STATUS_FAIL: return "fail";
+    case SD_STATUS_SKIP: return "skip";
+    default: break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+const char *
+sd_severity_to_string (SdSeverity severity)
+{
+  switch (severity)
+    {
+    case SD_SEVERITY_INFO: return "info";
+    case SD_SEVERITY_WARNING: return "warning";
+    case SD_SEVERITY_ERROR: return "error";
+    default: break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+const char *
+sd_verdict_to_string (SdVerdict verdict)
+{
+  switch (verdict)
+    {
+    case SD_VERDICT_PASS: return "pass";
+    case SD_VERDICT_WARN: return "warn";
+    case SD_VERDICT_FAIL: return "fail";
+    default: break;
+    }
+  g_return_val_if_reached (NULL);
+}
+
+static const char * const transports[] = { "auto", "tls", "tcp", "udp" };
+
+const char *
+sd_transport_to_string (SdTransport transport)
+{
+  g_return_val_if_fail (transport <= SD_TRANSPORT_UDP, NULL);
+  return transports[transport];
+}
+
+gboolean
+sd_transport_from_string (const char *str, SdTransport *out)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (transports); i++)
+    if (g_ascii_strcasecmp (str, transports[i]) == 0)
+      {
+        *out = (SdTransport) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+guint16
+sd_transport_default_port (SdTransport transport)
+{
+  return transport == SD_TRANSPORT_TLS ? 5061 : 5060;
+}
+
+static const char * const profiles[] = { "generic", "wm5", "ocs", "lync" };
+
+const char *
+sd_client_profile_to_string (SdClientProfile profile)
+{
+  g_return_val_if_fail (profile <= SD_CLIENT_LYNC, NULL);
+  return profiles[profile];
+}
+
+gboolean
+sd_client_profile_from_string (const char *str, SdClientProfile *out)
+{
+  for (guint i = 0; str != NULL && i < G_N_ELEMENTS (profiles); i++)
+    if (g_ascii_strcasecmp (str, profiles[i]) == 0)
+      {
+        *out = (SdClientProfile) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+sd_client_profile_title (SdClientProfile profile)
+{
+  switch (profile)
+    {
+    case SD_CLIENT_GENERIC: return _("Standard SIP client (RFC 3263)");
+    case SD_CLIENT_WM5: return _("Windows Messenger 5 / LCS 2003");
+    case SD_CLIENT_OCS: return _("Office Communicator / OCS");
+    case SD_CLIENT_LYNC: return _("Lync / Skype for Business");
+    default: break;
+    }
+  g_return_val_if_reached (NULL);
+}

@@ -1,0 +1,74 @@
+/* sd-types.h: enums and small value types shared by the whole engine.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The steps of a sign-in, in the order a client performs them.
+ * Their string ids ("uri", "dns", ...) are part of the JSON contract. */
+typedef enum {
+  SD_STEP_URI,
+  SD_STEP_DNS,
+  SD_STEP_CONNECT,
+  SD_STEP_TLS,
+  SD_STEP_SIP,
+  SD_STEP_AUTH,
+  SD_N_STEPS
+} SdStepId;
+
+typedef enum {
+  SD_STATUS_PENDING,  /* not run yet (never in a finished report) */
+  SD_STATUS_PASS,
+  SD_STATUS_WARN,
+  SD_STATUS_FAIL,
+  SD_STATUS_SKIP,
+} SdStatus;
+
+typedef enum {
+  SD_SEVERITY_INFO,
+  SD_SEVERITY_WARNING,
+  SD_SEVERITY_ERROR,
+} SdSeverity;
+
+typedef enum {
+  SD_TRANSPORT_AUTO,
+  SD_TRANSPORT_TLS,
+  SD_TRANSPORT_TCP,
+  SD_TRANSPORT_UDP,
+} SdTransport;
+
+typedef enum {
+  SD_CLIENT_GENERIC,
+  SD_CLIENT_WM5,
+  SD_CLIENT_OCS,
+  SD_CLIENT_LYNC,
+} SdClientProfile;
+
+typedef enum {
+  SD_VERDICT_PASS,
+  SD_VERDICT_WARN,
+  SD_VERDICT_FAIL,
+} SdVerdict;
+
+const char *sd_step_id_to_string (SdStepId id);
+gboolean    sd_step_id_from_string (const char *str, SdStepId *out);
+const char *sd_step_title (SdStepId id); /* translated, for people */
+
+const char *sd_status_to_string (SdStatus status);
+const char *sd_severity_to_string (SdSeverity severity);
+const char *sd_verdict_to_string (SdVerdict verdict);
+
+const char *sd_transport_to_string (SdTransport transport);
+gboolean    sd_transport_from_string (const char *str, SdTransport *out);
+/* The default port a SIP client uses for this transport (5061 for TLS, else 5060). */
+guint16     sd_transport_default_port (SdTransport transport);
+
+const char *sd_client_profile_to_string (SdClientProfile profile);
+gboolean    sd_client_profile_from_string (const char *str, SdClientProfile *out);
+const char *sd_client_profile_title (SdClientProfile profile); /* translated */
+
+G_END_DECLS
