@@ -1,0 +1,296 @@
+/* sd-cli.c: sip-doctor-cli, the engine without a window.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#define G_LOG_DOMAIN "sd-cli"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include "sipdoctor.h"
+
+enum {
+  EXIT_OK = 0,
+  EXIT_PROBLEMS = 1,
+  EXIT_USAGE = 2,
+  EXIT_INTERNAL = 3,
+  EXIT_INTERRUPTED = 130,
+};
+
+typedef struct {
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  SdRun        *run;
+  GError       *error;
+  gboolean      json;
+  gboolean      progress;
+} CliState;
+
+static int
+usage_error (const char *message)
+{
+  g_printerr ("sip-doctor-cli: %s\n", message);
+  return EXIT_USAGE;
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  CliState *state = user_data;
+
+  g_printerr ("%s\n", _("Interrupted; stopping."));
+  g_cancellable_cancel (state->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_step_finished (SdRun *run, guint step, gpointer user_data)
+{
+  CliState *state = user_data;
+  const char *reason = sd_run_get_step_reason (run, step);
+
+  if (!state->progress)
+    return;
+  g_printerr ("  %-8s %-5s %s%s%s\n", sd_step_id_to_string (step),
+              sd_status_to_string (sd_run_get_step_status (run, step)), sd_step_title (step),
+              reason != NULL ? " — " : "", reason != NULL ? reason : "");
+}
+
+static void
+execute_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  CliState *state = user_data;
+
+  sd_run_execute_finish (SD_RUN (source), result, &state->error);
+  g_main_loop_quit (state->loop);
+}
+
+static gboolean
+write_file (const char *path, const char *contents, const char *what)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_set_contents_full (path, contents, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+    {
+      g_printerr ("sip-doctor-cli: ");
+      g_printerr (_("Cannot write the %s to “%s”: %s."), what, path, error->message);
+      g_printerr ("\n");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autofree char *server = NULL;
+  g_autofree char *transport = NULL;
+  g_autofree char *client = NULL;
+  g_autofree char *sign_in = NULL;
+  g_autofree char *password_file = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *dns_server = NULL;
+  g_autofree char *timeout = NULL;
+  g_autofree char *report = NULL;
+  g_autofree char *trace = NULL;
+  g_auto(GStrv) rest = NULL;
+  gboolean strict = FALSE, json = FALSE, version = FALSE, allow_untrusted = FALSE;
+  SdReportFormat report_format = SD_REPORT_TEXT;
+  g_autoptr(SdConfig) config = NULL;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  CliState state = { 0 };
+  int status;
+
+  const GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server,
+      N_("Connect to this server (name or IP); skips autoconfiguration"), N_("HOST[:PORT]") },
+    { "transport", 't', 0, G_OPTION_ARG_STRING, &transport,
+      N_("Transport: auto, tls, tcp or udp (default auto)"), N_("TRANSPORT") },
+    { "client", 'c', 0, G_OPTION_ARG_STRING, &client,
+      N_("Client profile for autoconfiguration: generic, wm5, ocs or lync (default generic)"), N_("PROFILE") },
+    { "sign-in", 'u', 0, G_OPTION_ARG_STRING, &sign_in,
+      N_("Sign-in name: DOMAIN\\user or user@realm (default: the SIP address)"), N_("NAME") },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+      N_("Read the password from FILE ('-' for standard input)"), N_("FILE") },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      N_("Also trust the CA certificates in this PEM file"), N_("FILE") },
+    { "strict-dns-naming", 0, 0, G_OPTION_ARG_NONE, &strict,
+      N_("High Security Mode: only <domain> and sip.<domain> are acceptable"), NULL },
+    { "dns-server", 0, 0, G_OPTION_ARG_STRING, &dns_server,
+      N_("Ask this DNS server instead of the system resolver"), N_("IP[:PORT]") },
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
+      N_("Per-operation timeout (default 5)"), N_("SECONDS") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      N_("Print the report as JSON on standard output"), NULL },
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report,
+      N_("Write the report; .html, .json or .txt by extension"), N_("FILE") },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace,
+      N_("Write the protocol trace (credentials redacted)"), N_("FILE") },
+    { "allow-untrusted", 0, 0, G_OPTION_ARG_NONE, &allow_untrusted,
+      N_("Send credentials even when the server's certificate fails verification"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version and exit"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, N_("SIP-ADDRESS") },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* A password on the command line would be seen by every user of the
+   * machine (ps, shell history): refuse it before anything else. */
+  for (int i = 1; i < argc; i++)
+    if (g_str_equal (argv[i], "--password") || g_str_has_prefix (argv[i], "--password=")
+        || g_str_equal (argv[i], "-p"))
+      return usage_error (_("Passwords are never taken on the command line. "
+                            "Use --password-file FILE, or --password-file - to read it from standard input."));
+
+  context = g_option_context_new (_("SIP-ADDRESS — find out why a SIP client cannot sign in"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_description (context,
+    _("Exit status: 0 no errors found, 1 errors found, 2 bad input or usage, 3 internal failure."));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_autofree char *msg = g_strdup_printf (_("%s. Run “sip-doctor-cli --help” to see the options."),
+                                              error->message);
+      return usage_error (msg);
+    }
+
+  if (version)
+    {
+      g_print ("sip-doctor-cli %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
+
+  if (rest == NULL || rest[0] == NULL)
+    return usage_error (_("No SIP address given. Usage: sip-doctor-cli [OPTION…] alice@example.com"));
+  if (rest[1] != NULL)
+    return usage_error (_("Give one SIP address only. Put options before or after it; "
+                          "quote a sign-in name that has a backslash: -u 'EXAMPLE\\alice'."));
+
+  config = sd_config_new ();
+  config->address = g_strdup (rest[0]);
+  config->sign_in = g_strdup (sign_in);
+  config->server = g_strdup (server);
+  config->dns_server = g_strdup (dns_server);
+  config->strict_dns_naming = strict;
+  config->allow_untrusted = allow_untrusted;
+
+  if (transport != NULL && !sd_transport_from_string (transport, &config->transport))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Unknown transport “%s”. Use auto, tls, tcp or udp."),
+                                              transport);
+      return usage_error (msg);
+    }
+  if (client != NULL && !sd_client_profile_from_string (client, &config->client))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Unknown client profile “%s”. Use generic, wm5, ocs or lync."),
+                                              client);
+      return usage_error (msg);
+    }
+  if (timeout != NULL)
+    {
+      guint64 value;
+      g_autofree char *stripped = g_strstrip (g_strdup (timeout));
+      if (!g_ascii_string_to_unsigned (stripped, 10, 1, SD_MAX_TIMEOUT_S, &value, NULL))
+        {
+          g_autofree char *msg = g_strdup_printf (_("The timeout “%s” is not valid. Give a whole number of "
+                                                    "seconds from 1 to %d, such as --timeout 5."),
+                                                  timeout, SD_MAX_TIMEOUT_S);
+          return usage_error (msg);
+        }
+      config->timeout_s = (guint) value;
+    }
+  if (ca_file != NULL)
+    {
+      /* The TLS database needs an absolute path. */
+      config->ca_file = g_canonicalize_filename (ca_file, NULL);
+    }
+  if (report != NULL && !sd_report_format_for_path (report, &report_format))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Cannot tell the report format of “%s”. "
+                                                "End the file name with .html, .json or .txt."), report);
+      return usage_error (msg);
+    }
+
+  if (!sd_config_validate (config, &error))
+    return usage_error (error->message);
+
+  if (password_file != NULL)
+    {
+      char *password = sd_read_password_file (password_file, &error);
+      if (password == NULL)
+        return usage_error (error->message);
+      sd_config_set_password (config, password);
+      sd_secret_free (password);
+    }
+
+  state.loop = g_main_loop_new (NULL, FALSE);
+  state.cancellable = g_cancellable_new ();
+  state.json = json;
+  state.progress = !json && isatty (STDERR_FILENO);
+  state.run = sd_run_new (config);
+  g_signal_connect (state.run, "step-finished", G_CALLBACK (on_step_finished), &state);
+  g_unix_signal_add (SIGINT, on_sigint, &state);
+  g_unix_signal_add (SIGTERM, on_sigint, &state);
+
+  sd_run_execute_async (state.run, SD_STEP_AUTH, state.cancellable, execute_cb, &state);
+  g_main_loop_run (state.loop);
+
+  if (state.error != NULL && !g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_printerr ("sip-doctor-cli: %s\n", state.error->message);
+      status = EXIT_INTERNAL;
+    }
+  else if (state.error != NULL)
+    status = EXIT_INTERRUPTED;
+  else
+    status = sd_run_get_verdict (state.run) == SD_VERDICT_FAIL ? EXIT_PROBLEMS : EXIT_OK;
+
+  if (json)
+    {
+      g_autofree char *out = sd_report_render (state.run, SD_REPORT_JSON);
+      fputs (out, stdout);
+    }
+  else
+    {
+      g_autofree char *out = sd_report_to_text (state.run);
+      fputs (out, stdout);
+    }
+  fflush (stdout);
+
+  if (report != NULL)
+    {
+      g_autofree char *out = sd_report_render (state.run, report_format);
+      if (!write_file (report, out, _("report")) && status < EXIT_USAGE)
+        status = EXIT_INTERNAL;
+    }
+  if (trace != NULL)
+    {
+      SdReportFormat trace_format;
+      g_autofree char *out = NULL;
+      if (sd_report_format_for_path (trace, &trace_format) && trace_format == SD_REPORT_JSON)
+        {
+          g_autoptr(JsonNode) node = sd_trace_to_json (sd_run_get_trace (state.run));
+          out = json_to_string (node, TRUE);
+        }
+      else
+        out = sd_trace_to_text (sd_run_get_trace (state.run));
+      if (!write_file (trace, out, _("trace")) && status < EXIT_USAGE)
+        status = EXIT_INTERNAL;
+    }
+
+  g_clear_error (&state.error);
+  g_object_unref (state.run);
+  g_object_unref (state.cancellable);
+  g_main_loop_unref (state.loop);
+  return status;
+}
