@@ -1,0 +1,117 @@
+/* test-trace.c: credentials never survive into the trace.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include "sipdoctor.h"
+
+typedef struct {
+  const char *input;
+  const char *must_contain;     /* NULL: nothing required */
+  const char *must_not_contain;
+} RedactCase;
+
+static const RedactCase cases[] = {
+  { "REGISTER sip:example.com SIP/2.0\r\n"
+    "Authorization: Digest username=\"alice\", realm=\"example.com\", nonce=\"abc\", uri=\"sip:example.com\", "
+    "response=\"0123456789abcdef0123456789abcdef\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"xyz\"\r\n\r\n",
+    "username=\"alice\"", "0123456789abcdef0123456789abcdef" },
+  { "Proxy-Authorization: Digest username=\"bob\",response=\"feedfacefeedface\"\r\n",
+    "username=\"bob\"", "feedfacefeedface" },
+  { "Proxy-Authorization: Digest username=\"bob\",response=\"feedfacefeedface\"\r\n", "[redacted]", NULL },
+  { "authorization  : Basic YWxpY2U6c2VjcmV0\r\n", "Basic [redacted]", "YWxpY2U6c2VjcmV0" },
+  { "Authorization: NTLM qop=\"auth\", realm=\"SIP Communications Service\", opaque=\"1234\", "
+    "targetname=\"lcs1.example.test\", gssapi-data=\"TlRMTVNTUAABAAAAB4IIog==\", version=3\r\n",
+    "targetname=\"lcs1.example.test\"", "TlRMTVNTUAABAAAAB4IIog==" },
+  { "Authorization: Digest username=\"alice\",\r\n response=\"cafebabecafebabe\"\r\n",
+    "username=\"alice\"", "cafebabecafebabe" },
+  { "Authorization: Digest response=\"a\\\"quoted\\\"secret\", username=\"alice\"\r\n",
+    "username=\"alice\"", "quoted" },
+  { "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n1\"\r\n", "nonce=\"n1\"", NULL },
+  { "Subject: the password is hunter2-canary\r\n", "[redacted]", "hunter2-canary" },
+  { "Authorization: Bearer eyJhbGciOi.payload.sig\r\n", "Bearer [redacted]", "payload" },
+  { "Authorization: Digest username=\"alice\", response=unquotedsecret, nc=00000001\r\n",
+    "nc=00000001", "unquotedsecret" },
+  { "Authorization:", "Authorization:", NULL },
+  { "X-Authorization-Info: keep-me\r\n", "keep-me", NULL },
+};
+
+static void
+test_redact_table (void)
+{
+  const char *secrets[] = { "hunter2-canary", "ab", NULL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = sd_trace_redact (cases[i].input, strlen (cases[i].input), secrets);
+      g_test_message ("case %u: %s", i, out);
+      if (cases[i].must_contain != NULL)
+        g_assert_nonnull (strstr (out, cases[i].must_contain));
+      if (cases[i].must_not_contain != NULL)
+        g_assert_null (strstr (out, cases[i].must_not_contain));
+    }
+}
+
+static void
+test_short_secret_ignored (void)
+{
+  const char *secrets[] = { "ab", NULL };
+  g_autofree char *out = sd_trace_redact ("about abacus", 12, secrets);
+
+  /* A two-letter secret would shred the trace; it is not searched for. */
+  g_assert_cmpstr (out, ==, "about abacus");
+}
+
+static void
+test_binary_input (void)
+{
+  const char bytes[] = "SIP/2.0 200 OK\r\nX: \xff\xfe\x00tail";
+  g_autofree char *out = sd_trace_redact (bytes, sizeof bytes - 1, NULL);
+
+  g_assert_true (g_utf8_validate (out, -1, NULL));
+  g_assert_nonnull (strstr (out, "SIP/2.0 200 OK"));
+}
+
+static void
+on_added (SdTrace *trace, guint index, gpointer user_data)
+{
+  *(guint *) user_data = index + 1;
+}
+
+static void
+test_trace_object (void)
+{
+  g_autoptr(SdTrace) trace = sd_trace_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  guint seen = 0;
+  const char *msg = "REGISTER sip:x SIP/2.0\r\nSubject: s3cret-pass\r\n\r\n";
+
+  g_signal_connect (trace, "message-added", G_CALLBACK (on_added), &seen);
+  sd_trace_add_secret (trace, "s3cret-pass");
+  sd_trace_add (trace, SD_STEP_SIP, SD_TRACE_SENT, "udp", "127.0.0.1:5060", msg, strlen (msg));
+  g_assert_cmpuint (seen, ==, 1);
+  g_assert_cmpuint (sd_trace_get_n_entries (trace), ==, 1);
+
+  node = sd_trace_to_json (trace);
+  json = json_to_string (node, FALSE);
+  text = sd_trace_to_text (trace);
+  g_assert_null (strstr (json, "s3cret-pass"));
+  g_assert_null (strstr (text, "s3cret-pass"));
+  g_assert_nonnull (strstr (json, "\"direction\":\"sent\""));
+  g_assert_nonnull (strstr (text, "127.0.0.1:5060"));
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/trace/redact-table", test_redact_table);
+  g_test_add_func ("/trace/short-secret", test_short_secret_ignored);
+  g_test_add_func ("/trace/binary", test_binary_input);
+  g_test_add_func ("/trace/object", test_trace_object);
+  return g_test_run ();
+}
