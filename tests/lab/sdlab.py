@@ -1,0 +1,1403 @@
+#!/usr/bin/python3
+"""SIP Sign-in Doctor test lab: real DNS, TLS and SIP peers on loopback.
+
+Everything listens on 127.0.0.1 (never on another address), on free
+high ports, so the lab works without root.  See README.md next to this
+file for the API and the list of scenarios.
+
+    import sdlab
+    with sdlab.Lab() as lab:          # starts everything (about 1 s)
+        lab.dns_server                # "127.0.0.1:PORT" for --dns-server
+        lab.pki.ca_file               # root CA to pass as --ca-file
+        lab.sip.port('tls')           # Kamailio's TLS port
+        rc, report, out, err = sdlab.run_cli([...], timeout=30)
+
+Only the Python standard library; real tools through subprocess:
+dnsmasq, kamailio, certtool (gnutls-bin).  sipp is optional.
+"""
+
+import atexit
+import datetime
+import json
+import os
+import random
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCROOT = os.path.dirname(os.path.dirname(HERE))
+LOOPBACK = '127.0.0.1'
+KAMAILIO_MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules/'
+
+# Test accounts of the SIP registrar (test fixtures, not secrets).
+PASSWORDS = {
+    'alice': 'Wonderland-42',
+    'legacy': 'Wonderland-42',
+    'moved': 'Wonderland-42',
+    'proxyuser': 'Wonderland-42',
+}
+SIP_DOMAIN = 'example.test'
+
+
+class LabError(RuntimeError):
+    """A peer of the lab could not be started or misbehaved unexpectedly."""
+
+
+# --------------------------------------------------------------------------
+# ports and process management
+
+_reserved_ports = set()
+_port_lock = threading.Lock()
+
+
+def free_port(udp=True, tcp=True, family=socket.AF_INET):
+    """A port free for both TCP and UDP (by default) on 127.0.0.1.
+
+    The port is not held open: start the server soon after.  A port is
+    never handed out twice in one process."""
+    host = LOOPBACK if family == socket.AF_INET else '::1'
+    for _ in range(200):
+        with _port_lock:
+            s = socket.socket(family, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
+            try:
+                s.bind((host, 0))
+                port = s.getsockname()[1]
+                other = None
+                if tcp and udp:
+                    other = socket.socket(family, socket.SOCK_DGRAM)
+                    try:
+                        other.bind((host, port))
+                    except OSError:
+                        continue
+                    finally:
+                        other.close()
+            finally:
+                s.close()
+            if port in _reserved_ports or port < 1024:
+                continue
+            _reserved_ports.add(port)
+            return port
+    raise LabError('no free port found on %s' % host)
+
+
+def tcp_open(port, host=LOOPBACK, timeout=0.2):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def udp_bound(port, host=LOOPBACK):
+    """True when some process has a UDP socket bound to host:port (Linux)."""
+    want = '%s:%04X' % (''.join('%02X' % b for b in reversed(socket.inet_aton(host))), port)
+    try:
+        with open('/proc/net/udp') as f:
+            return any(line.split()[1] == want for line in list(f)[1:])
+    except OSError:
+        return False
+
+
+_live_labs = weakref.WeakSet()
+
+
+def _stop_all_labs():
+    for lab in list(_live_labs):
+        try:
+            lab.stop()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+
+atexit.register(_stop_all_labs)
+
+
+def _install_signal_handlers():
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum, frame):
+        _stop_all_labs()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) in (signal.SIG_DFL, None):
+            signal.signal(sig, handler)
+
+
+class Proc:
+    """A helper process in its own process group, logging to a file."""
+
+    def __init__(self, name, argv, logdir, env=None, cwd=None):
+        self.name = name
+        self.argv = argv
+        self.log = os.path.join(logdir, name + '.log')
+        self._logf = open(self.log, 'ab')
+        full_env = dict(os.environ)
+        if env:
+            full_env.update(env)
+        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._logf,
+                                      stderr=subprocess.STDOUT, start_new_session=True,
+                                      env=full_env, cwd=cwd)
+        self.pgid = self.popen.pid  # new session: pgid == pid
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    def group_alive(self):
+        try:
+            os.killpg(self.pgid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+
+    def log_tail(self, n=15):
+        try:
+            with open(self.log, 'rb') as f:
+                lines = f.read().decode('utf-8', 'replace').splitlines()
+            return '\n'.join(lines[-n:])
+        except OSError:
+            return ''
+
+    def fail(self, what):
+        raise LabError('%s: %s (command: %s)\nlog file: %s\n--- last lines ---\n%s' % (
+            self.name, what, ' '.join(self.argv), self.log, self.log_tail()))
+
+    def wait_ready(self, check, timeout=10.0):
+        """Poll check() until it returns true; bounded; fails naming the log."""
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            if not self.alive():
+                self.fail('exited with status %s before it was ready' % self.popen.returncode)
+            try:
+                if check():
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.fail('not ready after %.1f s' % timeout)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+    def signal_group(self, sig):
+        try:
+            os.killpg(self.pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def close(self):
+        try:
+            self.popen.wait(timeout=0)
+        except subprocess.TimeoutExpired:
+            pass
+        self._logf.close()
+
+
+def stop_procs(procs, grace=1.0):
+    """SIGTERM every process group at once, SIGKILL what is left after grace
+    seconds, and wait until every group is gone (bounded)."""
+    procs = [p for p in procs if p is not None]
+    for p in procs:
+        p.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(p.group_alive() or p.alive() for p in procs):
+        for p in procs:
+            p.popen.poll()
+        time.sleep(0.02)
+    for p in procs:
+        if p.group_alive() or p.alive():
+            p.signal_group(signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    for p in procs:
+        try:
+            p.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        while p.group_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        p.close()
+    left = [p.name for p in procs if p.group_alive()]
+    if left:
+        raise LabError('processes left running: %s' % ', '.join(left))
+
+
+def _run(argv, **kw):
+    kw.setdefault('timeout', 30)
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, **kw)
+    if r.returncode != 0:
+        raise LabError('%s failed (%d): %s' % (' '.join(argv), r.returncode,
+                                               r.stderr.decode('utf-8', 'replace')[-2000:]))
+    return r
+
+
+# --------------------------------------------------------------------------
+# DNS: zones described in Python, served by dnsmasq
+
+class Zone:
+    """Records of the lab DNS.  Names are absolute, without the final dot.
+
+    srv(name, target, port, priority=0, weight=0); target '.' means
+    "service unavailable".  a(name, ip), aaaa(name, ip), cname(alias, target),
+    naptr(name, order, pref, flags, service, regexp, replacement), txt(name, text).
+    """
+
+    def __init__(self):
+        self.records = []          # (type, name, fields...)
+        self.local_domains = set()  # authoritative: NXDOMAIN, never forwarded
+
+    def domain(self, name):
+        self.local_domains.add(name)
+        return self
+
+    def srv(self, name, target, port, priority=0, weight=0):
+        self.records.append(('SRV', name, target, int(port), int(priority), int(weight)))
+        return self
+
+    def a(self, name, ip=LOOPBACK):
+        self.records.append(('A', name, ip))
+        return self
+
+    def aaaa(self, name, ip='::1'):
+        self.records.append(('AAAA', name, ip))
+        return self
+
+    def cname(self, alias, target):
+        self.records.append(('CNAME', alias, target))
+        return self
+
+    def naptr(self, name, order, pref, flags, service, regexp, replacement):
+        self.records.append(('NAPTR', name, order, pref, flags, service, regexp, replacement))
+        return self
+
+    def txt(self, name, text):
+        self.records.append(('TXT', name, text))
+        return self
+
+    def dnsmasq_lines(self):
+        out = []
+        for d in sorted(self.local_domains):
+            out.append('local=/%s/' % d)
+        addrs = {}
+        for r in self.records:
+            if r[0] in ('A', 'AAAA'):
+                addrs.setdefault(r[1], []).append(r[2])
+        for name, ips in addrs.items():
+            out.append('host-record=%s,%s' % (name, ','.join(ips)))
+        for r in self.records:
+            t = r[0]
+            if t == 'SRV':
+                _, name, target, port, prio, weight = r
+                if target == '.':
+                    # raw SRV rdata with the root as target: "service not available"
+                    out.append('dns-rr=%s,33,%04x%04x%04x00' % (name, prio, weight, port))
+                else:
+                    out.append('srv-host=%s,%s,%d,%d,%d' % (name, target, port, prio, weight))
+            elif t == 'CNAME':
+                out.append('cname=%s,%s' % (r[1], r[2]))
+            elif t == 'NAPTR':
+                _, name, order, pref, flags, service, regexp, repl = r
+                out.append('naptr-record=%s,%d,%d,%s,%s,%s,%s' % (name, order, pref, flags,
+                                                                  service, regexp, repl))
+            elif t == 'TXT':
+                out.append('txt-record=%s,"%s"' % (r[1], r[2]))
+        return [l for l in out if l]
+
+
+def scenario_zone(ports):
+    """The lab's zones.  ports: dict with sip_udp, sip_tcp, sip_tls, home_udp,
+    home_tcp, home_tls (the Kamailio listeners the records point to)."""
+    z = Zone()
+    for d in ('test',):
+        z.domain(d)
+    udp, tcp, tls = ports['sip_udp'], ports['sip_tcp'], ports['sip_tls']
+
+    # example.test: the happy domain, every record every profile asks for.
+    d = 'example.test'
+    z.naptr(d, 10, 50, 's', 'SIPS+D2T', '', '_sips._tcp.' + d)
+    z.naptr(d, 20, 50, 's', 'SIP+D2T', '', '_sip._tcp.' + d)
+    z.naptr(d, 30, 50, 's', 'SIP+D2U', '', '_sip._udp.' + d)
+    z.srv('_sips._tcp.' + d, 'sip.' + d, tls, 0, 0)
+    z.srv('_sip._tls.' + d, 'sip.' + d, tls, 0, 0)
+    z.srv('_sip._tcp.' + d, 'sip.' + d, tcp, 0, 0)
+    z.srv('_sip._udp.' + d, 'sip.' + d, udp, 0, 0)
+    z.srv('_sipinternaltls._tcp.' + d, 'sip.' + d, tls, 0, 0)
+    z.srv('_sipinternal._tcp.' + d, 'sip.' + d, tcp, 0, 0)
+    for h in (d, 'sip.' + d, 'home.' + d, 'sipinternal.' + d, 'sipexternal.' + d):
+        z.a(h)
+    z.txt(d, 'sip-doctor lab')
+
+    # wm5.test: what Windows Messenger 5 asks (guide): _sip._tcp, _sip._tls, sip.<domain>
+    d = 'wm5.test'
+    z.srv('_sip._tcp.' + d, 'sip.' + d, tcp, 0, 0)
+    z.srv('_sip._tls.' + d, 'sip.' + d, tls, 0, 0)
+    z.a('sip.' + d)
+
+    # ocs.test (and lync.test): the OCS/Lync internal records and A names
+    for d in ('ocs.test', 'lync.test'):
+        z.srv('_sipinternaltls._tcp.' + d, 'sipinternal.' + d, tls, 0, 0)
+        z.srv('_sipinternal._tcp.' + d, 'sipinternal.' + d, tcp, 0, 0)
+        z.srv('_sip._tls.' + d, 'sip.' + d, tls, 0, 0)
+        for h in ('sipinternal.', 'sip.', 'sipexternal.'):
+            z.a(h + d)
+
+    # generic.test: exactly RFC 3263 (NAPTR + all four SRV), nothing else
+    d = 'generic.test'
+    z.naptr(d, 10, 50, 's', 'SIPS+D2T', '', '_sips._tcp.' + d)
+    z.naptr(d, 20, 50, 's', 'SIP+D2T', '', '_sip._tcp.' + d)
+    z.naptr(d, 30, 50, 's', 'SIP+D2U', '', '_sip._udp.' + d)
+    z.srv('_sips._tcp.' + d, 'sip.' + d, tls, 0, 0)
+    z.srv('_sip._tls.' + d, 'sip.' + d, tls, 0, 0)
+    z.srv('_sip._tcp.' + d, 'sip.' + d, tcp, 0, 0)
+    z.srv('_sip._udp.' + d, 'sip.' + d, udp, 0, 0)
+    z.a('sip.' + d)
+
+    # weights.test: RFC 2782 ordering. priority 10: w60, w30, w10, w0; priority 20: two w0.
+    d = 'weights.test'
+    for i, (prio, weight) in enumerate([(20, 0), (10, 10), (10, 60), (20, 0), (10, 0), (10, 30)]):
+        name = 'p%dw%d-%d.%s' % (prio, weight, i, d)
+        z.srv('_sip._tls.' + d, name, 5061, prio, weight)
+        z.a(name, '127.0.0.%d' % (10 + i))
+    z.srv('_sip._tcp.' + d, 'sip.' + d, tcp, 5, 0)
+    z.srv('_sip._tcp.' + d, 'backup.' + d, tcp, 50, 0)
+    z.a('sip.' + d)
+    z.a('backup.' + d, '127.0.0.2')
+
+    # fuzzybunny.test: the guide's strict-naming case, SRV target outside the domain
+    z.srv('_sip._tls.fuzzybunny.test', 'lcsserver1.corp.test', tls, 0, 0)
+    z.a('lcsserver1.corp.test')
+
+    # unavailable.test: SRV target "." (service explicitly not available)
+    z.srv('_sip._tls.unavailable.test', '.', 0)
+    z.srv('_sip._tcp.unavailable.test', '.', 0)
+
+    # noaddr.test: SRV target that has no address at all
+    z.srv('_sip._tls.noaddr.test', 'ghost.noaddr.test', tls, 0, 0)
+
+    # cname.test: SRV target is a CNAME to a real host; sip.cname.test too
+    z.srv('_sip._tls.cname.test', 'alias.cname.test', tls, 0, 0)
+    z.cname('alias.cname.test', 'real.cname.test')
+    z.cname('sip.cname.test', 'real.cname.test')
+    z.a('real.cname.test')
+
+    # aonly.test: no SRV/NAPTR, A fallback works (domain and sip.<domain>)
+    z.a('aonly.test')
+    z.a('sip.aonly.test')
+
+    # dual.test: A and AAAA
+    z.srv('_sip._tls.dual.test', 'sip.dual.test', tls, 0, 0)
+    z.a('sip.dual.test')
+    z.aaaa('sip.dual.test', '::1')
+    z.aaaa('v6only.dual.test', '::1')
+
+    # nxdomain.test: nothing at all (covered by local=/test/)
+    return z
+
+
+class DnsServer:
+    def __init__(self, lab, zone, name='dnsmasq'):
+        self.port = free_port()
+        conf = os.path.join(lab.dir, name + '.conf')
+        lines = ['no-resolv', 'no-hosts', 'no-poll', 'bind-interfaces',
+                 'listen-address=' + LOOPBACK, 'port=%d' % self.port,
+                 'log-queries', 'cache-size=0']
+        lines += zone.dnsmasq_lines()
+        with open(conf, 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        self.conf = conf
+        self.zone = zone
+        self.proc = Proc(name, ['dnsmasq', '-C', conf, '--keep-in-foreground',
+                                '--log-facility=-', '--pid-file=' + os.path.join(lab.dir, name + '.pid')],
+                         lab.dir)
+        lab.procs.append(self.proc)
+        self.proc.wait_ready(lambda: dns_query(self.port, 'example.test', 'A', timeout=0.2) is not None)
+
+    @property
+    def addr(self):
+        return '%s:%d' % (LOOPBACK, self.port)
+
+
+QTYPES = {'A': 1, 'NS': 2, 'CNAME': 5, 'SOA': 6, 'TXT': 16, 'AAAA': 28, 'SRV': 33, 'NAPTR': 35}
+
+
+def dns_query(port, name, qtype='A', timeout=1.0, host=LOOPBACK):
+    """Minimal DNS query for readiness checks: returns (rcode, ancount) or None."""
+    qid = random.randrange(65536)
+    q = struct.pack('>HHHHHH', qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split('.'):
+        q += bytes([len(label)]) + label.encode()
+    q += b'\0' + struct.pack('>HH', QTYPES[qtype], 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(timeout)
+        s.sendto(q, (host, port))
+        try:
+            data = s.recv(4096)
+        except socket.timeout:
+            return None
+    if len(data) < 12 or struct.unpack('>H', data[:2])[0] != qid:
+        return None
+    flags, _, an = struct.unpack('>HHH', data[2:8])
+    return flags & 0xF, an
+
+
+# --------------------------------------------------------------------------
+# PKI: certtool at test time
+
+class Cert:
+    def __init__(self, name, cert, key, chain, issuer):
+        self.name = name
+        self.cert = cert      # the leaf alone (PEM)
+        self.key = key        # its private key (PEM)
+        self.chain = chain    # what the server sends: leaf [+ intermediate]
+        self.issuer = issuer  # 'root', 'intermediate' or 'self'
+
+    def as_dict(self):
+        return dict(cert=self.cert, key=self.key, chain=self.chain, issuer=self.issuer)
+
+    def __repr__(self):
+        return '<Cert %s %s>' % (self.name, self.chain)
+
+
+# name -> (template lines, options).  Leaves are signed by the intermediate
+# unless said otherwise; 'chain' says whether the served chain holds it.
+GOOD_NAMES = ['sip.example.test', 'example.test', 'home.example.test',
+              'sip.wm5.test', 'sip.ocs.test', 'sipinternal.ocs.test', 'sipexternal.ocs.test',
+              'sip.lync.test', 'sipinternal.lync.test', 'sipexternal.lync.test',
+              'sip.generic.test', 'lcsserver1.corp.test', 'real.cname.test',
+              'sip.cname.test', 'alias.cname.test', 'sip.dual.test']
+
+
+def _fmt_date(dt):
+    return dt.strftime('%Y-%m-%d %H:%M:%S')
+
+
+def leaf_specs():
+    now = datetime.datetime.utcnow()
+    dns = lambda *names: ['dns_name = "%s"' % n for n in names]  # noqa: E731
+    return {
+        'good': dict(cn='sip.example.test', san=dns(*GOOD_NAMES)),
+        'nointer': dict(cn='sip.example.test', san=dns(*GOOD_NAMES), chain=False),
+        'expired': dict(cn='sip.example.test', san=dns(*GOOD_NAMES),
+                        dates=(now - datetime.timedelta(days=400), now - datetime.timedelta(days=35))),
+        'notyet': dict(cn='sip.example.test', san=dns(*GOOD_NAMES),
+                       dates=(now + datetime.timedelta(days=30), now + datetime.timedelta(days=400))),
+        'wrongname': dict(cn='www.other.test', san=dns('www.other.test', 'other.test')),
+        'selfsigned': dict(cn='sip.example.test', san=dns(*GOOD_NAMES), issuer='self'),
+        'rsa1024': dict(cn='sip.example.test', san=dns(*GOOD_NAMES), key=('rsa', 1024)),
+        'sha1': dict(cn='sip.example.test', san=dns(*GOOD_NAMES), hash='SHA1', key=('rsa', 2048)),
+        'wildcard': dict(cn='*.example.test', san=dns('*.example.test')),
+        'urisip': dict(cn='Lab SIP domain certificate', san=['uri = "sip:example.test"',
+                                                             'uri = "sip:sip.example.test"']),
+        'strict-sip': dict(cn='sip.example.test', san=dns('sip.example.test')),
+        'strict-domain': dict(cn='example.test', san=dns('example.test')),
+        'lcs': dict(cn='lcsserver1.corp.test', san=dns('lcsserver1.corp.test')),
+    }
+
+
+class Pki:
+    """Root CA -> intermediate CA -> leaves, generated with certtool."""
+
+    def __init__(self, directory):
+        self.dir = os.path.join(directory, 'pki')
+        os.makedirs(self.dir, exist_ok=True)
+        self.certs = {}
+        root_key = self._key('root')
+        self.ca_file = self._path('root.pem')
+        self._cert('root', root_key, ['cn = "SIP Doctor Lab Root CA"', 'organization = "SIP Doctor Lab"',
+                                      'ca', 'cert_signing_key', 'crl_signing_key',
+                                      'expiration_days = 3650'], self_signed=True)
+        self.root_key = root_key
+        inter_key = self._key('intermediate')
+        self.intermediate = self._path('intermediate.pem')
+        self._cert('intermediate', inter_key, ['cn = "SIP Doctor Lab Intermediate CA"',
+                                               'organization = "SIP Doctor Lab"', 'ca',
+                                               'path_len = 0', 'cert_signing_key',
+                                               'crl_signing_key', 'expiration_days = 3000'],
+                   ca=(self.ca_file, root_key))
+        self.inter_key = inter_key
+        for name, spec in leaf_specs().items():
+            self._leaf(name, spec)
+
+    def _path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _key(self, name, key=('ecdsa', None)):
+        path = self._path(name + '.key')
+        if key[0] == 'rsa':
+            argv = ['certtool', '--generate-privkey', '--key-type=rsa', '--bits=%d' % key[1]]
+        else:
+            argv = ['certtool', '--generate-privkey', '--key-type=ecdsa', '--curve=secp256r1']
+        _run(argv + ['--no-text', '--outfile', path])
+        os.chmod(path, 0o600)
+        return path
+
+    def _cert(self, name, key, tmpl, self_signed=False, ca=None, hash_alg=None):
+        t = self._path(name + '.tmpl')
+        with open(t, 'w') as f:
+            f.write('\n'.join(tmpl) + '\n')
+        out = self._path(name + '.pem')
+        if self_signed:
+            argv = ['certtool', '--generate-self-signed', '--load-privkey', key]
+        else:
+            argv = ['certtool', '--generate-certificate', '--load-privkey', key,
+                    '--load-ca-certificate', ca[0], '--load-ca-privkey', ca[1]]
+        if hash_alg:
+            argv.append('--hash=' + hash_alg)
+        _run(argv + ['--template', t, '--outfile', out, '--no-text'])
+        return out
+
+    def _leaf(self, name, spec):
+        key = self._key(name, spec.get('key', ('ecdsa', None)))
+        tmpl = ['cn = "%s"' % spec['cn'], 'organization = "SIP Doctor Lab"'] + spec['san']
+        tmpl += ['tls_www_server', 'signing_key', 'encryption_key', 'serial = %d' % random.randrange(1, 1 << 62)]
+        if 'dates' in spec:
+            tmpl += ['activation_date = "%s"' % _fmt_date(spec['dates'][0]),
+                     'expiration_date = "%s"' % _fmt_date(spec['dates'][1])]
+        else:
+            tmpl.append('expiration_days = 365')
+        issuer = spec.get('issuer', 'intermediate')
+        if issuer == 'self':
+            cert = self._cert(name, key, tmpl, self_signed=True, hash_alg=spec.get('hash'))
+        else:
+            cert = self._cert(name, key, tmpl, ca=(self.intermediate, self.inter_key),
+                              hash_alg=spec.get('hash'))
+        chain = cert
+        if issuer == 'intermediate' and spec.get('chain', True):
+            chain = self._path(name + '-chain.pem')
+            with open(chain, 'w') as out:
+                for p in (cert, self.intermediate):
+                    with open(p) as f:
+                        out.write(f.read())
+        self.certs[name] = Cert(name, cert, key, chain, issuer)
+
+    def __getitem__(self, name):
+        return self.certs[name]
+
+    def as_dict(self):
+        return dict(ca_file=self.ca_file, intermediate=self.intermediate,
+                    certs={n: c.as_dict() for n, c in self.certs.items()})
+
+
+# --------------------------------------------------------------------------
+# SIP + TLS: Kamailio
+
+# Certificates Kamailio serves, one TLS port each (besides the main ports).
+# OpenSSL 3 refuses to load RSA-1024 and SHA-1 certificates at Debian's
+# security level, so those are served by the Python TLS peer instead.
+KAMAILIO_TLS_CERTS = ['good', 'nointer', 'expired', 'notyet', 'wrongname', 'selfsigned',
+                      'wildcard', 'urisip', 'strict-sip', 'strict-domain', 'lcs']
+
+KAMAILIO_ROUTE = r'''
+request_route {
+	force_rport();
+	if ($tU == $null) { $var(u) = ""; } else { $var(u) = $tU; }
+	if ($Rp == HOME_PORT || $Rp == HOME_TLS_PORT) { route(HOME); exit; }
+
+	if ($var(u) == "skewed") {
+		# Date one hour ahead: Kamailio runs with TZ one hour east of UTC
+		append_to_reply("Date: $timef(%a, %d %b %Y %H:%M:%S GMT)\r\n");
+	} else {
+		append_to_reply("Date: $utimef(%a, %d %b %Y %H:%M:%S GMT)\r\n");
+	}
+
+	if (is_method("OPTIONS")) {
+		append_to_reply("Allow: REGISTER, OPTIONS\r\nAccept: application/sdp\r\n");
+		sl_send_reply("200", "OK");
+		exit;
+	}
+	if (!is_method("REGISTER")) {
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+	switch ($var(u)) {
+	case "alice":
+		$var(pw) = "PW_ALICE"; $var(qop) = 1; route(DIGEST); exit;
+	case "legacy":
+		$var(pw) = "PW_LEGACY"; $var(qop) = 0; route(DIGEST); exit;
+	case "proxyuser":
+		$var(pw) = "PW_PROXYUSER"; route(PROXYAUTH); exit;
+	case "msuser":
+	case "skewed":
+		append_to_reply("WWW-Authenticate: NTLM realm=\"SIP Communications Service\", targetname=\"lcs1.example.test\", version=3\r\n");
+		append_to_reply("WWW-Authenticate: Kerberos realm=\"SIP Communications Service\", targetname=\"sip/lcs1.example.test\", version=3\r\n");
+		sl_send_reply("401", "Unauthorized");
+		exit;
+	case "basic":
+		append_to_reply("WWW-Authenticate: Basic realm=\"example.test\"\r\n");
+		sl_send_reply("401", "Unauthorized");
+		exit;
+	case "moved":
+		if ($pr == "tls") { $var(hp) = HOME_TLS_PORT; } else { $var(hp) = HOME_PORT; }
+		append_to_reply("Contact: <sip:moved@home.example.test:$var(hp);transport=$pr>\r\n");
+		sl_send_reply("301", "Moved Permanently");
+		exit;
+	case "loop":
+		append_to_reply("Contact: <sip:loop@sip.example.test:$Rp;transport=$pr>\r\n");
+		sl_send_reply("301", "Moved Permanently");
+		exit;
+	case "blocked":
+		sl_send_reply("403", "Forbidden");
+		exit;
+	case "broken":
+		sl_send_reply("500", "Server Internal Error");
+		exit;
+	case "busy":
+		append_to_reply("Retry-After: 30\r\n");
+		sl_send_reply("503", "Service Unavailable");
+		exit;
+	default:
+		sl_send_reply("404", "Not Found");
+		exit;
+	}
+}
+
+route[DIGEST] {
+	if (!has_credentials("$td")) {
+		if ($var(qop) == 1) { www_challenge("$td", "1"); } else { www_challenge("$td", "0"); }
+		exit;
+	}
+	if ($au != $var(u) || !pv_www_authenticate("$td", "$var(pw)", "0")) {
+		if ($var(qop) == 1) { www_challenge("$td", "1"); } else { www_challenge("$td", "0"); }
+		exit;
+	}
+	consume_credentials();
+	if ($hdr(Contact) != $null) { append_to_reply("Contact: $ct;expires=3600\r\n"); }
+	sl_send_reply("200", "OK");
+	exit;
+}
+
+route[PROXYAUTH] {
+	if (!is_present_hf("Proxy-Authorization") || $au != $var(u)
+	    || !pv_proxy_authenticate("$td", "$var(pw)", "0")) {
+		proxy_challenge("$td", "1");
+		exit;
+	}
+	consume_credentials();
+	if ($hdr(Contact) != $null) { append_to_reply("Contact: $ct;expires=3600\r\n"); }
+	sl_send_reply("200", "OK");
+	exit;
+}
+
+route[HOME] {
+	# the "home server" a 301 points to: it accepts alice and moved
+	append_to_reply("Date: $utimef(%a, %d %b %Y %H:%M:%S GMT)\r\n");
+	if (is_method("OPTIONS")) { sl_send_reply("200", "OK"); exit; }
+	if ($var(u) == "moved") { $var(pw) = "PW_MOVED"; $var(qop) = 1; route(DIGEST); exit; }
+	if ($var(u) == "alice") { $var(pw) = "PW_ALICE"; $var(qop) = 1; route(DIGEST); exit; }
+	sl_send_reply("404", "Not Found");
+	exit;
+}
+'''
+
+
+class Kamailio:
+    """One Kamailio: UDP+TCP on port('udp')==port('tcp'), TLS on port('tls'),
+    a home server (udp/tcp/tls) and one TLS port per certificate name."""
+
+    def __init__(self, lab, pki, name='kamailio', algorithm=None, tls_certs=KAMAILIO_TLS_CERTS):
+        self.name = name
+        self.algorithm = algorithm or 'MD5'
+        self.ports = {'udp': free_port(), 'tls': free_port(udp=False)}
+        self.ports['tcp'] = self.ports['udp']
+        self.ports['home'] = free_port()
+        self.ports['home_tls'] = free_port(udp=False)
+        self.tls_ports = {c: free_port(udp=False) for c in tls_certs}
+        d = os.path.join(lab.dir, name)
+        os.makedirs(d, exist_ok=True)
+        good = pki['good']
+        tls = ['[server:default]', 'method = TLSv1.2+', 'verify_certificate = no',
+               'require_certificate = no', 'private_key = ' + good.key,
+               'certificate = ' + good.chain, '',
+               '[client:default]', 'verify_certificate = no', 'require_certificate = no', '']
+        for c, port in self.tls_ports.items():
+            cert = pki[c]
+            tls += ['[server:%s:%d]' % (LOOPBACK, port), 'method = TLSv1.2+',
+                    'verify_certificate = no', 'require_certificate = no',
+                    'private_key = ' + cert.key, 'certificate = ' + cert.chain, '']
+        self.tls_cfg = os.path.join(d, 'tls.cfg')
+        with open(self.tls_cfg, 'w') as f:
+            f.write('\n'.join(tls))
+        listen = ['listen=udp:%s:%d' % (LOOPBACK, self.ports['udp']),
+                  'listen=tcp:%s:%d' % (LOOPBACK, self.ports['tcp']),
+                  'listen=tls:%s:%d' % (LOOPBACK, self.ports['tls']),
+                  'listen=udp:%s:%d' % (LOOPBACK, self.ports['home']),
+                  'listen=tcp:%s:%d' % (LOOPBACK, self.ports['home']),
+                  'listen=tls:%s:%d' % (LOOPBACK, self.ports['home_tls'])]
+        listen += ['listen=tls:%s:%d' % (LOOPBACK, p) for p in self.tls_ports.values()]
+        route = KAMAILIO_ROUTE
+        route = route.replace('HOME_TLS_PORT', str(self.ports['home_tls']))
+        route = route.replace('HOME_PORT', str(self.ports['home']))
+        for user, pw in PASSWORDS.items():
+            route = route.replace('PW_' + user.upper(), pw)
+        cfg = ['#!KAMAILIO', 'debug=2', 'log_stderror=yes', 'memdbg=5', 'memlog=5',
+               'children=1', 'tcp_children=2', 'dns=no', 'rev_dns=no', 'use_dns_cache=no',
+               'auto_aliases=no', 'tcp_connection_lifetime=60',
+               'server_header="Server: sip-doctor-lab (Kamailio)"',
+               'user_agent_header="User-Agent: sip-doctor-lab"',
+               'enable_tls=yes'] + listen + [
+               'mpath="%s"' % KAMAILIO_MODULES]
+        for m in ('tls', 'sl', 'pv', 'textops', 'auth', 'siputils', 'xlog'):
+            cfg.append('loadmodule "%s.so"' % m)
+        cfg += ['modparam("tls", "config", "%s")' % self.tls_cfg,
+                'modparam("auth", "secret", "%08x-lab-nonce-secret")' % random.randrange(1 << 32)]
+        if algorithm:
+            cfg.append('modparam("auth", "algorithm", "%s")' % algorithm)
+        self.cfg = os.path.join(d, 'kamailio.cfg')
+        with open(self.cfg, 'w') as f:
+            f.write('\n'.join(cfg) + '\n' + route)
+        argv = ['kamailio', '-f', self.cfg, '-DD', '-E', '-P', os.path.join(d, 'kamailio.pid'),
+                '-Y', d, '-m', '32', '-M', '8']
+        # TZ one hour east of UTC: $timef() is then one hour ahead ("skewed").
+        self.proc = Proc(name, argv, lab.dir, env={'TZ': 'LAB-1'})
+        lab.procs.append(self.proc)
+        allports = [self.ports['tcp'], self.ports['tls'], self.ports['home'],
+                    self.ports['home_tls']] + list(self.tls_ports.values())
+        self.proc.wait_ready(lambda: sip_request(self.ports['udp'], 'OPTIONS', 'alice',
+                                                 timeout=0.2) is not None
+                             and all(tcp_open(p) for p in allports))
+
+    def port(self, transport='tls'):
+        return self.ports[transport]
+
+    def as_dict(self):
+        return dict(ports=self.ports, tls_ports=self.tls_ports, algorithm=self.algorithm,
+                    config=self.cfg, tls_config=self.tls_cfg, log=self.proc.log)
+
+
+# --------------------------------------------------------------------------
+# a tiny SIP client (for readiness checks and tests)
+
+def sip_request(port, method='OPTIONS', user='alice', transport='udp', host=LOOPBACK,
+                domain=SIP_DOMAIN, timeout=2.0, extra_headers=(), tls_context=None,
+                server_hostname=None, raw=False):
+    """Send one SIP request, return the parsed response (SipResponse) or None
+    on timeout.  transport: udp, tcp or tls."""
+    branch = 'z9hG4bK%x' % random.randrange(1 << 48)
+    tag = '%x' % random.randrange(1 << 32)
+    callid = '%x@lab' % random.randrange(1 << 64)
+    proto = {'udp': 'UDP', 'tcp': 'TCP', 'tls': 'TLS'}[transport]
+    ruri = 'sip:%s' % domain if method == 'REGISTER' else 'sip:%s@%s' % (user, domain)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if transport == 'udp' else socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        if transport == 'udp':
+            sock.bind((LOOPBACK, 0))
+        else:
+            sock.connect((host, port))
+            if transport == 'tls':
+                import ssl
+                ctx = tls_context
+                if ctx is None:
+                    ctx = ssl.create_default_context()
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                sock = ctx.wrap_socket(sock, server_hostname=server_hostname)
+        lport = sock.getsockname()[1]
+        hdrs = ['%s %s SIP/2.0' % (method, ruri),
+                'Via: SIP/2.0/%s %s:%d;branch=%s;rport' % (proto, LOOPBACK, lport, branch),
+                'Max-Forwards: 70',
+                'From: <sip:%s@%s>;tag=%s' % (user, domain, tag),
+                'To: <sip:%s@%s>' % (user, domain),
+                'Call-ID: ' + callid,
+                'CSeq: 1 ' + method,
+                'Contact: <sip:%s@%s:%d;transport=%s>' % (user, LOOPBACK, lport, transport),
+                'User-Agent: sdlab']
+        hdrs += list(extra_headers)
+        msg = ('\r\n'.join(hdrs) + '\r\nContent-Length: 0\r\n\r\n').encode()
+        if transport == 'udp':
+            sock.sendto(msg, (host, port))
+            data = sock.recv(65535)
+        else:
+            sock.sendall(msg)
+            data = b''
+            deadline = time.monotonic() + timeout
+            while b'\r\n\r\n' not in data and len(data) < 65536 and time.monotonic() < deadline:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        if raw:
+            return data
+        return SipResponse(data) if data else None
+    except socket.timeout:
+        return None
+    finally:
+        sock.close()
+
+
+class SipResponse:
+    def __init__(self, data):
+        self.raw = data
+        text = data.decode('utf-8', 'replace')
+        head = text.split('\r\n\r\n', 1)[0]
+        lines = head.split('\r\n')
+        self.status_line = lines[0]
+        parts = lines[0].split(' ', 2)
+        try:
+            self.status = int(parts[1])
+        except (IndexError, ValueError):
+            self.status = None
+        self.reason = parts[2] if len(parts) > 2 else ''
+        self.headers = []
+        for line in lines[1:]:
+            if ':' in line:
+                k, v = line.split(':', 1)
+                self.headers.append((k.strip(), v.strip()))
+
+    def all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def get(self, name, default=None):
+        v = self.all(name)
+        return v[0] if v else default
+
+    def __repr__(self):
+        return '<SipResponse %s>' % self.status_line
+
+
+def digest_register(port, user, password, transport='udp', domain=SIP_DOMAIN, timeout=2.0,
+                    header='Authorization'):
+    """REGISTER, answer the Digest challenge (MD5 or SHA-256, qop auth), return
+    (first response, final response)."""
+    import hashlib
+    first = sip_request(port, 'REGISTER', user, transport, domain=domain, timeout=timeout)
+    if first is None or first.status not in (401, 407):
+        return first, first
+    chal_name = 'WWW-Authenticate' if first.status == 401 else 'Proxy-Authenticate'
+    header = 'Authorization' if first.status == 401 else 'Proxy-Authorization'
+    chal = first.get(chal_name, '')
+    params = dict(parse_auth_params(chal.split(' ', 1)[1]))
+    alg = params.get('algorithm', 'MD5')
+    h = (lambda s: hashlib.sha256(s.encode()).hexdigest()) if alg.upper() == 'SHA-256' else \
+        (lambda s: hashlib.md5(s.encode()).hexdigest())
+    uri = 'sip:' + domain
+    ha1 = h('%s:%s:%s' % (user, params['realm'], password))
+    ha2 = h('REGISTER:' + uri)
+    fields = 'username="%s", realm="%s", nonce="%s", uri="%s", algorithm=%s' % (
+        user, params['realm'], params['nonce'], uri, alg)
+    if 'qop' in params:
+        cnonce = '%x' % random.randrange(1 << 48)
+        resp = h('%s:%s:00000001:%s:auth:%s' % (ha1, params['nonce'], cnonce, ha2))
+        fields += ', qop=auth, nc=00000001, cnonce="%s"' % cnonce
+    else:
+        resp = h('%s:%s:%s' % (ha1, params['nonce'], ha2))
+    fields += ', response="%s"' % resp
+    if 'opaque' in params:
+        fields += ', opaque="%s"' % params['opaque']
+    final = sip_request(port, 'REGISTER', user, transport, domain=domain, timeout=timeout,
+                        extra_headers=['%s: Digest %s' % (header, fields)])
+    return first, final
+
+
+def parse_auth_params(s):
+    """Parse 'a=b, c="d, e"' into a list of (name, value)."""
+    out, i, n = [], 0, len(s)
+    while i < n:
+        while i < n and s[i] in ' ,\t':
+            i += 1
+        j = s.find('=', i)
+        if j < 0:
+            break
+        name = s[i:j].strip()
+        i = j + 1
+        if i < n and s[i] == '"':
+            i += 1
+            val = ''
+            while i < n and s[i] != '"':
+                if s[i] == '\\' and i + 1 < n:
+                    i += 1
+                val += s[i]
+                i += 1
+            i += 1
+        else:
+            j = s.find(',', i)
+            j = n if j < 0 else j
+            val = s[i:j].strip()
+            i = j
+        out.append((name, val))
+    return out
+
+
+# --------------------------------------------------------------------------
+# misbehaving peers: a Python subprocess (this file, run as a script)
+
+PEER_KINDS = {
+    # kind: (transport, purpose)
+    'dns-silent': ('udp', 'DNS server that never answers'),
+    'dns-garbage': ('udp', 'DNS server answering with the query ID then garbage/truncated bytes'),
+    'dns-random': ('udp', 'DNS server answering random bytes (wrong ID)'),
+    'tcp-silent': ('tcp', 'accepts TCP and never speaks (TLS handshake / SIP TCP timeout)'),
+    'tcp-plaintext': ('tcp', 'answers plain text to anything (e.g. to a TLS ClientHello)'),
+    'tcp-reset': ('tcp', 'accepts, reads, then resets the connection (RST, SO_LINGER 0)'),
+    'tcp-close': ('tcp', 'accepts and closes at once (FIN)'),
+    'sip-silent-udp': ('udp', 'SIP over UDP: never answers'),
+    'sip-garbage-udp': ('udp', 'SIP over UDP: answers random bytes'),
+    'sip-garbage-tcp': ('tcp', 'SIP over TCP: answers random bytes, then closes'),
+    'sip-endless-tcp': ('tcp', 'SIP over TCP: a status line then a header line that never ends '
+                               '(streams up to 64 MiB or 60 s, then closes)'),
+    'sip-endless-udp': ('udp', 'SIP over UDP: one 60000-byte datagram, a header without CRLF'),
+    'sip-padded-udp': ('udp', 'SIP over UDP: valid 200 OK with Content-Length padded with spaces'),
+    'sip-padded-tcp': ('tcp', 'SIP over TCP: valid 200 OK with Content-Length padded with spaces'),
+    'tls-old': ('tcp', 'TLS 1.0/1.1 only server (good chain) answering SIP 200 to anything'),
+    'tls-rsa1024': ('tcp', 'TLS server presenting the RSA-1024 certificate'),
+    'tls-sha1': ('tcp', 'TLS server presenting the SHA-1 signed certificate'),
+}
+
+ENDLESS_MAX_BYTES = 64 << 20
+ENDLESS_MAX_SECONDS = 60
+
+
+def _sip_reply_for(req, status='200 OK', padded=False):
+    text = req.decode('utf-8', 'replace')
+    head = text.split('\r\n\r\n', 1)[0].split('\r\n')
+    keep = []
+    for line in head[1:]:
+        k = line.split(':', 1)[0].strip().lower()
+        if k in ('via', 'v', 'from', 'f', 'call-id', 'i', 'cseq'):
+            keep.append(line)
+        elif k in ('to', 't'):
+            keep.append(line if ';tag=' in line else line + ';tag=lab%x' % random.randrange(1 << 24))
+        elif k in ('contact', 'm') and head[0].startswith('REGISTER'):
+            keep.append(line + ';expires=3600')
+    cl = 'Content-Length:     0' if padded else 'Content-Length: 0'
+    return ('SIP/2.0 %s\r\n%s\r\nServer: sip-doctor-lab padded\r\n%s\r\n\r\n' % (
+        status, '\r\n'.join(keep), cl)).encode()
+
+
+def _peer_udp(kind, sock):
+    while True:
+        data, addr = sock.recvfrom(65535)
+        if kind in ('dns-silent', 'sip-silent-udp'):
+            continue
+        if kind == 'dns-garbage':
+            qid = data[:2] if len(data) >= 2 else b'\0\0'
+            n = random.choice([0, 3, 10, 20, 40])
+            # header claims 1 question and 5 answers; the body is short garbage
+            sock.sendto(qid + b'\x81\x80\x00\x01\x00\x05\x00\x00\x00\x00'[:max(0, n)] +
+                        os.urandom(random.randrange(0, 8)), addr)
+        elif kind == 'dns-random':
+            sock.sendto(os.urandom(random.randrange(1, 300)), addr)
+        elif kind == 'sip-garbage-udp':
+            sock.sendto(os.urandom(random.randrange(20, 1200)), addr)
+        elif kind == 'sip-endless-udp':
+            sock.sendto(b'SIP/2.0 200 OK\r\nX-Endless: ' + b'a' * 60000, addr)
+        elif kind == 'sip-padded-udp':
+            sock.sendto(_sip_reply_for(data, padded=True), addr)
+
+
+def _read_sip_request(conn, limit=65536):
+    data = b''
+    while b'\r\n\r\n' not in data and len(data) < limit:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _peer_tcp_conn(kind, conn, ctx=None):
+    try:
+        conn.settimeout(ENDLESS_MAX_SECONDS)
+        if kind == 'tcp-silent':
+            # hold the connection, read and ignore, until the peer goes away
+            while conn.recv(65536):
+                pass
+        elif kind == 'tcp-close':
+            pass
+        elif kind == 'tcp-reset':
+            conn.settimeout(1)
+            try:
+                conn.recv(65536)
+            except socket.timeout:
+                pass
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        elif kind == 'tcp-plaintext':
+            conn.settimeout(2)
+            try:
+                conn.recv(65536)
+            except socket.timeout:
+                pass
+            conn.sendall(b'220 sip-doctor lab: this is a plain text service, not TLS\r\n')
+            time.sleep(0.2)
+        elif kind == 'sip-garbage-tcp':
+            _read_sip_request(conn)
+            conn.sendall(os.urandom(random.randrange(200, 4000)))
+            time.sleep(0.2)
+        elif kind == 'sip-endless-tcp':
+            _read_sip_request(conn)
+            conn.sendall(b'SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 127.0.0.1\r\nX-Endless: ')
+            sent, start, block = 0, time.monotonic(), b'a' * 65536
+            while sent < ENDLESS_MAX_BYTES and time.monotonic() - start < ENDLESS_MAX_SECONDS:
+                conn.sendall(block)
+                sent += len(block)
+        elif kind in ('sip-padded-tcp', 'tls-old', 'tls-rsa1024', 'tls-sha1'):
+            if ctx is not None:
+                conn = ctx.wrap_socket(conn, server_side=True)
+            buf = b''
+            while True:
+                req = _read_sip_request(conn)
+                if not req:
+                    break
+                conn.sendall(_sip_reply_for(req, padded=True))
+        conn.close()
+    except (OSError, ValueError):
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def _peer_tcp(kind, sock, ctx):
+    while True:
+        conn, _ = sock.accept()
+        threading.Thread(target=_peer_tcp_conn, args=(kind, conn, ctx), daemon=True).start()
+
+
+def _tls_context(kind, certs):
+    import ssl
+    import warnings
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.set_ciphers('DEFAULT:@SECLEVEL=0')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)
+        if kind == 'tls-old':
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    name = {'tls-old': 'good', 'tls-rsa1024': 'rsa1024', 'tls-sha1': 'sha1'}[kind]
+    ctx.load_cert_chain(certs[name]['chain'], certs[name]['key'])
+    return ctx
+
+
+def peers_main(spec_file):
+    """Run the misbehaving peers of spec_file: {"peers": {kind: port}, "certs": {...}}."""
+    with open(spec_file) as f:
+        spec = json.load(f)
+    threads = []
+    for kind, port in spec['peers'].items():
+        transport = PEER_KINDS[kind][0]
+        if transport == 'udp':
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((LOOPBACK, port))
+            t = threading.Thread(target=_peer_udp, args=(kind, s), daemon=True)
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((LOOPBACK, port))
+            s.listen(64)
+            ctx = _tls_context(kind, spec['certs']) if kind.startswith('tls-') else None
+            t = threading.Thread(target=_peer_tcp, args=(kind, s, ctx), daemon=True)
+        threads.append(t)
+    for t in threads:
+        t.start()
+    print('READY', flush=True)
+    signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+    while True:
+        time.sleep(3600)
+
+
+class Peers:
+    def __init__(self, lab, pki, kinds=None):
+        kinds = kinds or list(PEER_KINDS)
+        self.ports = {}
+        for k in kinds:
+            self.ports[k] = free_port(udp=PEER_KINDS[k][0] == 'udp', tcp=PEER_KINDS[k][0] == 'tcp')
+        spec = os.path.join(lab.dir, 'peers.json')
+        with open(spec, 'w') as f:
+            json.dump({'peers': self.ports, 'certs': pki.as_dict()['certs'] if pki else {}}, f)
+        self.proc = Proc('peers', [sys.executable, os.path.abspath(__file__), 'peers', spec],
+                         lab.dir)
+        lab.procs.append(self.proc)
+
+        def ready():
+            for k, p in self.ports.items():
+                if PEER_KINDS[k][0] == 'udp':
+                    if not udp_bound(p):
+                        return False
+                elif not tcp_open(p):
+                    return False
+            return True
+        self.proc.wait_ready(ready)
+
+    def __getitem__(self, kind):
+        return self.ports[kind]
+
+
+# --------------------------------------------------------------------------
+# SIPp scripted peer (Debian's SIPp has no TLS: UDP/TCP only)
+
+SIPP_MS_UAS = '''<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="lab: Microsoft-style 401 in one header, padded Content-Length">
+  <recv request="REGISTER" />
+  <send>
+    <![CDATA[
+SIP/2.0 401 Unauthorized
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]lab[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Server: sip-doctor-lab (SIPp)
+WWW-Authenticate: NTLM realm="SIP Communications Service", targetname="lcs1.example.test", version=3, Kerberos realm="SIP Communications Service", targetname="sip/lcs1.example.test", version=3
+Content-Length: [len]
+
+]]>
+  </send>
+</scenario>
+'''
+
+
+class Sipp:
+    """A SIPp UAS answering every REGISTER with a 401 carrying the NTLM and
+    Kerberos challenges in ONE header (comma-separated) and a Content-Length
+    padded with spaces ([len])."""
+
+    def __init__(self, lab, transport='udp', name=None):
+        name = name or 'sipp-' + transport
+        self.port = free_port(udp=transport == 'udp', tcp=transport == 'tcp')
+        self.transport = transport
+        sf = os.path.join(lab.dir, name + '.xml')
+        with open(sf, 'w') as f:
+            f.write(SIPP_MS_UAS)
+        t = {'udp': 'u1', 'tcp': 't1'}[transport]
+        argv = ['sipp', '-sf', sf, '-t', t, '-i', LOOPBACK, '-p', str(self.port), '-nostdin',
+                '-bg' if False else '-trace_err', '-error_file', os.path.join(lab.dir, name + '-errors.log'),
+                '-max_recv_loops', '1000', '-m', '1000000']
+        self.proc = Proc(name, argv, lab.dir, cwd=lab.dir)
+        lab.procs.append(self.proc)
+        if transport == 'udp':
+            self.proc.wait_ready(lambda: udp_bound(self.port))
+        else:
+            self.proc.wait_ready(lambda: tcp_open(self.port))
+
+
+# --------------------------------------------------------------------------
+# the lab
+
+class Lab:
+    """The whole lab.  Lab() starts every peer; Lab(dns=False, ...) less.
+
+    Attributes: dir (logs, configs, PKI), dns (DnsServer), dns_server
+    ("127.0.0.1:PORT"), pki (Pki), sip (Kamailio, MD5), sip256 (Kamailio with
+    SHA-256 Digest), peers (Peers), sipp (dict transport -> Sipp).
+    Logs are removed on a clean stop and kept (path printed) otherwise, or
+    when SD_LAB_KEEP=1."""
+
+    def __init__(self, dns=True, pki=True, sip=True, sip256=True, peers=True, sipp=True,
+                 start=True):
+        self.dir = tempfile.mkdtemp(prefix='sdlab-')
+        self.procs = []
+        self.failed = False
+        self.stopped = False
+        self.dns = self.pki = self.sip = self.sip256 = self.peers = None
+        self.sipp = {}
+        _live_labs.add(self)
+        _install_signal_handlers()
+        self._want = dict(dns=dns, pki=pki, sip=sip, sip256=sip256, peers=peers, sipp=sipp)
+        if start:
+            self.start()
+
+    def start(self):
+        w = self._want
+        try:
+            if w['pki'] or w['sip'] or w['peers']:
+                self.pki = Pki(self.dir)
+            if w['sip']:
+                self.sip = Kamailio(self, self.pki)
+            if w['sip256']:
+                self.sip256 = Kamailio(self, self.pki, name='kamailio-sha256', algorithm='SHA-256',
+                                       tls_certs=[])
+            if w['peers']:
+                self.peers = Peers(self, self.pki)
+            if w['sipp'] and shutil.which('sipp'):
+                for t in ('udp', 'tcp'):
+                    self.sipp[t] = Sipp(self, t)
+            if w['dns']:
+                ports = {'sip_udp': 5060, 'sip_tcp': 5060, 'sip_tls': 5061,
+                         'home_udp': 5060, 'home_tcp': 5060, 'home_tls': 5061}
+                if self.sip:
+                    ports = {'sip_udp': self.sip.ports['udp'], 'sip_tcp': self.sip.ports['tcp'],
+                             'sip_tls': self.sip.ports['tls'], 'home_udp': self.sip.ports['home'],
+                             'home_tcp': self.sip.ports['home'], 'home_tls': self.sip.ports['home_tls']}
+                self.dns = DnsServer(self, scenario_zone(ports))
+        except BaseException:
+            self.failed = True
+            self.stop()
+            raise
+        return self
+
+    @property
+    def dns_server(self):
+        return self.dns.addr
+
+    def password(self, user='alice'):
+        return PASSWORDS[user]
+
+    def password_file(self, user='alice', password=None):
+        """A 0600 file holding the password (for --password-file)."""
+        path = os.path.join(self.dir, 'password-%s-%x' % (user, random.randrange(1 << 32)))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            f.write(password if password is not None else PASSWORDS[user])
+        return path
+
+    def cli_base(self, address='alice@example.test'):
+        """The usual start of a sip-doctor-cli command line against this lab."""
+        args = [address]
+        if self.dns:
+            args += ['--dns-server', self.dns_server]
+        if self.pki:
+            args += ['--ca-file', self.pki.ca_file]
+        return args
+
+    def describe(self):
+        d = {'dir': self.dir, 'domain': SIP_DOMAIN, 'passwords': dict(PASSWORDS)}
+        if self.dns:
+            d['dns'] = {'server': self.dns_server, 'port': self.dns.port, 'config': self.dns.conf}
+        if self.pki:
+            d['pki'] = self.pki.as_dict()
+        if self.sip:
+            d['sip'] = self.sip.as_dict()
+        if self.sip256:
+            d['sip_sha256'] = self.sip256.as_dict()
+        if self.peers:
+            d['peers'] = dict(self.peers.ports)
+        if self.sipp:
+            d['sipp'] = {t: s.port for t, s in self.sipp.items()}
+        return d
+
+    def env(self):
+        """Environment variables describing the lab (for C tests run by tools/lab-up --exec)."""
+        e = {'SD_LAB_DIR': self.dir}
+        if self.dns:
+            e['SD_LAB_DNS'] = self.dns_server
+        if self.pki:
+            e['SD_LAB_CA_FILE'] = self.pki.ca_file
+        if self.sip:
+            for k, v in self.sip.ports.items():
+                e['SD_LAB_SIP_%s_PORT' % k.upper()] = str(v)
+            for k, v in self.sip.tls_ports.items():
+                e['SD_LAB_TLS_%s_PORT' % k.upper().replace('-', '_')] = str(v)
+        if self.sip256:
+            for k, v in self.sip256.ports.items():
+                e['SD_LAB_SIP256_%s_PORT' % k.upper()] = str(v)
+        if self.peers:
+            for k, v in self.peers.ports.items():
+                e['SD_LAB_PEER_%s_PORT' % k.upper().replace('-', '_')] = str(v)
+        for t, s in self.sipp.items():
+            e['SD_LAB_SIPP_%s_PORT' % t.upper()] = str(s.port)
+        return e
+
+    def stop(self):
+        if self.stopped:
+            return
+        self.stopped = True
+        try:
+            stop_procs(self.procs)
+        finally:
+            _live_labs.discard(self)
+            keep = self.failed or os.environ.get('SD_LAB_KEEP') == '1'
+            if keep:
+                sys.stderr.write('sdlab: logs kept in %s\n' % self.dir)
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.failed = True
+        self.stop()
+        return False
+
+
+# --------------------------------------------------------------------------
+# running the CLI under test
+
+def cli_path():
+    """Path of the built sip-doctor-cli: $SD_CLI, else the meson build dir
+    ($MESON_BUILD_ROOT or <source>/_build)/app/cli/sip-doctor-cli."""
+    if os.environ.get('SD_CLI'):
+        return os.environ['SD_CLI']
+    build = os.environ.get('MESON_BUILD_ROOT') or os.path.join(SRCROOT, '_build')
+    return os.path.join(build, 'app', 'cli', 'sip-doctor-cli')
+
+
+def have_cli():
+    p = cli_path()
+    return os.path.isfile(p) and os.access(p, os.X_OK)
+
+
+class CliResult(tuple):
+    """(exit code, parsed JSON or None, stdout, stderr) with names too."""
+
+    def __new__(cls, rc, report, out, err):
+        self = super().__new__(cls, (rc, report, out, err))
+        self.rc, self.report, self.stdout, self.stderr = rc, report, out, err
+        return self
+
+
+def run_cli(args, timeout=30, stdin=None, env=None):
+    """Run sip-doctor-cli with args; returns CliResult(rc, report, stdout, stderr).
+    report is the parsed JSON when stdout is JSON, else None.  Raises LabError
+    if the CLI does not end within timeout seconds (it is killed)."""
+    argv = [cli_path()] + list(args)
+    full_env = dict(os.environ)
+    full_env.setdefault('G_DEBUG', 'fatal-criticals')
+    if env:
+        full_env.update(env)
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(input=stdin.encode() if isinstance(stdin, str) else stdin,
+                                 timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        raise LabError('sip-doctor-cli did not end within %s s: %s\nstderr: %s' % (
+            timeout, ' '.join(argv), err.decode('utf-8', 'replace')[-2000:]))
+    out_s, err_s = out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+    report = None
+    if out_s.lstrip().startswith('{'):
+        try:
+            report = json.loads(out_s)
+        except ValueError:
+            report = None
+    return CliResult(p.returncode, report, out_s, err_s)
+
+
+def find_finding(report, code):
+    """The first finding with this code in a JSON report, or None."""
+    for f in (report or {}).get('findings', []):
+        if f.get('code') == code:
+            return f
+    return None
+
+
+def find_findings(report, code):
+    return [f for f in (report or {}).get('findings', []) if f.get('code') == code]
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 3 and sys.argv[1] == 'peers':
+        peers_main(sys.argv[2])
+    else:
+        sys.stderr.write('usage: sdlab.py peers SPEC.json (internal); see tools/lab-up\n')
+        sys.exit(2)
