@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""The command-line contract of DESIGN.md: options, exit statuses, JSON report.
+
+Every run here names a loopback server (--server 127.0.0.1:…), so no name
+reaches the machine's resolver.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CLI = os.environ.get("SD_CLI", "sip-doctor-cli")
+CANARY = "canary-Pw-51e7b0c2"
+STEP_IDS = ["uri", "dns", "connect", "tls", "sip", "auth"]
+# A loopback port nothing listens on: connections are refused at once.
+CLOSED = "127.0.0.1:9"
+
+
+def run(args, stdin=None, timeout=60):
+    proc = subprocess.run([CLI] + args, input=stdin, capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ, LANG="C.UTF-8"))
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+class BadInput(unittest.TestCase):
+    """Each bad input exits 2 with one clear line on stderr, and no GLib noise."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.unreadable = os.path.join(self.tmp.name, "unreadable")
+        with open(self.unreadable, "w", encoding="utf-8") as f:
+            f.write("x\n")
+        os.chmod(self.unreadable, 0)
+        self.empty = os.path.join(self.tmp.name, "empty")
+        open(self.empty, "w", encoding="utf-8").close()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    CASES = [
+        ([], "No SIP address"),
+        (["notanaddress"], "alice@example.com"),
+        (["alice@"], "domain"),
+        (["tel:+15551234567"], "not a SIP address"),
+        (["alice@example.com", "bob@example.com"], "one SIP address"),
+        (["alice@example.com", "--timeout", "-1"], "whole number"),
+        (["alice@example.com", "--timeout", "abc"], "whole number"),
+        (["alice@example.com", "--timeout", "0"], "whole number"),
+        (["alice@example.com", "--timeout", "99999"], "whole number"),
+        (["alice@example.com", "--transport", "carrier-pigeon"], "auto, tls, tcp or udp"),
+        (["alice@example.com", "--client", "skype"], "generic, wm5, ocs or lync"),
+        (["alice@example.com", "--ca-file", "/nonexistent/ca.pem"], "CA file"),
+        (["alice@example.com", "--ca-file", "/"], "not a regular file"),
+        (["alice@example.com", "--password-file", "/nonexistent/pw"], "password file"),
+        (["alice@example.com", "--password", CANARY], "--password-file"),
+        (["alice@example.com", "--password=" + CANARY], "--password-file"),
+        (["alice@example.com", "--no-such-option"], "--help"),
+        (["alice@example.com", "--dns-server", "dns.example.com"], "IP address"),
+        (["alice@example.com", "--dns-server", "127.0.0.1:99999"], "port"),
+        (["alice@example.com", "--server", "bad host"], "server address"),
+        (["alice@example.com", "--server", "host:0"], "port"),
+        (["alice@example.com", "--report", "out.pdf"], ".html, .json or .txt"),
+        (["alice@example.com", "--sign-in", "EXAMPLE\\alice@x.com"], "DOMAIN\\user"),
+    ]
+
+    def test_cases(self):
+        for args, expected in self.CASES:
+            with self.subTest(args=args):
+                code, out, err = run(args)
+                self.assertEqual(code, 2, err)
+                lines = err.strip().splitlines()
+                self.assertEqual(len(lines), 1, err)
+                self.assertIn(expected, lines[0])
+                self.assertTrue(lines[0].startswith("sip-doctor-cli: "))
+                for noise in ("CRITICAL", "WARNING", "assertion", "Segmentation"):
+                    self.assertNotIn(noise, err)
+                self.assertNotIn(CANARY, out + err)
+
+    def test_password_files(self):
+        if os.geteuid() != 0:
+            code, _, err = run(["alice@example.com", "--password-file", self.unreadable])
+            self.assertEqual(code, 2)
+            self.assertIn("Cannot read", err)
+        code, _, err = run(["alice@example.com", "--password-file", self.empty])
+        self.assertEqual(code, 2)
+        self.assertIn("empty", err)
+        code, _, err = run(["alice@example.com", "--password-file", "-"], stdin="")
+        self.assertEqual(code, 2)
+        self.assertIn("empty", err)
+
+
+class Report(unittest.TestCase):
+    def test_json_contract(self):
+        code, out, err = run(["sip:alice@example.com", "--server", CLOSED, "--timeout", "2",
+                              "--password-file", "-", "--json"], stdin=CANARY + "\n")
+        self.assertIn(code, (0, 1), err)
+        self.assertNotIn(CANARY, out + err)
+        report = json.loads(out)
+        self.assertEqual(report["schema"], "sip-doctor/1")
+        for key in ("input", "verdict", "summary", "findings", "steps"):
+            self.assertIn(key, report)
+        self.assertIn(report["verdict"], ("pass", "warn", "fail"))
+        self.assertEqual(code, 1 if report["verdict"] == "fail" else 0)
+        self.assertEqual(list(report["steps"].keys()), STEP_IDS)
+        self.assertEqual(report["input"]["address"], "sip:alice@example.com")
+        self.assertTrue(report["input"]["password_given"])
+        self.assertNotIn("password", {k for k in report["input"] if k != "password_given"})
+        for step, body in report["steps"].items():
+            self.assertIn(body["status"], ("pass", "warn", "fail", "skip"), step)
+            self.assertIsInstance(body["duration_ms"], int)
+            self.assertIsInstance(body["data"], dict)
+            if body["status"] == "skip":
+                self.assertTrue(body.get("reason"), step)
+        self.assertEqual(report["steps"]["uri"]["status"], "pass")
+        self.assertEqual(report["steps"]["uri"]["data"]["domain"], "example.com")
+        for finding in report["findings"]:
+            self.assertEqual(set(finding), {"code", "severity", "step", "message", "advice"})
+            self.assertIn(finding["severity"], ("error", "warning", "info"))
+            self.assertIn(finding["step"], STEP_IDS)
+            self.assertTrue(finding["advice"], finding["code"])
+        self.assertIn("alice@example.com", report["summary"])
+
+    def test_report_files(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = {ext: os.path.join(tmp, "report." + ext) for ext in ("json", "html", "txt")}
+            trace = os.path.join(tmp, "trace.txt")
+            for ext, path in paths.items():
+                code, _, err = run(["alice@example.com", "--server", CLOSED, "--timeout", "2",
+                                    "--password-file", "-", "--report", path, "--trace", trace],
+                                   stdin=CANARY)
+                self.assertIn(code, (0, 1), err)
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                self.assertNotIn(CANARY, text)
+                if ext == "json":
+                    self.assertEqual(json.loads(text)["schema"], "sip-doctor/1")
+                elif ext == "html":
+                    self.assertTrue(text.startswith("<!DOCTYPE html>"))
+                    self.assertNotIn("<script", text)
+                    self.assertNotIn("src=\"http", text)
+                else:
+                    self.assertIn("Verdict:", text)
+                self.assertEqual(os.stat(path).st_mode & 0o077, 0, "reports are private to the user")
+                with open(trace, encoding="utf-8") as f:
+                    self.assertNotIn(CANARY, f.read())
+
+    def test_unwritable_report(self):
+        code, _, err = run(["alice@example.com", "--server", CLOSED, "--timeout", "2",
+                            "--report", "/nonexistent-dir/r.json"])
+        self.assertEqual(code, 3)
+        self.assertIn("Cannot write the report", err)
+
+    def test_text_output_and_version(self):
+        code, out, _ = run(["--version"])
+        self.assertEqual(code, 0)
+        self.assertTrue(out.startswith("sip-doctor-cli "))
+        code, out, _ = run(["--help"])
+        self.assertEqual(code, 0)
+        for option in ("--server", "--transport", "--client", "--sign-in", "--password-file",
+                       "--ca-file", "--strict-dns-naming", "--dns-server", "--timeout",
+                       "--json", "--report", "--trace"):
+            self.assertIn(option, out)
+
+
+if __name__ == "__main__":
+    result = unittest.main(exit=False, verbosity=2).result
+    failed = len(result.failures) + len(result.errors)
+    print(f"{result.testsRun - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
