@@ -44,6 +44,7 @@ PASSWORDS = {
     'legacy': 'Wonderland-42',
     'moved': 'Wonderland-42',
     'proxyuser': 'Wonderland-42',
+    'strict': 'Wonderland-42',
 }
 SIP_DOMAIN = 'example.test'
 
@@ -59,11 +60,34 @@ _reserved_ports = set()
 _port_lock = threading.Lock()
 
 
-def free_port(udp=True, tcp=True, family=socket.AF_INET):
-    """A port free for both TCP and UDP (by default) on 127.0.0.1.
+def have_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(('::1', 0))
+        return True
+    except OSError:
+        return False
+
+
+def _also_free_v6(port, udp, tcp):
+    for kind, want in ((socket.SOCK_STREAM, tcp), (socket.SOCK_DGRAM, udp)):
+        if not want:
+            continue
+        with socket.socket(socket.AF_INET6, kind) as s:
+            try:
+                s.bind(('::1', port))
+            except OSError:
+                return False
+    return True
+
+
+def free_port(udp=True, tcp=True, family=socket.AF_INET, v6=False):
+    """A port free for both TCP and UDP (by default) on 127.0.0.1 (and on
+    ::1 too with v6=True).
 
     The port is not held open: start the server soon after.  A port is
-    never handed out twice in one process."""
+    never handed out twice in one process; components retry with new
+    ports if another process took one meanwhile."""
     host = LOOPBACK if family == socket.AF_INET else '::1'
     for _ in range(200):
         with _port_lock:
@@ -84,12 +108,15 @@ def free_port(udp=True, tcp=True, family=socket.AF_INET):
                 s.close()
             if port in _reserved_ports or port < 1024:
                 continue
+            if v6 and not _also_free_v6(port, udp, tcp):
+                continue
             _reserved_ports.add(port)
             return port
     raise LabError('no free port found on %s' % host)
 
 
 def tcp_open(port, host=LOOPBACK, timeout=0.2):
+    """True when something accepts TCP connections on host:port."""
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return True
@@ -176,6 +203,11 @@ class Proc:
             return ''
 
     def fail(self, what):
+        self.signal_group(signal.SIGKILL)
+        try:
+            self.popen.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
         raise LabError('%s: %s (command: %s)\nlog file: %s\n--- last lines ---\n%s' % (
             self.name, what, ' '.join(self.argv), self.log, self.log_tail()))
 
@@ -236,6 +268,19 @@ def stop_procs(procs, grace=1.0):
     left = [p.name for p in procs if p.group_alive()]
     if left:
         raise LabError('processes left running: %s' % ', '.join(left))
+
+
+def start_with_retry(factory, attempts=3):
+    """Call factory() (which allocates its ports and starts a server) again
+    with new ports when it fails, e.g. because another test run took a port
+    between allocation and bind.  Raises the last LabError."""
+    last = None
+    for _ in range(attempts):
+        try:
+            return factory()
+        except LabError as e:
+            last = e
+    raise last
 
 
 def _run(argv, **kw):
@@ -411,8 +456,11 @@ def scenario_zone(ports):
 
 
 class DnsServer:
-    def __init__(self, lab, zone, name='dnsmasq'):
-        self.port = free_port()
+    """dnsmasq serving zone on 127.0.0.1:port (a free port by default).
+    With netns, it runs inside that namespace (port 53 there)."""
+
+    def __init__(self, lab, zone, name='dnsmasq', netns=None, port=None):
+        self.port = port or free_port()
         conf = os.path.join(lab.dir, name + '.conf')
         lines = ['no-resolv', 'no-hosts', 'no-poll', 'bind-interfaces',
                  'listen-address=' + LOOPBACK, 'port=%d' % self.port,
@@ -422,11 +470,19 @@ class DnsServer:
             f.write('\n'.join(lines) + '\n')
         self.conf = conf
         self.zone = zone
-        self.proc = Proc(name, ['dnsmasq', '-C', conf, '--keep-in-foreground',
-                                '--log-facility=-', '--pid-file=' + os.path.join(lab.dir, name + '.pid')],
-                         lab.dir)
+        argv = ['dnsmasq', '-C', conf, '--keep-in-foreground',
+                '--log-facility=-', '--pid-file=' + os.path.join(lab.dir, name + '.pid')]
+        if netns:
+            argv = netns.wrap(argv)
+        self.proc = Proc(name, argv, lab.dir)
         lab.procs.append(self.proc)
-        self.proc.wait_ready(lambda: dns_query(self.port, 'example.test', 'A', timeout=0.2) is not None)
+        if netns:
+            check = lambda: subprocess.run(  # noqa: E731
+                netns.wrap([sys.executable, os.path.abspath(__file__), 'dnsq', str(self.port)]),
+                capture_output=True, timeout=5).returncode == 0
+        else:
+            check = lambda: dns_query(self.port, 'example.test', 'A', timeout=0.2) is not None  # noqa: E731
+        self.proc.wait_ready(check)
 
     @property
     def addr(self):
@@ -454,6 +510,51 @@ def dns_query(port, name, qtype='A', timeout=1.0, host=LOOPBACK):
         return None
     flags, _, an = struct.unpack('>HHH', data[2:8])
     return flags & 0xF, an
+
+
+class Netns:
+    """A network namespace for testing the system resolver path (root only).
+
+    Inside: lo up, a veth pair v0/v1 kept inside with 192.0.2.1/24 and
+    2001:db8::1/64 on v0 (so getaddrinfo with AI_ADDRCONFIG works), a dnsmasq
+    on 127.0.0.1:53 serving the lab's zones, and /etc/netns/NAME/resolv.conf
+    saying "nameserver 127.0.0.1", which replaces /etc/resolv.conf for
+    commands run with netns.wrap(argv) (ip netns exec NAME ...).
+    Nothing inside can reach the lab's other servers (another network stack)."""
+
+    def __init__(self, lab, zone):
+        if os.geteuid() != 0 or not shutil.which('ip'):
+            raise LabError('a network namespace needs root and iproute2')
+        self.name = 'sdlab-%d-%x' % (os.getpid(), random.randrange(1 << 24))
+        self.etc = os.path.join('/etc/netns', self.name)
+        self.created = False
+        try:
+            _run(['ip', 'netns', 'add', self.name])
+            self.created = True
+            n = ['ip', '-n', self.name]
+            _run(n + ['link', 'set', 'lo', 'up'])
+            _run(n + ['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1'])
+            _run(n + ['addr', 'add', '192.0.2.1/24', 'dev', 'v0'])
+            _run(n + ['addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad'])
+            _run(n + ['link', 'set', 'v0', 'up'])
+            _run(n + ['link', 'set', 'v1', 'up'])
+            os.makedirs(self.etc, exist_ok=True)
+            with open(os.path.join(self.etc, 'resolv.conf'), 'w') as f:
+                f.write('nameserver 127.0.0.1\noptions timeout:2 attempts:1\n')
+            self.dns = DnsServer(lab, zone, name='dnsmasq-' + self.name, netns=self, port=53)
+        except BaseException:
+            self.close()
+            raise
+
+    def wrap(self, argv):
+        """argv run inside the namespace."""
+        return ['ip', 'netns', 'exec', self.name] + list(argv)
+
+    def close(self):
+        if self.created:
+            subprocess.run(['ip', 'netns', 'del', self.name], capture_output=True, timeout=10)
+            self.created = False
+        shutil.rmtree(self.etc, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------
@@ -628,6 +729,8 @@ request_route {
 	switch ($var(u)) {
 	case "alice":
 		$var(pw) = "PW_ALICE"; $var(qop) = 1; route(DIGEST); exit;
+	case "strict":
+		$var(pw) = "PW_STRICT"; route(STRICT); exit;
 	case "legacy":
 		$var(pw) = "PW_LEGACY"; $var(qop) = 0; route(DIGEST); exit;
 	case "proxyuser":
@@ -682,6 +785,19 @@ route[DIGEST] {
 	exit;
 }
 
+route[STRICT] {
+	# says why credentials were refused, as some registrars do
+	if (!has_credentials("$td")) { www_challenge("$td", "1"); exit; }
+	if ($au != $var(u)) { sl_send_reply("403", "Forbidden - unknown user name"); exit; }
+	$var(rc) = pv_www_authenticate("$td", "$var(pw)", "0");
+	if ($var(rc) == -2) { sl_send_reply("403", "Forbidden - wrong password"); exit; }
+	if ($var(rc) < 0) { www_challenge("$td", "1"); exit; }
+	consume_credentials();
+	if ($hdr(Contact) != $null) { append_to_reply("Contact: $ct;expires=3600\r\n"); }
+	sl_send_reply("200", "OK");
+	exit;
+}
+
 route[PROXYAUTH] {
 	if (!is_present_hf("Proxy-Authorization") || $au != $var(u)
 	    || !pv_proxy_authenticate("$td", "$var(pw)", "0")) {
@@ -713,7 +829,10 @@ class Kamailio:
     def __init__(self, lab, pki, name='kamailio', algorithm=None, tls_certs=KAMAILIO_TLS_CERTS):
         self.name = name
         self.algorithm = algorithm or 'MD5'
-        self.ports = {'udp': free_port(), 'tls': free_port(udp=False)}
+        self.ipv6 = have_ipv6_loopback()
+        v6 = self.ipv6
+        # the main ports also listen on ::1 when the machine has it
+        self.ports = {'udp': free_port(v6=v6), 'tls': free_port(udp=False, v6=v6)}
         self.ports['tcp'] = self.ports['udp']
         self.ports['home'] = free_port()
         self.ports['home_tls'] = free_port(udp=False)
@@ -739,6 +858,10 @@ class Kamailio:
                   'listen=udp:%s:%d' % (LOOPBACK, self.ports['home']),
                   'listen=tcp:%s:%d' % (LOOPBACK, self.ports['home']),
                   'listen=tls:%s:%d' % (LOOPBACK, self.ports['home_tls'])]
+        if self.ipv6:
+            listen += ['listen=udp:[::1]:%d' % self.ports['udp'],
+                       'listen=tcp:[::1]:%d' % self.ports['tcp'],
+                       'listen=tls:[::1]:%d' % self.ports['tls']]
         listen += ['listen=tls:%s:%d' % (LOOPBACK, p) for p in self.tls_ports.values()]
         route = KAMAILIO_ROUTE
         route = route.replace('HOME_TLS_PORT', str(self.ports['home_tls']))
@@ -770,7 +893,8 @@ class Kamailio:
                     self.ports['home_tls']] + list(self.tls_ports.values())
         self.proc.wait_ready(lambda: sip_request(self.ports['udp'], 'OPTIONS', 'alice',
                                                  timeout=0.2) is not None
-                             and all(tcp_open(p) for p in allports))
+                             and all(tcp_open(p) for p in allports)
+                             and (not self.ipv6 or tcp_open(self.ports['tls'], '::1')))
 
     def port(self, transport='tls'):
         return self.ports[transport]
@@ -945,7 +1069,9 @@ PEER_KINDS = {
     'tcp-silent': ('tcp', 'accepts TCP and never speaks (TLS handshake / SIP TCP timeout)'),
     'tcp-plaintext': ('tcp', 'answers plain text to anything (e.g. to a TLS ClientHello)'),
     'tcp-reset': ('tcp', 'accepts, reads, then resets the connection (RST, SO_LINGER 0)'),
-    'tcp-close': ('tcp', 'accepts and closes at once (FIN)'),
+    'tcp-close': ('tcp', 'accepts and closes at once (FIN; then drains, so never an RST)'),
+    'tcp-blackhole': ('tcp', 'listen queue full, never accepts: a TCP connect times out '
+                             '(connect.timeout on loopback)'),
     'sip-silent-udp': ('udp', 'SIP over UDP: never answers'),
     'sip-garbage-udp': ('udp', 'SIP over UDP: answers random bytes'),
     'sip-garbage-tcp': ('tcp', 'SIP over TCP: answers random bytes, then closes'),
@@ -1019,7 +1145,11 @@ def _peer_tcp_conn(kind, conn, ctx=None):
             while conn.recv(65536):
                 pass
         elif kind == 'tcp-close':
-            pass
+            # FIN at once; keep draining so the client's data never causes an RST
+            conn.shutdown(socket.SHUT_WR)
+            conn.settimeout(10)
+            while conn.recv(65536):
+                pass
         elif kind == 'tcp-reset':
             conn.settimeout(1)
             try:
@@ -1089,12 +1219,29 @@ def peers_main(spec_file):
     with open(spec_file) as f:
         spec = json.load(f)
     threads = []
+    held = []
     for kind, port in spec['peers'].items():
         transport = PEER_KINDS[kind][0]
         if transport == 'udp':
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind((LOOPBACK, port))
             t = threading.Thread(target=_peer_udp, args=(kind, s), daemon=True)
+        elif kind == 'tcp-blackhole':
+            # a backlog of 0, filled by our own connections: the kernel then
+            # drops every further SYN, so a client's connect() times out
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((LOOPBACK, port))
+            s.listen(0)
+            for _ in range(3):
+                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                c.setblocking(False)
+                try:
+                    c.connect((LOOPBACK, port))
+                except BlockingIOError:
+                    pass
+                held.append(c)
+            held.append(s)
+            continue
         else:
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -1125,7 +1272,12 @@ class Peers:
         lab.procs.append(self.proc)
 
         def ready():
+            with open(self.proc.log, 'rb') as f:
+                if b'READY' not in f.read():
+                    return False
             for k, p in self.ports.items():
+                if k == 'tcp-blackhole':
+                    continue  # connecting would time out; READY in the log covers it
                 if PEER_KINDS[k][0] == 'udp':
                     if not udp_bound(p):
                         return False
@@ -1206,6 +1358,9 @@ class Lab:
         self.stopped = False
         self.dns = self.pki = self.sip = self.sip256 = self.peers = None
         self.sipp = {}
+        self._netns = None
+        # a port where nothing listens (connect.refused; UDP: ICMP unreachable)
+        self.closed_port = free_port()
         _live_labs.add(self)
         _install_signal_handlers()
         self._want = dict(dns=dns, pki=pki, sip=sip, sip256=sip256, peers=peers, sipp=sipp)
@@ -1218,15 +1373,15 @@ class Lab:
             if w['pki'] or w['sip'] or w['peers']:
                 self.pki = Pki(self.dir)
             if w['sip']:
-                self.sip = Kamailio(self, self.pki)
+                self.sip = start_with_retry(lambda: Kamailio(self, self.pki))
             if w['sip256']:
-                self.sip256 = Kamailio(self, self.pki, name='kamailio-sha256', algorithm='SHA-256',
-                                       tls_certs=[])
+                self.sip256 = start_with_retry(lambda: Kamailio(
+                    self, self.pki, name='kamailio-sha256', algorithm='SHA-256', tls_certs=[]))
             if w['peers']:
-                self.peers = Peers(self, self.pki)
+                self.peers = start_with_retry(lambda: Peers(self, self.pki))
             if w['sipp'] and shutil.which('sipp'):
                 for t in ('udp', 'tcp'):
-                    self.sipp[t] = Sipp(self, t)
+                    self.sipp[t] = start_with_retry(lambda: Sipp(self, t))
             if w['dns']:
                 ports = {'sip_udp': 5060, 'sip_tcp': 5060, 'sip_tls': 5061,
                          'home_udp': 5060, 'home_tcp': 5060, 'home_tls': 5061}
@@ -1234,7 +1389,7 @@ class Lab:
                     ports = {'sip_udp': self.sip.ports['udp'], 'sip_tcp': self.sip.ports['tcp'],
                              'sip_tls': self.sip.ports['tls'], 'home_udp': self.sip.ports['home'],
                              'home_tcp': self.sip.ports['home'], 'home_tls': self.sip.ports['home_tls']}
-                self.dns = DnsServer(self, scenario_zone(ports))
+                self.dns = start_with_retry(lambda: DnsServer(self, scenario_zone(ports)))
         except BaseException:
             self.failed = True
             self.stop()
@@ -1244,6 +1399,15 @@ class Lab:
     @property
     def dns_server(self):
         return self.dns.addr
+
+    def netns(self):
+        """The lab's network namespace (created on first use; root only,
+        raises LabError otherwise): see Netns.  Stopped with the lab."""
+        if self._netns is None:
+            zone = self.dns.zone if self.dns else scenario_zone(
+                {'sip_udp': 5060, 'sip_tcp': 5060, 'sip_tls': 5061})
+            self._netns = Netns(self, zone)
+        return self._netns
 
     def password(self, user='alice'):
         return PASSWORDS[user]
@@ -1266,7 +1430,8 @@ class Lab:
         return args
 
     def describe(self):
-        d = {'dir': self.dir, 'domain': SIP_DOMAIN, 'passwords': dict(PASSWORDS)}
+        d = {'dir': self.dir, 'domain': SIP_DOMAIN, 'passwords': dict(PASSWORDS),
+             'closed_port': self.closed_port}
         if self.dns:
             d['dns'] = {'server': self.dns_server, 'port': self.dns.port, 'config': self.dns.conf}
         if self.pki:
@@ -1283,7 +1448,7 @@ class Lab:
 
     def env(self):
         """Environment variables describing the lab (for C tests run by tools/lab-up --exec)."""
-        e = {'SD_LAB_DIR': self.dir}
+        e = {'SD_LAB_DIR': self.dir, 'SD_LAB_CLOSED_PORT': str(self.closed_port)}
         if self.dns:
             e['SD_LAB_DNS'] = self.dns_server
         if self.pki:
@@ -1310,6 +1475,8 @@ class Lab:
         try:
             stop_procs(self.procs)
         finally:
+            if self._netns is not None:
+                self._netns.close()
             _live_labs.discard(self)
             keep = self.failed or os.environ.get('SD_LAB_KEEP') == '1'
             if keep:
@@ -1353,11 +1520,14 @@ class CliResult(tuple):
         return self
 
 
-def run_cli(args, timeout=30, stdin=None, env=None):
+def run_cli(args, timeout=30, stdin=None, env=None, netns=None):
     """Run sip-doctor-cli with args; returns CliResult(rc, report, stdout, stderr).
     report is the parsed JSON when stdout is JSON, else None.  Raises LabError
-    if the CLI does not end within timeout seconds (it is killed)."""
+    if the CLI does not end within timeout seconds (it is killed).
+    netns: a Netns (lab.netns()) to run it in, for the system resolver path."""
     argv = [cli_path()] + list(args)
+    if netns is not None:
+        argv = netns.wrap(argv)
     full_env = dict(os.environ)
     full_env.setdefault('G_DEBUG', 'fatal-criticals')
     if env:
@@ -1398,6 +1568,8 @@ def find_findings(report, code):
 if __name__ == '__main__':
     if len(sys.argv) == 3 and sys.argv[1] == 'peers':
         peers_main(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == 'dnsq':
+        sys.exit(0 if dns_query(int(sys.argv[2]), 'example.test', 'A', timeout=0.3) else 1)
     else:
         sys.stderr.write('usage: sdlab.py peers SPEC.json (internal); see tools/lab-up\n')
         sys.exit(2)

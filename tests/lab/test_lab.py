@@ -390,6 +390,13 @@ class SipTests(unittest.TestCase):
                 self.assertEqual(self.req(user, transport=t).status, code, (user, t))
         self.assertEqual(self.req('busy').get('Retry-After'), '30')
 
+    def test_strict_user_says_why(self):
+        first, final = sdlab.digest_register(LAB.sip.ports['udp'], 'strict', 'not-the-password')
+        self.assertEqual(first.status, 401)
+        self.assertEqual((final.status, final.reason), (403, 'Forbidden - wrong password'))
+        first, final = sdlab.digest_register(LAB.sip.ports['udp'], 'strict', LAB.password('strict'))
+        self.assertEqual(final.status, 200)
+
     def test_basic(self):
         r = self.req('basic', transport='tls')
         self.assertEqual(r.status, 401)
@@ -476,6 +483,55 @@ class PeerTests(unittest.TestCase):
             self.assertEqual(set(LAB.sipp), {'udp', 'tcp'})
 
 
+class ConnectTests(unittest.TestCase):
+    def test_blackhole_times_out(self):
+        t0 = time.monotonic()
+        with self.assertRaises(socket.timeout):
+            socket.create_connection(('127.0.0.1', LAB.peers['tcp-blackhole']), timeout=0.7)
+        self.assertLess(time.monotonic() - t0, 2)
+
+    def test_closed_port_refused(self):
+        with self.assertRaises(ConnectionRefusedError):
+            socket.create_connection(('127.0.0.1', LAB.closed_port), timeout=2)
+
+    def test_ipv6_listeners(self):
+        if not LAB.sip.ipv6:
+            self.skipTest('no ::1 on this machine')
+        r = subprocess.run(['gnutls-cli', '::1', '-p', str(LAB.sip.ports['tls']),
+                            '--verify-hostname', 'sip.dual.test', '--x509cafile', LAB.pki.ca_file],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        s.sendto(b'OPTIONS sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/UDP [::1]:9;branch=z9hG4bKv6\r\n'
+                 b'From: <sip:alice@example.test>;tag=1\r\nTo: <sip:alice@example.test>\r\n'
+                 b'Call-ID: v6@lab\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n',
+                 ('::1', LAB.sip.ports['udp']))
+        self.assertTrue(s.recv(65535).startswith(b'SIP/2.0 200 OK'))
+        s.close()
+
+
+class NetnsTests(unittest.TestCase):
+    def test_system_resolver_in_namespace(self):
+        if os.geteuid() != 0:
+            self.skipTest('network namespaces need root')
+        ns = LAB.netns()
+        self.assertIs(LAB.netns(), ns)
+        r = subprocess.run(ns.wrap(['getent', 'ahostsv4', 'sip.example.test']),
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('127.0.0.1', r.stdout)
+        r = subprocess.run(ns.wrap(['kdig', '+short', '+timeout=1', '+retry=0', 'SRV',
+                                    '_sip._tls.example.test']),
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.stdout.strip(), '0 0 %d sip.example.test.' % LAB.sip.ports['tls'])
+        r = subprocess.run(ns.wrap(['getent', 'hosts', 'nothing.nxdomain.test']),
+                           capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 2)  # not found
+        r = subprocess.run(ns.wrap(['ip', '-br', 'addr']), capture_output=True, text=True, timeout=10)
+        self.assertIn('192.0.2.1/24', r.stdout)
+
+
 class CliHelperTests(unittest.TestCase):
     def test_find_finding(self):
         rep = {'findings': [{'code': 'dns.no-srv'}, {'code': 'auth.ok', 'severity': 'info'}]}
@@ -538,7 +594,11 @@ def main():
     t0 = time.monotonic()
     result = unittest.TextTestRunner(verbosity=verbosity, stream=sys.stdout).run(suite)
     # after tearDownModule: every process of the shared lab is gone
-    leftovers = [p.name for p in PROCS if p.group_alive()]
+    leftovers = [p.name for p in PROCS + (LAB.procs if LAB else []) if p.group_alive()]
+    if LAB is not None and LAB._netns is not None:
+        r = subprocess.run(['ip', 'netns', 'list'], capture_output=True, text=True)
+        if LAB._netns.name in r.stdout:
+            leftovers.append('namespace ' + LAB._netns.name)
     failed = len(result.failures) + len(result.errors) + (1 if leftovers else 0)
     if leftovers:
         print('processes left running: %s' % ', '.join(leftovers))
