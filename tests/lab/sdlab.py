@@ -17,6 +17,7 @@ dnsmasq, kamailio, certtool (gnutls-bin).  sipp is optional.
 """
 
 import atexit
+import concurrent.futures
 import datetime
 import json
 import os
@@ -1029,6 +1030,26 @@ def digest_register(port, user, password, transport='udp', domain=SIP_DOMAIN, ti
     return first, final
 
 
+def sipsak_register(port, transport='udp', user='alice', password=None, workdir=None,
+                    timeout=15):
+    """Digest REGISTER with the reference client sipsak, for comparing answers.
+    Returns the CompletedProcess (returncode 0 = registered; text stdout).
+    The URI holds 127.0.0.1 so sipsak never asks a resolver.  For TLS, TLS 1.3
+    is disabled for sipsak (GNUTLS_SYSTEM_PRIORITY_FILE): it hangs on 1.3.
+    Note: sipsak takes the password in argv; only use lab test passwords."""
+    password = PASSWORDS.get(user, '') if password is None else password
+    env = dict(os.environ)
+    if transport == 'tls':
+        prio = os.path.join(workdir or tempfile.gettempdir(), 'sdlab-gnutls-no-tls13-%d.conf' % os.getpid())
+        with open(prio, 'w') as f:
+            f.write('[overrides]\ndisabled-version = tls1.3\n')
+        env['GNUTLS_SYSTEM_PRIORITY_FILE'] = prio
+    argv = ['sipsak', '-U', '-s', 'sip:%s@127.0.0.1:%d' % (user, port), '-u', user, '-a', password,
+            '--transport', transport, '-vv', '-D', '2']
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, env=env)
+
+
 def parse_auth_params(s):
     """Parse 'a=b, c="d, e"' into a list of (name, value)."""
     out, i, n = [], 0, len(s)
@@ -1295,6 +1316,7 @@ class Peers:
 
 SIPP_MS_UAS = '''<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="lab: Microsoft-style 401 in one header, padded Content-Length">
+  <recv request="OPTIONS" optional="true" next="options" />
   <recv request="REGISTER" />
   <send>
     <![CDATA[
@@ -1310,6 +1332,23 @@ Content-Length: [len]
 
 ]]>
   </send>
+  <nop next="done" />
+  <label id="options" />
+  <send>
+    <![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]lab[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Server: sip-doctor-lab (SIPp)
+Allow: REGISTER, OPTIONS
+Content-Length: [len]
+
+]]>
+  </send>
+  <label id="done" />
 </scenario>
 '''
 
@@ -1372,16 +1411,35 @@ class Lab:
         try:
             if w['pki'] or w['sip'] or w['peers']:
                 self.pki = Pki(self.dir)
+            # the servers start concurrently (each waits for its own readiness)
+            jobs = {}
             if w['sip']:
-                self.sip = start_with_retry(lambda: Kamailio(self, self.pki))
+                jobs['sip'] = lambda: Kamailio(self, self.pki)
             if w['sip256']:
-                self.sip256 = start_with_retry(lambda: Kamailio(
-                    self, self.pki, name='kamailio-sha256', algorithm='SHA-256', tls_certs=[]))
+                jobs['sip256'] = lambda: Kamailio(self, self.pki, name='kamailio-sha256',
+                                                  algorithm='SHA-256', tls_certs=[])
             if w['peers']:
-                self.peers = start_with_retry(lambda: Peers(self, self.pki))
+                jobs['peers'] = lambda: Peers(self, self.pki)
             if w['sipp'] and shutil.which('sipp'):
-                for t in ('udp', 'tcp'):
-                    self.sipp[t] = start_with_retry(lambda: Sipp(self, t))
+                jobs['sipp-udp'] = lambda: Sipp(self, 'udp')
+                jobs['sipp-tcp'] = lambda: Sipp(self, 'tcp')
+            results, errors = {}, []
+            if jobs:
+                with concurrent.futures.ThreadPoolExecutor(max_workers=len(jobs)) as ex:
+                    futs = {k: ex.submit(start_with_retry, f) for k, f in jobs.items()}
+                    for k, fut in futs.items():
+                        try:
+                            results[k] = fut.result()
+                        except BaseException as e:  # noqa: BLE001 - re-raised below
+                            errors.append(e)
+            if errors:
+                raise errors[0]
+            self.sip = results.get('sip')
+            self.sip256 = results.get('sip256')
+            self.peers = results.get('peers')
+            for t in ('udp', 'tcp'):
+                if 'sipp-' + t in results:
+                    self.sipp[t] = results['sipp-' + t]
             if w['dns']:
                 ports = {'sip_udp': 5060, 'sip_tcp': 5060, 'sip_tls': 5061,
                          'home_udp': 5060, 'home_tcp': 5060, 'home_tls': 5061}
