@@ -163,6 +163,36 @@ def _install_signal_handlers():
             signal.signal(sig, handler)
 
 
+def _register_for_reaper(labdir, line):
+    with open(os.path.join(labdir, 'reaper.list'), 'a') as f:
+        f.write(line + '\n')
+
+
+def reaper_main(listfile):
+    """Runs in its own session; standard input is a pipe whose write end only
+    the test process holds.  When that process dies (even by SIGKILL) the pipe
+    closes: kill every process group and delete every namespace listed."""
+    while sys.stdin.buffer.read(4096):
+        pass
+    try:
+        with open(listfile) as f:
+            items = [l.split() for l in f if l.strip()]
+    except OSError:
+        return
+    pgs = [int(i[1]) for i in items if i[0] == 'pg']
+    for sig in (signal.SIGTERM, signal.SIGKILL) if pgs else ():
+        for pg in pgs:
+            try:
+                os.killpg(pg, sig)
+            except OSError:
+                pass
+        time.sleep(0.5)
+    for i in items:
+        if i[0] == 'netns':
+            subprocess.run(['ip', 'netns', 'del', i[1]], capture_output=True, timeout=10)
+            shutil.rmtree(os.path.join('/etc/netns', i[1]), ignore_errors=True)
+
+
 class Proc:
     """A helper process in its own process group, logging to a file."""
 
@@ -178,6 +208,7 @@ class Proc:
                                       stderr=subprocess.STDOUT, start_new_session=True,
                                       env=full_env, cwd=cwd)
         self.pgid = self.popen.pid  # new session: pgid == pid
+        _register_for_reaper(logdir, 'pg %d' % self.pgid)
 
     @property
     def pid(self):
@@ -530,6 +561,7 @@ class Netns:
         self.etc = os.path.join('/etc/netns', self.name)
         self.created = False
         try:
+            _register_for_reaper(lab.dir, 'netns ' + self.name)
             _run(['ip', 'netns', 'add', self.name])
             self.created = True
             n = ['ip', '-n', self.name]
@@ -1400,6 +1432,12 @@ class Lab:
         self._netns = None
         # a port where nothing listens (connect.refused; UDP: ICMP unreachable)
         self.closed_port = free_port()
+        # a watchdog that cleans up even if this process is SIGKILLed
+        rfd, self._reaper_fd = os.pipe()
+        self._reaper = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), 'reaper', os.path.join(self.dir, 'reaper.list')],
+            stdin=rfd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        os.close(rfd)
         _live_labs.add(self)
         _install_signal_handlers()
         self._want = dict(dns=dns, pki=pki, sip=sip, sip256=sip256, peers=peers, sipp=sipp)
@@ -1535,6 +1573,16 @@ class Lab:
         finally:
             if self._netns is not None:
                 self._netns.close()
+            # all gone: tell the watchdog there is nothing left, and let it go
+            try:
+                open(os.path.join(self.dir, 'reaper.list'), 'w').close()
+            except OSError:
+                pass
+            os.close(self._reaper_fd)
+            try:
+                self._reaper.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._reaper.kill()
             _live_labs.discard(self)
             keep = self.failed or os.environ.get('SD_LAB_KEEP') == '1'
             if keep:
@@ -1626,6 +1674,8 @@ def find_findings(report, code):
 if __name__ == '__main__':
     if len(sys.argv) == 3 and sys.argv[1] == 'peers':
         peers_main(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == 'reaper':
+        reaper_main(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == 'dnsq':
         sys.exit(0 if dns_query(int(sys.argv[2]), 'example.test', 'A', timeout=0.3) else 1)
     else:

@@ -552,6 +552,14 @@ class CliHelperTests(unittest.TestCase):
             self.assertEqual(f.read(), LAB.password())
 
 
+def sdlab_group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 class ZZCleanupTests(unittest.TestCase):
     """Runs last: a second lab starts and stops, leaving no process behind."""
 
@@ -565,6 +573,29 @@ class ZZCleanupTests(unittest.TestCase):
         for p in procs:
             self.assertFalse(p.group_alive(), p.name)
         self.assertFalse(os.path.exists(lab.dir))
+
+    def test_sigkilled_owner_leaves_nothing(self):
+        code = ('import sys, time, json; sys.path.insert(0, %r); import sdlab\n'
+                'lab = sdlab.Lab(peers=False, sipp=False, sip256=False)\n'
+                'print(json.dumps([lab.dir] + [p.pgid for p in lab.procs]), flush=True)\n'
+                'time.sleep(60)\n' % os.path.dirname(os.path.abspath(__file__)))
+        p = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
+        try:
+            info = __import__('json').loads(p.stdout.readline())
+        finally:
+            p.kill()
+            p.wait()
+            p.stdout.close()
+        labdir, pgids = info[0], info[1:]
+        self.assertEqual(len(pgids), 2)  # kamailio, dnsmasq
+        deadline = time.monotonic() + 5
+        alive = pgids
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+            alive = [g for g in pgids if sdlab_group_alive(g)]
+        self.assertEqual(alive, [], 'the watchdog did not stop them')
+        import shutil
+        shutil.rmtree(labdir, ignore_errors=True)
 
     def test_bad_start_names_log(self):
         lab = sdlab.Lab(start=False)
