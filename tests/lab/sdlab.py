@@ -1119,6 +1119,8 @@ PEER_KINDS = {
     'dns-silent': ('udp', 'DNS server that never answers'),
     'dns-garbage': ('udp', 'DNS server answering with the query ID then garbage/truncated bytes'),
     'dns-random': ('udp', 'DNS server answering random bytes (wrong ID)'),
+    'dns-slow': ('udp', 'the lab DNS, each answer delayed by 1 s (queries made one after another '
+                        'cost 1 s each; concurrent ones about 1 s in all)'),
     'tcp-silent': ('tcp', 'accepts TCP and never speaks (TLS handshake / SIP TCP timeout)'),
     'tcp-plaintext': ('tcp', 'answers plain text to anything (e.g. to a TLS ClientHello)'),
     'tcp-reset': ('tcp', 'accepts, reads, then resets the connection (RST, SO_LINGER 0)'),
@@ -1159,10 +1161,27 @@ def _sip_reply_for(req, status='200 OK', padded=False):
         status, '\r\n'.join(keep), cl)).encode()
 
 
-def _peer_udp(kind, sock):
+DNS_SLOW_DELAY = 1.0
+
+
+def _dns_relay(sock, data, addr, upstream):
+    time.sleep(DNS_SLOW_DELAY)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        u.settimeout(3)
+        try:
+            u.sendto(data, (LOOPBACK, upstream))
+            sock.sendto(u.recv(65535), addr)
+        except OSError:
+            pass
+
+
+def _peer_udp(kind, sock, upstream=None):
     while True:
         data, addr = sock.recvfrom(65535)
         if kind in ('dns-silent', 'sip-silent-udp'):
+            continue
+        if kind == 'dns-slow':
+            threading.Thread(target=_dns_relay, args=(sock, data, addr, upstream), daemon=True).start()
             continue
         if kind == 'dns-garbage':
             qid = data[:2] if len(data) >= 2 else b'\0\0'
@@ -1278,7 +1297,8 @@ def peers_main(spec_file):
         if transport == 'udp':
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind((LOOPBACK, port))
-            t = threading.Thread(target=_peer_udp, args=(kind, s), daemon=True)
+            t = threading.Thread(target=_peer_udp, args=(kind, s, spec.get('dns_upstream')),
+                                 daemon=True)
         elif kind == 'tcp-blackhole':
             # a backlog of 0, filled by our own connections: the kernel then
             # drops every further SYN, so a client's connect() times out
@@ -1312,14 +1332,17 @@ def peers_main(spec_file):
 
 
 class Peers:
-    def __init__(self, lab, pki, kinds=None):
+    def __init__(self, lab, pki, kinds=None, dns_upstream=None):
         kinds = kinds or list(PEER_KINDS)
+        if dns_upstream is None and 'dns-slow' in kinds:
+            kinds = [k for k in kinds if k != 'dns-slow']
         self.ports = {}
         for k in kinds:
             self.ports[k] = free_port(udp=PEER_KINDS[k][0] == 'udp', tcp=PEER_KINDS[k][0] == 'tcp')
         spec = os.path.join(lab.dir, 'peers.json')
         with open(spec, 'w') as f:
-            json.dump({'peers': self.ports, 'certs': pki.as_dict()['certs'] if pki else {}}, f)
+            json.dump({'peers': self.ports, 'dns_upstream': dns_upstream,
+                       'certs': pki.as_dict()['certs'] if pki else {}}, f)
         self.proc = Proc('peers', [sys.executable, os.path.abspath(__file__), 'peers', spec],
                          lab.dir)
         lab.procs.append(self.proc)
@@ -1456,8 +1479,9 @@ class Lab:
             if w['sip256']:
                 jobs['sip256'] = lambda: Kamailio(self, self.pki, name='kamailio-sha256',
                                                   algorithm='SHA-256', tls_certs=[])
+            dns_port = free_port() if w['dns'] else None
             if w['peers']:
-                jobs['peers'] = lambda: Peers(self, self.pki)
+                jobs['peers'] = lambda: Peers(self, self.pki, dns_upstream=dns_port)
             if w['sipp'] and shutil.which('sipp'):
                 jobs['sipp-udp'] = lambda: Sipp(self, 'udp')
                 jobs['sipp-tcp'] = lambda: Sipp(self, 'tcp')
@@ -1485,7 +1509,12 @@ class Lab:
                     ports = {'sip_udp': self.sip.ports['udp'], 'sip_tcp': self.sip.ports['tcp'],
                              'sip_tls': self.sip.ports['tls'], 'home_udp': self.sip.ports['home'],
                              'home_tcp': self.sip.ports['home'], 'home_tls': self.sip.ports['home_tls']}
-                self.dns = start_with_retry(lambda: DnsServer(self, scenario_zone(ports)))
+                first = [dns_port]  # the slow relay points there; a retry takes a new port
+
+                def dns():
+                    port = first.pop() if first else None
+                    return DnsServer(self, scenario_zone(ports), port=port)
+                self.dns = start_with_retry(dns)
         except BaseException:
             self.failed = True
             self.stop()

@@ -154,6 +154,22 @@ class DnsTests(unittest.TestCase):
         self.assertIn('timeout', out)
         self.assertLess(time.monotonic() - t0, 5)
 
+    def test_slow_server(self):
+        t0 = time.monotonic()
+        st, ans, out = kdig('sip.example.test', 'A', port=LAB.peers['dns-slow'], extra=['+timeout=3'])
+        took = time.monotonic() - t0
+        self.assertEqual((st, ans), ('NOERROR', [('A', '127.0.0.1')]), out)
+        self.assertGreater(took, 0.9)
+        self.assertLess(took, 2.5)
+        # concurrent queries cost one delay, not one each
+        t0 = time.monotonic()
+        procs = [subprocess.Popen(['kdig', '@127.0.0.1', '-p', str(LAB.peers['dns-slow']), '+short',
+                                   '+timeout=3', '+retry=0', 'A', h + '.example.test'],
+                                  stdout=subprocess.PIPE, text=True) for h in ('sip', 'home', 'sipinternal')]
+        outs = [p.communicate(timeout=10)[0].strip() for p in procs]
+        self.assertEqual(outs, ['127.0.0.1'] * 3)
+        self.assertLess(time.monotonic() - t0, 2.5)
+
     def test_garbage_server(self):
         for kind in ('dns-garbage', 'dns-random'):
             st, ans, out = kdig('example.test', 'A', port=LAB.peers[kind])
