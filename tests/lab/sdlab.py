@@ -204,9 +204,15 @@ class Proc:
         full_env = dict(os.environ)
         if env:
             full_env.update(env)
-        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._logf,
-                                      stderr=subprocess.STDOUT, start_new_session=True,
-                                      env=full_env, cwd=cwd)
+        try:
+            self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._logf,
+                                          stderr=subprocess.STDOUT, start_new_session=True,
+                                          env=full_env, cwd=cwd)
+        except FileNotFoundError:
+            self._logf.close()
+            raise LabError('%s: %s is not installed (tools/install-deps.sh installs the lab\'s '
+                           'packages: dnsmasq-base kamailio kamailio-tls-modules gnutls-bin '
+                           'sip-tester)' % (name, argv[0]))
         self.pgid = self.popen.pid  # new session: pgid == pid
         _register_for_reaper(logdir, 'pg %d' % self.pgid)
 
@@ -1503,12 +1509,7 @@ class Lab:
                 if 'sipp-' + t in results:
                     self.sipp[t] = results['sipp-' + t]
             if w['dns']:
-                ports = {'sip_udp': 5060, 'sip_tcp': 5060, 'sip_tls': 5061,
-                         'home_udp': 5060, 'home_tcp': 5060, 'home_tls': 5061}
-                if self.sip:
-                    ports = {'sip_udp': self.sip.ports['udp'], 'sip_tcp': self.sip.ports['tcp'],
-                             'sip_tls': self.sip.ports['tls'], 'home_udp': self.sip.ports['home'],
-                             'home_tcp': self.sip.ports['home'], 'home_tls': self.sip.ports['home_tls']}
+                ports = self.zone_ports()
                 first = [dns_port]  # the slow relay points there; a retry takes a new port
 
                 def dns():
@@ -1525,12 +1526,29 @@ class Lab:
     def dns_server(self):
         return self.dns.addr
 
+    def zone_ports(self):
+        """The ports the lab's zones point at (the main Kamailio's)."""
+        if not self.sip:
+            return {'sip_udp': 5060, 'sip_tcp': 5060, 'sip_tls': 5061,
+                    'home_udp': 5060, 'home_tcp': 5060, 'home_tls': 5061}
+        p = self.sip.ports
+        return {'sip_udp': p['udp'], 'sip_tcp': p['tcp'], 'sip_tls': p['tls'],
+                'home_udp': p['home'], 'home_tcp': p['home'], 'home_tls': p['home_tls']}
+
+    def dns_with(self, edit, name='dnsmasq-extra'):
+        """Another dnsmasq serving the lab's zones plus what edit(zone) adds,
+        e.g. lambda z: z.srv('_sip._tls.mine.test', 'sip.example.test',
+        lab.sip.tls_ports['expired']).  Returns a DnsServer (.addr, .port);
+        stopped with the lab.  Each call needs a distinct name."""
+        zone = scenario_zone(self.zone_ports())
+        edit(zone)
+        return start_with_retry(lambda: DnsServer(self, zone, name=name))
+
     def netns(self):
         """The lab's network namespace (created on first use; root only,
         raises LabError otherwise): see Netns.  Stopped with the lab."""
         if self._netns is None:
-            zone = self.dns.zone if self.dns else scenario_zone(
-                {'sip_udp': 5060, 'sip_tcp': 5060, 'sip_tls': 5061})
+            zone = self.dns.zone if self.dns else scenario_zone(self.zone_ports())
             self._netns = Netns(self, zone)
         return self._netns
 

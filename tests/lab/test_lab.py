@@ -170,6 +170,16 @@ class DnsTests(unittest.TestCase):
         self.assertEqual(outs, ['127.0.0.1'] * 3)
         self.assertLess(time.monotonic() - t0, 2.5)
 
+    def test_dns_with_extra_records(self):
+        port = LAB.sip.tls_ports['expired']
+        extra = LAB.dns_with(lambda z: z.srv('_sip._tls.mine.test', 'sip.mine.test', port, 5, 10)
+                             .a('sip.mine.test', '127.0.0.7'))
+        self.assertEqual(kdig('_sip._tls.mine.test', 'SRV', port=extra.port)[1],
+                         [('SRV', '5 10 %d sip.mine.test.' % port)])
+        self.assertEqual(kdig('sip.mine.test', 'A', port=extra.port)[1], [('A', '127.0.0.7')])
+        self.assertEqual(kdig('sip.example.test', 'A', port=extra.port)[1], [('A', '127.0.0.1')])
+        self.assertEqual(kdig('_sip._tls.mine.test', 'SRV')[0], 'NXDOMAIN')  # main one unchanged
+
     def test_garbage_server(self):
         for kind in ('dns-garbage', 'dns-random'):
             st, ans, out = kdig('example.test', 'A', port=LAB.peers[kind])
