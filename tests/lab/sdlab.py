@@ -22,7 +22,6 @@ import datetime
 import json
 import os
 import random
-import select
 import shutil
 import signal
 import socket
@@ -1257,7 +1256,6 @@ def _peer_tcp_conn(kind, conn, ctx=None):
         elif kind in ('sip-padded-tcp', 'tls-old', 'tls-rsa1024', 'tls-sha1'):
             if ctx is not None:
                 conn = ctx.wrap_socket(conn, server_side=True)
-            buf = b''
             while True:
                 req = _read_sip_request(conn)
                 if not req:
@@ -1428,7 +1426,7 @@ class Sipp:
             f.write(SIPP_MS_UAS)
         t = {'udp': 'u1', 'tcp': 't1'}[transport]
         argv = ['sipp', '-sf', sf, '-t', t, '-i', LOOPBACK, '-p', str(self.port), '-nostdin',
-                '-bg' if False else '-trace_err', '-error_file', os.path.join(lab.dir, name + '-errors.log'),
+                '-trace_err', '-error_file', os.path.join(lab.dir, name + '-errors.log'),
                 '-max_recv_loops', '1000', '-m', '1000000']
         self.proc = Proc(name, argv, lab.dir, cwd=lab.dir)
         lab.procs.append(self.proc)
