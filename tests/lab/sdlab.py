@@ -248,7 +248,7 @@ class Proc:
         raise LabError('%s: %s (command: %s)\nlog file: %s\n--- last lines ---\n%s' % (
             self.name, what, ' '.join(self.argv), self.log, self.log_tail()))
 
-    def wait_ready(self, check, timeout=10.0):
+    def wait_ready(self, check, timeout=20.0):
         """Poll check() until it returns true; bounded; fails naming the log."""
         deadline = time.monotonic() + timeout
         delay = 0.01
@@ -646,6 +646,7 @@ def leaf_specs():
         'strict-sip': dict(cn='sip.example.test', san=dns('sip.example.test')),
         'strict-domain': dict(cn='example.test', san=dns('example.test')),
         'lcs': dict(cn='lcsserver1.corp.test', san=dns('lcsserver1.corp.test')),
+        'revoked': dict(cn='sip.example.test', san=dns(*GOOD_NAMES), issuer='root'),
     }
 
 
@@ -672,6 +673,14 @@ class Pki:
         self.inter_key = inter_key
         for name, spec in leaf_specs().items():
             self._leaf(name, spec)
+        # a CRL of the root that revokes the 'revoked' leaf (issued by the root)
+        t = self._path('crl.tmpl')
+        with open(t, 'w') as f:
+            f.write('crl_next_update = 365\ncrl_number = 1\n')
+        self.crl = self._path('root.crl')
+        _run(['certtool', '--generate-crl', '--load-ca-privkey', self.root_key,
+              '--load-ca-certificate', self.ca_file, '--load-certificate',
+              self.certs['revoked'].cert, '--template', t, '--outfile', self.crl, '--no-text'])
 
     def _path(self, name):
         return os.path.join(self.dir, name)
@@ -713,6 +722,9 @@ class Pki:
         issuer = spec.get('issuer', 'intermediate')
         if issuer == 'self':
             cert = self._cert(name, key, tmpl, self_signed=True, hash_alg=spec.get('hash'))
+        elif issuer == 'root':
+            cert = self._cert(name, key, tmpl, ca=(self.ca_file, self.root_key),
+                              hash_alg=spec.get('hash'))
         else:
             cert = self._cert(name, key, tmpl, ca=(self.intermediate, self.inter_key),
                               hash_alg=spec.get('hash'))
@@ -729,7 +741,7 @@ class Pki:
         return self.certs[name]
 
     def as_dict(self):
-        return dict(ca_file=self.ca_file, intermediate=self.intermediate,
+        return dict(ca_file=self.ca_file, intermediate=self.intermediate, crl=self.crl,
                     certs={n: c.as_dict() for n, c in self.certs.items()})
 
 
@@ -740,7 +752,7 @@ class Pki:
 # OpenSSL 3 refuses to load RSA-1024 and SHA-1 certificates at Debian's
 # security level, so those are served by the Python TLS peer instead.
 KAMAILIO_TLS_CERTS = ['good', 'nointer', 'expired', 'notyet', 'wrongname', 'selfsigned',
-                      'wildcard', 'urisip', 'strict-sip', 'strict-domain', 'lcs']
+                      'wildcard', 'urisip', 'strict-sip', 'strict-domain', 'lcs', 'revoked']
 
 KAMAILIO_ROUTE = r'''
 request_route {

@@ -160,15 +160,16 @@ class DnsTests(unittest.TestCase):
         took = time.monotonic() - t0
         self.assertEqual((st, ans), ('NOERROR', [('A', '127.0.0.1')]), out)
         self.assertGreater(took, 0.9)
-        self.assertLess(took, 2.5)
+        self.assertLess(took, 4)
         # concurrent queries cost one delay, not one each
         t0 = time.monotonic()
         procs = [subprocess.Popen(['kdig', '@127.0.0.1', '-p', str(LAB.peers['dns-slow']), '+short',
-                                   '+timeout=3', '+retry=0', 'A', h + '.example.test'],
-                                  stdout=subprocess.PIPE, text=True) for h in ('sip', 'home', 'sipinternal')]
+                                   '+timeout=3', '+retry=0', 'A', (h + '.example.test').lstrip('.')],
+                                  stdout=subprocess.PIPE, text=True)
+                 for h in ('sip', 'home', 'sipinternal', 'sipexternal', '')]
         outs = [p.communicate(timeout=10)[0].strip() for p in procs]
-        self.assertEqual(outs, ['127.0.0.1'] * 3)
-        self.assertLess(time.monotonic() - t0, 2.5)
+        self.assertEqual(outs, ['127.0.0.1'] * 5)
+        self.assertLess(time.monotonic() - t0, 4)  # one after another: 5 s or more
 
     def test_dns_with_extra_records(self):
         port = LAB.sip.tls_ports['expired']
@@ -278,6 +279,13 @@ class TlsTests(unittest.TestCase):
         self.check('strict-domain', True, host='example.test')
         self.check('strict-domain', False, 'does not match', host='sip.example.test')
         self.check('lcs', True, host='lcsserver1.corp.test')
+
+    def test_revoked(self):
+        port = LAB.sip.tls_ports['revoked']
+        self.assertEqual(gnutls_cli(port)[0], 0)  # without the CRL it verifies
+        rc, out = gnutls_cli(port, extra=['--x509crlfile', LAB.pki.crl])
+        self.assertNotEqual(rc, 0, out)
+        self.assertIn('revoked', out)
 
     def test_rsa1024(self):
         rc, out = gnutls_cli(LAB.peers['tls-rsa1024'])
@@ -505,7 +513,7 @@ class ConnectTests(unittest.TestCase):
         t0 = time.monotonic()
         with self.assertRaises(socket.timeout):
             socket.create_connection(('127.0.0.1', LAB.peers['tcp-blackhole']), timeout=0.7)
-        self.assertLess(time.monotonic() - t0, 2)
+        self.assertLess(time.monotonic() - t0, 3)
 
     def test_closed_port_refused(self):
         with self.assertRaises(ConnectionRefusedError):
@@ -595,14 +603,14 @@ class ZZCleanupTests(unittest.TestCase):
         self.assertTrue(all(p.alive() for p in procs))
         t0 = time.monotonic()
         lab.stop()
-        self.assertLess(time.monotonic() - t0, 4)
+        self.assertLess(time.monotonic() - t0, 6)
         for p in procs:
             self.assertFalse(p.group_alive(), p.name)
         self.assertFalse(os.path.exists(lab.dir))
 
     def test_sigkilled_owner_leaves_nothing(self):
         code = ('import sys, time, json; sys.path.insert(0, %r); import sdlab\n'
-                'lab = sdlab.Lab(peers=False, sipp=False, sip256=False)\n'
+                'lab = sdlab.Lab(pki=False, sip=False, peers=False, sipp=False, sip256=False)\n'
                 'print(json.dumps([lab.dir] + [p.pgid for p in lab.procs]), flush=True)\n'
                 'time.sleep(60)\n' % os.path.dirname(os.path.abspath(__file__)))
         p = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True)
@@ -613,7 +621,7 @@ class ZZCleanupTests(unittest.TestCase):
             p.wait()
             p.stdout.close()
         labdir, pgids = info[0], info[1:]
-        self.assertEqual(len(pgids), 2)  # kamailio, dnsmasq
+        self.assertEqual(len(pgids), 1)  # dnsmasq
         deadline = time.monotonic() + 5
         alive = pgids
         while alive and time.monotonic() < deadline:
