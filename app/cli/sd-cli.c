@@ -98,7 +98,9 @@ main (int argc, char *argv[])
   g_autofree char *timeout = NULL;
   g_autofree char *report = NULL;
   g_autofree char *trace = NULL;
+  g_autofree char *until = NULL;
   g_auto(GStrv) rest = NULL;
+  SdStepId last_step = SD_STEP_AUTH;
   gboolean strict = FALSE, json = FALSE, version = FALSE, allow_untrusted = FALSE;
   SdReportFormat report_format = SD_REPORT_TEXT;
   g_autoptr(SdConfig) config = NULL;
@@ -134,6 +136,8 @@ main (int argc, char *argv[])
       N_("Write the protocol trace (credentials redacted)"), N_("FILE") },
     { "allow-untrusted", 0, 0, G_OPTION_ARG_NONE, &allow_untrusted,
       N_("Send credentials even when the server's certificate fails verification"), NULL },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &until,
+      N_("Stop after this check: uri, dns, connect, tls, sip or auth (default auth)"), N_("STEP") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, N_("SIP-ADDRESS") },
     { NULL }
@@ -196,6 +200,12 @@ main (int argc, char *argv[])
                                               client);
       return usage_error (msg);
     }
+  if (until != NULL && !sd_step_id_from_string (until, &last_step))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Unknown check “%s”. Use uri, dns, connect, tls, sip or auth."),
+                                              until);
+      return usage_error (msg);
+    }
   if (timeout != NULL)
     {
       guint64 value;
@@ -242,7 +252,7 @@ main (int argc, char *argv[])
   g_unix_signal_add (SIGINT, on_sigint, &state);
   g_unix_signal_add (SIGTERM, on_sigint, &state);
 
-  sd_run_execute_async (state.run, SD_STEP_AUTH, state.cancellable, execute_cb, &state);
+  sd_run_execute_async (state.run, last_step, state.cancellable, execute_cb, &state);
   g_main_loop_run (state.loop);
 
   if (state.error != NULL && !g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -123,7 +123,8 @@ sd_report_build (SdRun *run)
         {
           status = SD_STATUS_SKIP;
           if (reason == NULL)
-            reason = _("Not run: the run stopped before this check.");
+            reason = _("Not run: the run stopped before this check (it was not asked for, "
+                       "or an earlier check was cancelled).");
         }
       json_object_set_string_member (o, "title", sd_step_title (s));
       json_object_set_string_member (o, "status", sd_status_to_string (status));

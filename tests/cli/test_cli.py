@@ -63,6 +63,7 @@ class BadInput(unittest.TestCase):
         (["alice@example.com", "--server", "host:0"], "port"),
         (["alice@example.com", "--report", "out.pdf"], ".html, .json or .txt"),
         (["alice@example.com", "--sign-in", "EXAMPLE\\alice@x.com"], "DOMAIN\\user"),
+        (["alice@example.com", "--until", "everything"], "uri, dns, connect, tls, sip or auth"),
     ]
 
     def test_cases(self):
@@ -121,6 +122,15 @@ class Report(unittest.TestCase):
             self.assertIn(finding["step"], STEP_IDS)
             self.assertTrue(finding["advice"], finding["code"])
         self.assertIn("alice@example.com", report["summary"])
+
+    def test_until(self):
+        code, out, err = run(["alice@example.com", "--until", "uri", "--json"])
+        self.assertEqual(code, 0, err)
+        report = json.loads(out)
+        self.assertEqual(report["steps"]["uri"]["status"], "pass")
+        for step in STEP_IDS[1:]:
+            self.assertEqual(report["steps"][step]["status"], "skip")
+            self.assertIn("Not run", report["steps"][step]["reason"])
 
     def test_report_files(self):
         with tempfile.TemporaryDirectory() as tmp:
