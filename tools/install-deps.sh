@@ -12,7 +12,7 @@ PACKAGES="
   python3 python3-gi gir1.2-atspi-2.0 python3-dogtail
   xvfb xauth dbus-x11 at-spi2-core imagemagick
   gnutls-bin dnsmasq-base kamailio kamailio-tls-modules sip-tester sipsak
-  knot-dnsutils iproute2 krb5-user
+  knot-dnsutils iproute2 krb5-user time
 "
 
 missing=""
