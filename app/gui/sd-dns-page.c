@@ -1,0 +1,216 @@
+/* sd-dns-page.c: runs the uri and dns steps on entry and shows the DNS
+ * pane: every query with its answer or error, and the candidate list.
+ *
+ * Renders only from the step's data object (docs/report-data.md), re-read
+ * whenever the run reports progress.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include "sd-dns-page.h"
+#include "sd-gui-util.h"
+
+struct _SdDnsPage {
+  SdPage        parent_instance;
+
+  GtkListBox   *steps_list;
+  GtkWidget    *findings_box;
+  GtkListBox   *findings_list;
+  GtkTreeView  *queries_view;
+  GtkTreeView  *candidates_view;
+
+  GtkListStore *queries;
+  GtkListStore *candidates;
+  SdRunWatch    watch;
+};
+
+G_DEFINE_FINAL_TYPE (SdDnsPage, sd_dns_page, SD_TYPE_PAGE)
+
+static const SdStepId page_steps[] = { SD_STEP_URI, SD_STEP_DNS };
+
+static const char *
+rcode_words (const char *rcode)
+{
+  if (g_strcmp0 (rcode, "NXDOMAIN") == 0)
+    return _("No such name");
+  if (g_strcmp0 (rcode, "SERVFAIL") == 0)
+    return _("The DNS server failed");
+  if (g_strcmp0 (rcode, "REFUSED") == 0)
+    return _("The DNS server refused to answer");
+  if (g_strcmp0 (rcode, "TIMEOUT") == 0)
+    return _("No answer in time");
+  return _("Error");
+}
+
+static char *
+describe_answer (JsonObject *a)
+{
+  const char *type = sd_json_string (a, "type");
+
+  if (g_strcmp0 (type, "SRV") == 0)
+    {
+      const char *target = sd_json_string (a, "target");
+      if (g_strcmp0 (target, ".") == 0)
+        return g_strdup (_("Service not offered here (target “.”)"));
+      /* Translators: an SRV record: host:port, priority, weight */
+      return g_strdup_printf (_("%s:%.0f (priority %.0f, weight %.0f)"), target ? target : "?",
+                              sd_json_double (a, "port", 0), sd_json_double (a, "priority", 0),
+                              sd_json_double (a, "weight", 0));
+    }
+  if (g_strcmp0 (type, "A") == 0 || g_strcmp0 (type, "AAAA") == 0)
+    return g_strdup (sd_json_string (a, "address") ? sd_json_string (a, "address") : "?");
+  if (g_strcmp0 (type, "CNAME") == 0)
+    /* Translators: a CNAME record: another name for the same host */
+    return g_strdup_printf (_("alias of %s"), sd_json_string (a, "target") ? sd_json_string (a, "target") : "?");
+  if (g_strcmp0 (type, "NAPTR") == 0)
+    return g_strdup_printf ("%s → %s", sd_json_string (a, "service") ? sd_json_string (a, "service") : "",
+                            sd_json_string (a, "replacement") ? sd_json_string (a, "replacement") : "");
+  return g_strdup (type != NULL ? type : "?");
+}
+
+static void
+refresh (gpointer data)
+{
+  SdDnsPage *self = data;
+  SdRun *run = sd_page_get_run (SD_PAGE (self));
+  JsonObject *dns = run != NULL ? sd_run_get_step_data (run, SD_STEP_DNS) : NULL;
+  JsonArray *queries = sd_json_array (dns, "queries");
+  JsonArray *candidates = sd_json_array (dns, "candidates");
+  guint n;
+
+  sd_gui_fill_steps (self->steps_list, run, page_steps, G_N_ELEMENTS (page_steps));
+  n = sd_gui_fill_findings (self->findings_list, run, page_steps, G_N_ELEMENTS (page_steps));
+  gtk_widget_set_visible (self->findings_box, n > 0);
+
+  gtk_list_store_clear (self->queries);
+  for (guint i = 0; queries != NULL && i < json_array_get_length (queries); i++)
+    {
+      JsonObject *q = json_array_get_object_element (queries, i);
+      JsonArray *answers = sd_json_array (q, "answers");
+      const char *rcode = sd_json_string (q, "rcode");
+      g_autoptr(GString) answer = g_string_new (NULL);
+      g_autofree char *time = sd_gui_format_ms (sd_json_double (q, "duration_ms", -1));
+
+      if (q == NULL)
+        continue;
+      for (guint k = 0; answers != NULL && k < json_array_get_length (answers); k++)
+        {
+          g_autofree char *line = describe_answer (json_array_get_object_element (answers, k));
+          if (answer->len > 0)
+            g_string_append_c (answer, '\n');
+          g_string_append (answer, line);
+        }
+      if (rcode != NULL && g_strcmp0 (rcode, "NOERROR") != 0)
+        {
+          const char *error = sd_json_string (q, "error");
+          g_string_append (answer, rcode_words (rcode));
+          if (error != NULL && *error != '\0')
+            g_string_append_printf (answer, " (%s)", error);
+        }
+      else if (answer->len == 0)
+        g_string_append (answer, rcode == NULL ? _("Waiting…") : _("No records of this type"));
+
+      gtk_list_store_insert_with_values (self->queries, NULL, -1,
+                                         0, sd_json_string (q, "name"),
+                                         1, sd_json_string (q, "type"),
+                                         2, answer->str,
+                                         3, sd_json_string (q, "server"),
+                                         4, time,
+                                         -1);
+    }
+
+  gtk_list_store_clear (self->candidates);
+  for (guint i = 0; candidates != NULL && i < json_array_get_length (candidates); i++)
+    {
+      JsonObject *c = json_array_get_object_element (candidates, i);
+      g_autofree char *order = g_strdup_printf ("%u", i + 1);
+      g_autofree char *port = g_strdup_printf ("%.0f", sd_json_double (c, "port", 0));
+      const char *address = sd_json_string (c, "address");
+      const char *transport = sd_json_string (c, "transport");
+      g_autofree char *transport_up = transport != NULL ? g_ascii_strup (transport, -1) : NULL;
+
+      gtk_list_store_insert_with_values (self->candidates, NULL, -1,
+                                         0, order,
+                                         1, sd_json_string (c, "host"),
+                                         2, port,
+                                         3, transport_up,
+                                         4, address != NULL ? address : _("does not resolve"),
+                                         5, sd_json_string (c, "source"),
+                                         -1);
+    }
+}
+
+static void
+sd_dns_page_run_changed (SdPage *page)
+{
+  SdDnsPage *self = SD_DNS_PAGE (page);
+
+  sd_run_watch_set (&self->watch, sd_page_get_run (page), refresh, self);
+}
+
+static void
+sd_dns_page_dispose (GObject *object)
+{
+  SdDnsPage *self = SD_DNS_PAGE (object);
+
+  sd_run_watch_clear (&self->watch);
+  G_OBJECT_CLASS (sd_dns_page_parent_class)->dispose (object);
+}
+
+static void
+sd_dns_page_finalize (GObject *object)
+{
+  SdDnsPage *self = SD_DNS_PAGE (object);
+
+  g_clear_object (&self->queries);
+  g_clear_object (&self->candidates);
+  G_OBJECT_CLASS (sd_dns_page_parent_class)->finalize (object);
+}
+
+static void
+sd_dns_page_class_init (SdDnsPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SdPageClass *page_class = SD_PAGE_CLASS (klass);
+
+  object_class->dispose = sd_dns_page_dispose;
+  object_class->finalize = sd_dns_page_finalize;
+  page_class->run_changed = sd_dns_page_run_changed;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/sipdoctor/SipDoctor/sd-dns-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, SdDnsPage, steps_list);
+  gtk_widget_class_bind_template_child (widget_class, SdDnsPage, findings_box);
+  gtk_widget_class_bind_template_child (widget_class, SdDnsPage, findings_list);
+  gtk_widget_class_bind_template_child (widget_class, SdDnsPage, queries_view);
+  gtk_widget_class_bind_template_child (widget_class, SdDnsPage, candidates_view);
+}
+
+static void
+sd_dns_page_init (SdDnsPage *self)
+{
+  const char *query_titles[] = { _("Name looked up"), _("Type"), _("Answer"), _("Asked"), _("Time"), NULL };
+  const char *candidate_titles[] = { "#", _("Server"), _("Port"), _("Transport"), _("Address"),
+                                     _("Found through"), NULL };
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  sd_page_set_title (SD_PAGE (self), _("DNS"));
+  sd_page_set_last_step (SD_PAGE (self), SD_STEP_DNS);
+  sd_page_set_complete (SD_PAGE (self), TRUE);
+
+  self->queries = gtk_list_store_new (5, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                                      G_TYPE_STRING, G_TYPE_STRING);
+  gtk_tree_view_set_model (self->queries_view, GTK_TREE_MODEL (self->queries));
+  sd_gui_add_text_columns (self->queries_view, query_titles);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->queries_view)), _("Look-ups"));
+
+  self->candidates = gtk_list_store_new (6, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
+                                         G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  gtk_tree_view_set_model (self->candidates_view, GTK_TREE_MODEL (self->candidates));
+  sd_gui_add_text_columns (self->candidates_view, candidate_titles);
+  atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->candidates_view)),
+                       _("Servers a program would try"));
+}

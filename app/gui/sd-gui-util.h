@@ -1,0 +1,73 @@
+/* sd-gui-util.h: small helpers the wizard's pages share (not a class).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "sipdoctor.h"
+
+G_BEGIN_DECLS
+
+const char *sd_gui_status_icon_name (SdStatus status);
+const char *sd_gui_severity_icon_name (SdSeverity severity);
+/* "Passed", "Problems found", "Not checked", … for people. */
+const char *sd_gui_status_label (SdStatus status);
+
+/* Gives every widget that a GtkLabel names (GtkLabel:mnemonic-widget) the
+ * label's text as its accessible name, so screen readers and AT-SPI find
+ * "SIP address" by the same words a sighted person reads. */
+void        sd_gui_name_from_labels (GtkWidget *container);
+
+/* Rebuilds @box with one row per step of @steps: icon, title, status and,
+ * for a skipped step, the reason in words. */
+void        sd_gui_fill_steps (GtkListBox     *box,
+                               SdRun          *run,
+                               const SdStepId *steps,
+                               guint           n_steps);
+/* Rebuilds @box with the findings of @steps (all when @n_steps is 0),
+ * most important first; returns how many. */
+guint       sd_gui_fill_findings (GtkListBox     *box,
+                                  SdRun          *run,
+                                  const SdStepId *steps,
+                                  guint           n_steps);
+void        sd_gui_clear_container (GtkContainer *container);
+
+/* Safe readers of a step's data object: NULL / @fallback when absent or of
+ * another type. */
+const char *sd_json_string (JsonObject *obj, const char *member);
+gdouble     sd_json_double (JsonObject *obj, const char *member, gdouble fallback);
+JsonArray  *sd_json_array (JsonObject *obj, const char *member);
+JsonObject *sd_json_object (JsonObject *obj, const char *member);
+/* "1.3 ms", "2.1 s" */
+char       *sd_gui_format_ms (gdouble ms);
+
+/* Re-renders a view from a run: calls @refresh (once per main loop
+ * iteration at most) whenever the run reports progress or a finding. */
+typedef void (*SdRefreshFunc) (gpointer data);
+typedef struct {
+  SdRun         *run;
+  guint          idle_id;
+  SdRefreshFunc  refresh;
+  gpointer       data;
+} SdRunWatch;
+
+void        sd_run_watch_set   (SdRunWatch    *watch,
+                                SdRun         *run,
+                                SdRefreshFunc  refresh,
+                                gpointer       data);
+void        sd_run_watch_queue (SdRunWatch *watch);
+void        sd_run_watch_clear (SdRunWatch *watch);
+
+/* Shows @text under an entry, as an error (red, entry marked) or a hint. */
+void        sd_gui_set_field_hint (GtkLabel   *label,
+                                   GtkEntry   *entry,
+                                   const char *text,
+                                   gboolean    is_error);
+
+/* Adds text columns to @view, one per title, showing the model's string
+ * columns 0..n-1 in order. */
+void        sd_gui_add_text_columns (GtkTreeView        *view,
+                                     const char * const *titles);
+
+G_END_DECLS

@@ -1,0 +1,208 @@
+/* sd-signin-page.c: runs the sip and auth steps on entry; shows the trace
+ * pane (every message, direction and time), the sign-in methods offered,
+ * and says plainly what cannot be checked without a password.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include "sd-signin-page.h"
+#include "sd-gui-util.h"
+
+struct _SdSigninPage {
+  SdPage        parent_instance;
+
+  GtkListBox   *steps_list;
+  GtkLabel     *password_label;
+  GtkWidget    *findings_box;
+  GtkListBox   *findings_list;
+  GtkLabel     *schemes_label;
+  GtkTextView  *trace_view;
+
+  guint         n_trace_shown;
+  SdRunWatch    watch;
+};
+
+G_DEFINE_FINAL_TYPE (SdSigninPage, sd_signin_page, SD_TYPE_PAGE)
+
+static const SdStepId page_steps[] = { SD_STEP_SIP, SD_STEP_AUTH };
+
+static void
+fill_trace (SdSigninPage *self, SdRun *run)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->trace_view);
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *entries;
+  GtkTextIter end;
+  guint n;
+
+  if (run == NULL)
+    {
+      gtk_text_buffer_set_text (buffer, "", -1);
+      self->n_trace_shown = 0;
+      return;
+    }
+  if (sd_trace_get_n_entries (sd_run_get_trace (run)) == self->n_trace_shown)
+    return;
+
+  node = sd_trace_to_json (sd_run_get_trace (run));
+  entries = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  n = entries != NULL ? json_array_get_length (entries) : 0;
+  if (n < self->n_trace_shown)
+    {
+      gtk_text_buffer_set_text (buffer, "", -1);
+      self->n_trace_shown = 0;
+    }
+
+  for (guint i = self->n_trace_shown; i < n; i++)
+    {
+      JsonObject *e = json_array_get_object_element (entries, i);
+      const char *direction = sd_json_string (e, "direction");
+      const char *peer = sd_json_string (e, "peer");
+      const char *transport = sd_json_string (e, "transport");
+      const char *text = sd_json_string (e, "text");
+      g_autofree char *time = sd_gui_format_ms (sd_json_double (e, "time_ms", 0));
+      g_autofree char *transport_up = transport != NULL ? g_ascii_strup (transport, -1) : g_strdup ("");
+      g_autofree char *header = NULL;
+
+      if (g_strcmp0 (direction, "sent") == 0)
+        /* Translators: a trace line: peer, transport, time since the start */
+        header = g_strdup_printf (_("→ Sent to %s over %s, at %s"), peer ? peer : "?", transport_up, time);
+      else if (g_strcmp0 (direction, "received") == 0)
+        header = g_strdup_printf (_("← Received from %s over %s, at %s"), peer ? peer : "?", transport_up, time);
+      else
+        header = g_strdup_printf (_("• Note, at %s"), time);
+
+      gtk_text_buffer_get_end_iter (buffer, &end);
+      if (i > 0)
+        gtk_text_buffer_insert (buffer, &end, "\n", -1);
+      gtk_text_buffer_insert_with_tags_by_name (buffer, &end, header, -1, "header", NULL);
+      gtk_text_buffer_insert (buffer, &end, "\n", -1);
+      if (text != NULL)
+        {
+          g_autofree char *clean = g_strdup (text);
+          g_strdelimit (clean, "\r", ' ');
+          g_strchomp (clean);
+          gtk_text_buffer_insert (buffer, &end, clean, -1);
+          gtk_text_buffer_insert (buffer, &end, "\n", -1);
+        }
+    }
+  self->n_trace_shown = n;
+  if (n == 0)
+    gtk_text_buffer_set_text (buffer, _("No messages yet."), -1);
+}
+
+static void
+refresh (gpointer data)
+{
+  SdSigninPage *self = data;
+  SdRun *run = sd_page_get_run (SD_PAGE (self));
+  const SdConfig *config = run != NULL ? sd_run_get_config (run) : NULL;
+  JsonObject *sip = run != NULL ? sd_run_get_step_data (run, SD_STEP_SIP) : NULL;
+  JsonObject *auth = run != NULL ? sd_run_get_step_data (run, SD_STEP_AUTH) : NULL;
+  JsonArray *offered = sd_json_array (auth, "schemes_offered");
+  JsonArray *challenges = sd_json_array (sip, "challenges");
+  g_autoptr(GString) schemes = g_string_new (NULL);
+  guint n;
+
+  sd_gui_fill_steps (self->steps_list, run, page_steps, G_N_ELEMENTS (page_steps));
+  n = sd_gui_fill_findings (self->findings_list, run, page_steps, G_N_ELEMENTS (page_steps));
+  gtk_widget_set_visible (self->findings_box, n > 0);
+
+  if (config != NULL && config->password != NULL)
+    gtk_label_set_text (self->password_label,
+                        _("A password was given, so the tool really tries to sign in with it "
+                          "(only over a connection it trusts, and never in clear text)."));
+  else
+    gtk_label_set_text (self->password_label,
+                        _("No password was given. The tool checks that the server answers and which "
+                          "sign-in methods it asks for, but cannot tell whether the password is right. "
+                          "To check that too, go Back to the Account page and type it."));
+
+  for (guint i = 0; offered != NULL && i < json_array_get_length (offered); i++)
+    {
+      const char *s = json_array_get_string_element (offered, i);
+      if (s == NULL)
+        continue;
+      if (schemes->len > 0)
+        g_string_append (schemes, ", ");
+      g_string_append (schemes, s);
+    }
+  if (schemes->len == 0)
+    for (guint i = 0; challenges != NULL && i < json_array_get_length (challenges); i++)
+      {
+        const char *s = sd_json_string (json_array_get_object_element (challenges, i), "scheme");
+        if (s == NULL)
+          continue;
+        if (schemes->len > 0)
+          g_string_append (schemes, ", ");
+        g_string_append (schemes, s);
+      }
+  if (schemes->len == 0)
+    g_string_append (schemes, run != NULL && sd_run_get_step_status (run, SD_STEP_SIP) != SD_STATUS_PENDING
+                              && sd_run_get_step_status (run, SD_STEP_SIP) != SD_STATUS_SKIP
+                     ? _("The server did not ask for any sign-in.")
+                     : _("Not known yet: the server has not been asked."));
+  else
+    {
+      g_string_append (schemes, "\n");
+      g_string_append (schemes,
+      _("Digest can be checked here. NTLM, Kerberos and TLS-DSK are Microsoft methods that only "
+        "the real program can complete; the advice above says what it will need."));
+    }
+  gtk_label_set_text (self->schemes_label, schemes->str);
+
+  fill_trace (self, run);
+}
+
+static void
+sd_signin_page_run_changed (SdPage *page)
+{
+  SdSigninPage *self = SD_SIGNIN_PAGE (page);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->trace_view), "", -1);
+  self->n_trace_shown = 0;
+  sd_run_watch_set (&self->watch, sd_page_get_run (page), refresh, self);
+}
+
+static void
+sd_signin_page_dispose (GObject *object)
+{
+  SdSigninPage *self = SD_SIGNIN_PAGE (object);
+
+  sd_run_watch_clear (&self->watch);
+  G_OBJECT_CLASS (sd_signin_page_parent_class)->dispose (object);
+}
+
+static void
+sd_signin_page_class_init (SdSigninPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  SdPageClass *page_class = SD_PAGE_CLASS (klass);
+
+  object_class->dispose = sd_signin_page_dispose;
+  page_class->run_changed = sd_signin_page_run_changed;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/sipdoctor/SipDoctor/sd-signin-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, SdSigninPage, steps_list);
+  gtk_widget_class_bind_template_child (widget_class, SdSigninPage, password_label);
+  gtk_widget_class_bind_template_child (widget_class, SdSigninPage, findings_box);
+  gtk_widget_class_bind_template_child (widget_class, SdSigninPage, findings_list);
+  gtk_widget_class_bind_template_child (widget_class, SdSigninPage, schemes_label);
+  gtk_widget_class_bind_template_child (widget_class, SdSigninPage, trace_view);
+}
+
+static void
+sd_signin_page_init (SdSigninPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  sd_page_set_title (SD_PAGE (self), _("Sign-in"));
+  sd_page_set_last_step (SD_PAGE (self), SD_STEP_AUTH);
+  sd_page_set_complete (SD_PAGE (self), TRUE);
+  gtk_text_buffer_create_tag (gtk_text_view_get_buffer (self->trace_view), "header",
+                              "weight", PANGO_WEIGHT_BOLD, NULL);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->trace_view), _("No messages yet."), -1);
+}
