@@ -505,6 +505,18 @@ append_escaped_user (GString *out, const char *user)
 }
 
 static void
+append_escaped_param (GString *out, const char *text)
+{
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      if (is_param_char ((char) *p) && *p != '%')
+        g_string_append_c (out, (char) *p);
+      else
+        g_string_append_printf (out, "%%%02X", *p);
+    }
+}
+
+static void
 append_host (GString *out, const SdSipUri *uri)
 {
   if (uri->host_is_ipv6)
@@ -526,9 +538,13 @@ sd_sip_uri_to_string (const SdSipUri *uri)
     g_string_append_printf (out, ":%u", uri->port);
   for (guint i = 0; uri->param_names != NULL && uri->param_names[i] != NULL; i++)
     {
-      g_string_append_printf (out, ";%s", uri->param_names[i]);
+      g_string_append_c (out, ';');
+      append_escaped_param (out, uri->param_names[i]);
       if (*uri->param_values[i] != '\0')
-        g_string_append_printf (out, "=%s", uri->param_values[i]);
+        {
+          g_string_append_c (out, '=');
+          append_escaped_param (out, uri->param_values[i]);
+        }
     }
   return g_string_free (out, FALSE);
 }

@@ -42,6 +42,9 @@ static const UriCase uri_cases[] = {
   { "alice@sip-1.sub.example.co.uk", "sip:alice@sip-1.sub.example.co.uk", "alice", "sip-1.sub.example.co.uk", 0, FALSE },
   { "+15551234567@example.com", "sip:+15551234567@example.com", "+15551234567", "example.com", 0, FALSE },
   { "alice@localhost", "sip:alice@localhost", "alice", "localhost", 0, FALSE },
+  /* found by fuzzing: a decoded parameter must be escaped again when printed */
+  { "sip:a@b.c;x=%40;y", "sip:a@b.c;x=%40;y", "a", "b.c", 0, FALSE },
+  { "sip:a@b.c;x=%3b%3D", "sip:a@b.c;x=%3B%3D", "a", "b.c", 0, FALSE },
   /* what must be refused, with advice */
   { "", NULL }, { "   ", NULL }, { "alice", NULL }, { "example.com", NULL }, { "@example.com", NULL },
   { "alice@", NULL }, { "sip:", NULL }, { "sip:@example.com", NULL }, { "alice@@example.com", NULL },
