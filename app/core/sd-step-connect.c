@@ -1,24 +1,493 @@
-/* sd-step-connect.c: the `connect` step.
+/* sd-step-connect.c: the `connect` step: can this computer reach each server?
+ *
+ * Every TCP and TLS candidate is connected to at once, each bounded by the
+ * timeout, so several dead servers cost one timeout, not one each. UDP has
+ * no connection to make: those candidates are recorded as "skipped" (the
+ * SIP step probes them with OPTIONS) and stay in ctx->reachable in their
+ * client order, because a client sending over UDP cannot tell a dead
+ * server from a live one before it asks, exactly like this step.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-step-connect"
+
+#include <glib/gi18n-lib.h>
 #include "sd-steps.h"
+#include "sd-connect.h"
+
+#define STREAM_KEY "sd-connect-stream"
+
+typedef struct _ConnectState ConnectState;
+
+typedef struct {
+  ConnectState      *state;
+  SdCandidate       *candidate;
+  JsonObject        *json;        /* its member of data.attempts */
+  GCancellable      *cancellable; /* cancelled by the timeout or the run */
+  GSource           *timeout;
+  gint64             start_us;
+  gboolean           timed_out;
+  const char        *result;      /* "ok", "refused", … or NULL while pending */
+  GSocketConnection *connection;
+} Attempt;
+
+struct _ConnectState {
+  GTask         *task;   /* owned by the attempts in flight */
+  SdRun         *run;
+  GSocketClient *client;
+  GPtrArray     *attempts;
+  guint          pending;
+  GCancellable  *run_cancellable;
+  gulong         cancel_id;
+};
+
+static void
+attempt_free (Attempt *a)
+{
+  if (a->timeout != NULL)
+    {
+      g_source_destroy (a->timeout);
+      g_source_unref (a->timeout);
+    }
+  g_clear_object (&a->cancellable);
+  g_clear_object (&a->connection);
+  sd_candidate_unref (a->candidate);
+  g_free (a);
+}
+
+static void
+connect_state_free (ConnectState *st)
+{
+  if (st->cancel_id != 0)
+    g_cancellable_disconnect (st->run_cancellable, st->cancel_id);
+  g_clear_object (&st->run_cancellable);
+  g_ptr_array_unref (st->attempts);
+  g_clear_object (&st->client);
+  g_free (st);
+}
+
+const char *
+sd_connect_result_to_string (const char *result)
+{
+  if (g_strcmp0 (result, "ok") == 0)
+    return _("connected");
+  if (g_strcmp0 (result, "refused") == 0)
+    return _("connection refused");
+  if (g_strcmp0 (result, "timeout") == 0)
+    return _("no answer (timed out)");
+  if (g_strcmp0 (result, "unreachable") == 0)
+    return _("no route to the address");
+  if (g_strcmp0 (result, "skipped") == 0)
+    return _("not probed here (SIP OPTIONS probes UDP in the SIP step)");
+  if (g_strcmp0 (result, "unresolved") == 0)
+    return _("the name has no address");
+  return _("failed");
+}
+
+GSocketConnection *
+sd_connect_take_stream (SdRun *run, const SdCandidate *candidate)
+{
+  GSocketConnection *conn = g_object_steal_data (G_OBJECT (run), STREAM_KEY);
+  const SdCandidate *owner = g_object_get_data (G_OBJECT (run), STREAM_KEY "-candidate");
+
+  if (conn != NULL && owner != candidate)
+    g_clear_object (&conn);
+  return conn;
+}
+
+static JsonObject *
+candidate_json (const SdCandidate *c)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "host", c->host);
+  json_object_set_int_member (o, "port", c->port);
+  json_object_set_string_member (o, "transport", sd_transport_to_string (c->transport));
+  if (c->address != NULL)
+    {
+      g_autofree char *addr = g_inet_address_to_string (c->address);
+      json_object_set_string_member (o, "address", addr);
+    }
+  else
+    json_object_set_null_member (o, "address");
+  return o;
+}
+
+static const char *
+classify_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    return "refused";
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return "timeout";
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
+    return "unreachable";
+  return "error";
+}
+
+static void finish_step (ConnectState *st);
+
+static void
+attempt_record (Attempt *a, const char *result, const char *error_message)
+{
+  ConnectState *st = a->state;
+  double ms = (g_get_monotonic_time () - a->start_us) / 1000.0;
+  g_autofree char *desc = sd_candidate_describe (a->candidate);
+  g_autofree char *line = NULL;
+
+  a->result = result;
+  json_object_set_string_member (a->json, "result", result);
+  if (error_message != NULL)
+    json_object_set_string_member (a->json, "error", error_message);
+  json_object_set_double_member (a->json, "duration_ms", ms);
+  /* TRANSLATORS: "sip.example.com:5061 (TLS) at 192.0.2.1: connected (2 ms)" */
+  line = g_strdup_printf (_("%s: %s (%.0f ms)"), desc, sd_connect_result_to_string (result), ms);
+  sd_run_step_progress (st->run, SD_STEP_CONNECT, line);
+}
+
+static void
+connect_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Attempt *a = user_data;
+  ConnectState *st = a->state;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+
+  if (a->timeout != NULL)
+    {
+      g_source_destroy (a->timeout);
+      g_clear_pointer (&a->timeout, g_source_unref);
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !a->timed_out)
+    {
+      /* The whole run was cancelled: record nothing, just let go. */
+      g_warn_if_fail (g_cancellable_is_cancelled (g_task_get_cancellable (st->task)));
+    }
+  else if (conn != NULL)
+    {
+      attempt_record (a, "ok", NULL);
+      a->connection = g_steal_pointer (&conn);
+    }
+  else if (a->timed_out)
+    {
+      g_autofree char *msg = g_strdup_printf (_("No answer within %u seconds"),
+                                              sd_run_get_config (st->run)->timeout_s);
+      attempt_record (a, "timeout", msg);
+    }
+  else
+    attempt_record (a, classify_error (error), error->message);
+
+  if (--st->pending == 0)
+    finish_step (st);
+}
+
+static gboolean
+attempt_timeout_cb (gpointer user_data)
+{
+  Attempt *a = user_data;
+
+  a->timed_out = TRUE;
+  g_clear_pointer (&a->timeout, g_source_unref);
+  g_cancellable_cancel (a->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  ConnectState *st = user_data;
+
+  for (guint i = 0; i < st->attempts->len; i++)
+    {
+      Attempt *a = st->attempts->pdata[i];
+      if (a->cancellable != NULL)
+        g_cancellable_cancel (a->cancellable);
+    }
+}
+
+static char *
+describe_list (GPtrArray *list)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      Attempt *a = list->pdata[i];
+      g_autofree char *desc = sd_candidate_describe (a->candidate);
+      if (s->len > 0)
+        g_string_append (s, ", ");
+      g_string_append (s, desc);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static char *
+port_advice (void)
+{
+  return g_strdup (_("Check the port: SIP over TLS normally uses 5061, SIP over TCP and UDP 5060, "
+                     "and Lync or Skype for Business Edge servers often 443."));
+}
+
+static void
+report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeverity severity,
+                 const char *fallback_note)
+{
+  const SdConfig *config = sd_run_get_config (st->run);
+  g_autofree char *names = describe_list (list);
+  g_autofree char *ports = port_advice ();
+  g_autofree char *message = NULL;
+  g_autofree char *advice = NULL;
+  const char *code;
+  const char *what;
+
+  if (g_str_equal (result, "refused"))
+    {
+      code = "connect.refused";
+      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "This server refused the connection: %s.",
+                                              "These servers refused the connection: %s.", list->len),
+                                 names);
+      what = _("Nothing accepts connections on that port: the SIP service is not running there, "
+               "listens on another port, or a firewall on the server rejects the connection. "
+               "Make sure the server's SIP service is started and listening on that address.");
+    }
+  else if (g_str_equal (result, "timeout"))
+    {
+      code = "connect.timeout";
+      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "This server did not answer within %u seconds: %s.",
+                                              "These servers did not answer within %u seconds: %s.",
+                                              list->len),
+                                 config->timeout_s, names);
+      what = _("A firewall between this computer and the server probably drops the connection, or the "
+               "address is wrong. Ask the network administrator to allow outgoing TCP to that port, or "
+               "try from inside the company network or over the VPN.");
+    }
+  else
+    {
+      code = "connect.unreachable";
+      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "This server cannot be reached from this computer: %s.",
+                                              "These servers cannot be reached from this computer: %s.",
+                                              list->len),
+                                 names);
+      what = _("This computer has no route to that address. Check the network connection and the VPN, "
+               "and that the address is right; an IPv6 address needs a working IPv6 connection.");
+    }
+  advice = g_strjoin (" ", what, ports, fallback_note, NULL);
+  sd_run_report (st->run, SD_STEP_CONNECT, code, severity, message, advice);
+}
+
+static void
+finish_step (ConnectState *st)
+{
+  g_autoptr(GTask) task = st->task;   /* the last reference the attempts held */
+  SdRun *run = st->run;
+  const SdConfig *config = sd_run_get_config (run);
+  SdContext *ctx = sd_run_get_context (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_CONNECT);
+  g_autoptr(GPtrArray) refused = g_ptr_array_new ();
+  g_autoptr(GPtrArray) timeout = g_ptr_array_new ();
+  g_autoptr(GPtrArray) unreachable = g_ptr_array_new ();
+  gboolean chosen_ok = FALSE, chosen_udp = FALSE;
+  g_autoptr(GError) error = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_ptr_array_set_size (ctx->reachable, 0);
+  g_clear_pointer (&ctx->selected, sd_candidate_unref);
+
+  for (guint i = 0; i < st->attempts->len; i++)
+    {
+      Attempt *a = st->attempts->pdata[i];
+      gboolean chosen = config->transport == SD_TRANSPORT_AUTO || config->transport == a->candidate->transport;
+
+      if (g_strcmp0 (a->result, "ok") == 0 || g_strcmp0 (a->result, "skipped") == 0)
+        {
+          g_ptr_array_add (ctx->reachable, sd_candidate_ref (a->candidate));
+          if (ctx->selected == NULL)
+            {
+              ctx->selected = sd_candidate_ref (a->candidate);
+              if (a->connection != NULL && a->candidate->transport == SD_TRANSPORT_TLS)
+                {
+                  g_object_set_data_full (G_OBJECT (run), STREAM_KEY,
+                                          g_steal_pointer (&a->connection), g_object_unref);
+                  g_object_set_data (G_OBJECT (run), STREAM_KEY "-candidate", a->candidate);
+                }
+            }
+          if (chosen && g_strcmp0 (a->result, "ok") == 0)
+            chosen_ok = TRUE;
+          if (chosen && g_strcmp0 (a->result, "skipped") == 0)
+            chosen_udp = TRUE;
+        }
+      else if (g_strcmp0 (a->result, "refused") == 0)
+        g_ptr_array_add (refused, a);
+      else if (g_strcmp0 (a->result, "timeout") == 0)
+        g_ptr_array_add (timeout, a);
+      else if (g_strcmp0 (a->result, "unreachable") == 0 || g_strcmp0 (a->result, "error") == 0)
+        g_ptr_array_add (unreachable, a);
+      /* Connections not selected are closed as the attempts are freed. */
+    }
+
+  if (ctx->selected != NULL)
+    json_object_set_object_member (data, "selected", candidate_json (ctx->selected));
+  else
+    json_object_set_null_member (data, "selected");
+
+  {
+    SdSeverity severity = SD_SEVERITY_ERROR;
+    const char *note = NULL;
+
+    if (chosen_ok)
+      {
+        severity = SD_SEVERITY_WARNING;
+        note = _("Another server did accept the connection: the client falls back to the next one, "
+                 "after waiting for this one, so sign-in still works but may be slow.");
+      }
+    else if (chosen_udp)
+      {
+        severity = SD_SEVERITY_WARNING;
+        note = _("The client can still try UDP; the sign-in check probes it with SIP OPTIONS.");
+      }
+    if (refused->len > 0)
+      report_failures (st, "refused", refused, severity, note);
+    if (timeout->len > 0)
+      report_failures (st, "timeout", timeout, severity, note);
+    if (unreachable->len > 0)
+      report_failures (st, "unreachable", unreachable, severity, note);
+  }
+
+  if (ctx->selected != NULL)
+    {
+      g_autofree char *desc = sd_candidate_describe (ctx->selected);
+      g_autofree char *line = g_strdup_printf (_("Using %s"), desc);
+      json_object_set_string_member (data, "note", line);
+      sd_run_step_progress (run, SD_STEP_CONNECT, line);
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
 
 void
 sd_step_connect_run_async (SdRun               *run,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
 {
-  sd_step_not_built_async (run, SD_STEP_CONNECT, cancellable, callback, user_data);
+  g_autoptr(GTask) task = g_task_new (run, cancellable, callback, user_data);
+  const SdConfig *config = sd_run_get_config (run);
+  SdContext *ctx = sd_run_get_context (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_CONNECT);
+  JsonArray *attempts = json_array_new ();
+  ConnectState *st;
+  guint resolved = 0;
+  guint timeout_ms = MAX (config->timeout_s, 1) * 1000;
+
+  g_task_set_source_tag (task, sd_step_connect_run_async);
+  json_object_set_array_member (data, "attempts", attempts);
+  json_object_set_null_member (data, "selected");
+  g_object_set_data (G_OBJECT (run), STREAM_KEY, NULL);
+
+  if (ctx->candidates == NULL || ctx->candidates->len == 0)
+    {
+      sd_run_set_step_status (run, SD_STEP_CONNECT, SD_STATUS_SKIP,
+                              _("There is no server to connect to: the DNS check found none."));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  st = g_new0 (ConnectState, 1);
+  st->run = run;
+  st->attempts = g_ptr_array_new_with_free_func ((GDestroyNotify) attempt_free);
+  st->client = g_socket_client_new ();
+  g_socket_client_set_enable_proxy (st->client, FALSE);
+  g_task_set_task_data (task, st, (GDestroyNotify) connect_state_free);
+
+  for (guint i = 0; i < ctx->candidates->len; i++)
+    {
+      SdCandidate *c = ctx->candidates->pdata[i];
+      Attempt *a = g_new0 (Attempt, 1);
+
+      a->state = st;
+      a->candidate = sd_candidate_ref (c);
+      a->json = candidate_json (c);
+      a->start_us = g_get_monotonic_time ();
+      json_object_set_string_member (a->json, "result", "pending");
+      json_object_set_string_member (a->json, "source", c->source);
+      json_array_add_object_element (attempts, a->json);
+      g_ptr_array_add (st->attempts, a);
+
+      if (c->address == NULL)
+        {
+          attempt_record (a, "unresolved", _("The name has no address (see the DNS check)."));
+          continue;
+        }
+      resolved++;
+      if (c->transport == SD_TRANSPORT_UDP)
+        {
+          attempt_record (a, "skipped", NULL);
+          json_object_set_double_member (a->json, "duration_ms", 0);
+          continue;
+        }
+      a->cancellable = g_cancellable_new ();
+    }
+
+  if (resolved == 0)
+    {
+      sd_run_set_step_status (run, SD_STEP_CONNECT, SD_STATUS_SKIP,
+                              _("None of the servers found has an address: see the DNS check."));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (cancellable != NULL)
+    {
+      st->run_cancellable = g_object_ref (cancellable);
+      st->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled_cb), st, NULL);
+    }
+
+  for (guint i = 0; i < st->attempts->len; i++)
+    {
+      Attempt *a = st->attempts->pdata[i];
+      g_autoptr(GSocketAddress) sa = NULL;
+
+      if (a->cancellable == NULL)
+        continue;
+      sa = g_inet_socket_address_new (a->candidate->address, a->candidate->port);
+      a->start_us = g_get_monotonic_time ();
+      a->timeout = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (a->timeout, attempt_timeout_cb, a, NULL);
+      g_source_attach (a->timeout, g_main_context_get_thread_default ());
+      st->pending++;
+      g_socket_client_connect_async (st->client, G_SOCKET_CONNECTABLE (sa), a->cancellable, connect_cb, a);
+    }
+
+  if (st->pending == 0)
+    {
+      st->task = g_steal_pointer (&task);
+      finish_step (st);
+      return;
+    }
+  /* The attempts in flight own the task from here on. */
+  st->task = g_steal_pointer (&task);
 }
 
 gboolean
 sd_step_connect_run_finish (SdRun         *run,
-                       GAsyncResult  *result,
-                       GError       **error)
+                            GAsyncResult  *result,
+                            GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, run), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sd_step_connect_run_async, FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
