@@ -1,24 +1,492 @@
-/* sd-step-tls.c: the `tls` step.
+/* sd-step-tls.c: the `tls` step: the handshake, the chain, every check.
+ *
+ * The handshake (GIO over glib-networking) always accepts the certificate,
+ * so the chain is captured even when it would fail: connecting by IP
+ * address over TLS "will almost always give a certificate error", which
+ * proves a TLS server answers and shows who it is. The decision to trust
+ * is made afterwards, from GnuTLS's own checks (sd-tls-verify.c), and
+ * ctx->tls_trusted tells the SIP step whether credentials may be sent.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-step-tls"
+
+#include <errno.h>
+#include <string.h>
+#include <gnutls/gnutls.h>
+#include <glib/gi18n-lib.h>
 #include "sd-steps.h"
+#include "sd-connect.h"
+#include "sd-tls-verify.h"
+
+typedef struct {
+  SdRun         *run;
+  SdCandidate   *candidate;
+  GIOStream     *tls;
+  GCancellable  *cancellable;     /* ours: cancelled by the timeout or the run */
+  GCancellable  *run_cancellable;
+  gulong         cancel_id;
+  GSource       *timeout;
+  gboolean       timed_out;
+  GTlsCertificateFlags backend_flags;
+  gint64         start_us;
+} TlsState;
+
+static void
+disarm_timeout (TlsState *st)
+{
+  if (st->timeout != NULL)
+    {
+      g_source_destroy (st->timeout);
+      g_clear_pointer (&st->timeout, g_source_unref);
+    }
+}
+
+static void
+tls_state_free (TlsState *st)
+{
+  disarm_timeout (st);
+  if (st->cancel_id != 0)
+    g_cancellable_disconnect (st->run_cancellable, st->cancel_id);
+  g_clear_object (&st->run_cancellable);
+  g_clear_object (&st->cancellable);
+  g_clear_object (&st->tls);
+  sd_candidate_unref (st->candidate);
+  g_free (st);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  TlsState *st = user_data;
+
+  st->timed_out = TRUE;
+  g_clear_pointer (&st->timeout, g_source_unref);
+  g_cancellable_cancel (st->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_timeout (TlsState *st)
+{
+  const SdConfig *config = sd_run_get_config (st->run);
+
+  disarm_timeout (st);
+  st->timed_out = FALSE;
+  st->timeout = g_timeout_source_new (MAX (config->timeout_s, 1) * 1000);
+  g_source_set_callback (st->timeout, timeout_cb, st, NULL);
+  g_source_attach (st->timeout, g_main_context_get_thread_default ());
+}
+
+static void
+run_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  TlsState *st = user_data;
+  g_cancellable_cancel (st->cancellable);
+}
+
+/* When ours was cancelled by the run (not by the timeout), the step ends
+ * with G_IO_ERROR_CANCELLED and touches nothing. */
+static gboolean
+return_if_run_cancelled (GTask *task, TlsState *st, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !st->timed_out)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", error->message);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static JsonArray *
+flags_array (GTlsCertificateFlags flags)
+{
+  static const struct { GTlsCertificateFlags flag; const char *name; } names[] = {
+    { G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown-ca" },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, "bad-identity" },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "not-activated" },
+    { G_TLS_CERTIFICATE_EXPIRED, "expired" },
+    { G_TLS_CERTIFICATE_REVOKED, "revoked" },
+    { G_TLS_CERTIFICATE_INSECURE, "insecure" },
+    { G_TLS_CERTIFICATE_GENERIC_ERROR, "generic-error" },
+  };
+  JsonArray *a = json_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (flags & names[i].flag)
+      json_array_add_string_element (a, names[i].name);
+  return a;
+}
+
+static gboolean
+accept_certificate_cb (GTlsConnection       *conn,
+                       GTlsCertificate      *peer_cert,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  TlsState *st = user_data;
+
+  /* Accept everything here: the checks that matter come after, on the
+   * captured chain, and decide whether credentials may be sent. */
+  st->backend_flags = errors;
+  return TRUE;
+}
+
+/* glib-networking folds most handshake failures into one error code and
+ * says which in the message, built from strerror() and gnutls_strerror():
+ * compare with those same (equally translated) strings. */
+static gboolean
+message_has (const GError *error, const char *text)
+{
+  return text != NULL && *text != '\0' && strstr (error->message, text) != NULL;
+}
+
+static void
+report_handshake_failure (TlsState *st, const GError *error)
+{
+  const SdConfig *config = sd_run_get_config (st->run);
+  JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_TLS);
+  g_autofree char *desc = sd_candidate_describe (st->candidate);
+  g_autofree char *message = NULL;
+  const char *reason;
+  const char *advice;
+
+  if (st->timed_out)
+    {
+      reason = "timeout";
+      message = g_strdup_printf (_("%s accepted the connection but did not answer the TLS handshake within "
+                                   "%u seconds."), desc, config->timeout_s);
+      advice = _("This port is probably not a TLS port (a plain TCP SIP port waits for the client to speak "
+                 "first), or the server is overloaded. SIP over TLS normally uses port 5061; check the port "
+                 "and that TLS is enabled on the server for it.");
+    }
+  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
+    {
+      reason = "certificate-required";
+      message = g_strdup_printf (_("%s requires a client certificate: %s"), desc, error->message);
+      advice = _("This server signs clients in with a certificate (mutual TLS); ask the administrator how to "
+                 "obtain and install yours.");
+    }
+  else if (message_has (error, g_strerror (ECONNRESET)))
+    {
+      reason = "reset";
+      message = g_strdup_printf (_("%s reset the connection during the TLS handshake: %s"), desc, error->message);
+      advice = _("The server tore the connection down instead of answering: it is probably not a TLS port, "
+                 "or it refuses every TLS version and cipher this computer offers (an old server may need "
+                 "TLS 1.2 enabled), or a firewall resets TLS. Check the port (5061 for TLS) and the server's "
+                 "TLS settings and logs.");
+    }
+  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF)
+           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
+           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
+           || message_has (error, gnutls_strerror (GNUTLS_E_PREMATURE_TERMINATION)))
+    {
+      reason = "closed";
+      message = g_strdup_printf (_("%s closed the connection during the TLS handshake: %s"), desc, error->message);
+      advice = _("The server hung up instead of answering: it is probably not a TLS port, or it refuses every "
+                 "TLS version and cipher this computer offers (an old server may need TLS 1.2 enabled). "
+                 "Check the port (5061 for TLS) and the server's TLS settings and logs.");
+    }
+  else if (message_has (error, gnutls_strerror (GNUTLS_E_FATAL_ALERT_RECEIVED))
+           || message_has (error, gnutls_strerror (GNUTLS_E_WARNING_ALERT_RECEIVED))
+           || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_INAPPROPRIATE_FALLBACK))
+    {
+      reason = "alert";
+      message = g_strdup_printf (_("%s refused the TLS handshake with an alert: %s"), desc, error->message);
+      advice = _("The server and this computer have no TLS version or cipher in common, or the server "
+                 "rejected something the client sent. Enable TLS 1.2 or 1.3 with current ciphers on the "
+                 "server, and read its TLS log for the reason.");
+    }
+  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS)
+           || message_has (error, gnutls_strerror (GNUTLS_E_UNEXPECTED_PACKET))
+           || message_has (error, gnutls_strerror (GNUTLS_E_UNEXPECTED_PACKET_LENGTH))
+           || message_has (error, gnutls_strerror (GNUTLS_E_UNSUPPORTED_VERSION_PACKET)))
+    {
+      reason = "not-tls";
+      message = g_strdup_printf (_("%s answered, but not with TLS: this port speaks something else."), desc);
+      advice = _("Use the server's TLS port (normally 5061), or choose TCP as the transport if this port is "
+                 "meant for SIP over TCP (normally 5060).");
+    }
+  else
+    {
+      reason = "error";
+      message = g_strdup_printf (_("The TLS handshake with %s failed: %s"), desc, error->message);
+      advice = _("Check that this is the server's TLS port (normally 5061) and read the server's TLS log.");
+    }
+
+  json_object_set_string_member (data, "handshake", "failed");
+  json_object_set_string_member (data, "failure", reason);
+  json_object_set_string_member (data, "error", st->timed_out ? message : error->message);
+  sd_run_report (st->run, SD_STEP_TLS, "tls.handshake-failed", SD_SEVERITY_ERROR, message, advice);
+}
+
+static void
+analyse (TlsState *st)
+{
+  SdRun *run = st->run;
+  const SdConfig *config = sd_run_get_config (run);
+  SdContext *ctx = sd_run_get_context (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
+  GTlsConnection *conn = G_TLS_CONNECTION (st->tls);
+  GTlsProtocolVersion version = g_tls_connection_get_protocol_version (conn);
+  g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (conn);
+  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_cert_info_free);
+  JsonArray *chain_json = json_array_new ();
+  g_autoptr(SdTlsVerifyResult) result = NULL;
+  SdTlsVerifyInput input = { 0 };
+  gboolean trusted;
+
+  json_object_set_string_member (data, "handshake", "ok");
+  json_object_set_string_member (data, "protocol", sd_tls_protocol_to_string (version));
+  if (cipher != NULL)
+    json_object_set_string_member (data, "cipher", cipher);
+  else
+    json_object_set_null_member (data, "cipher");
+  json_object_set_array_member (data, "backend_errors", flags_array (st->backend_flags));
+
+  for (GTlsCertificate *c = g_tls_connection_get_peer_certificate (conn); c != NULL && chain->len < 16;
+       c = g_tls_certificate_get_issuer (c))
+    {
+      g_autoptr(GByteArray) der = NULL;
+      g_autoptr(GError) error = NULL;
+      SdCertInfo *info;
+
+      g_object_get (c, "certificate", &der, NULL);
+      if (der == NULL)
+        break;
+      info = sd_cert_info_new_from_der (der->data, der->len, &error);
+      if (info == NULL)
+        {
+          g_debug ("Unreadable certificate from the server: %s", error->message);
+          continue;
+        }
+      g_ptr_array_add (chain, info);
+      json_array_add_object_element (chain_json, sd_cert_info_to_json (info));
+    }
+  json_object_set_array_member (data, "chain", chain_json);
+
+  input.chain = chain;
+  input.server_name = st->candidate->host;
+  input.domain = ctx->domain;
+  input.ca_file = config->ca_file;
+  input.strict_dns_naming = config->strict_dns_naming;
+  input.now = g_get_real_time () / G_USEC_PER_SEC;
+  input.protocol = version;
+  result = sd_tls_verify (&input);
+
+  json_object_set_array_member (data, "checks", json_array_ref (result->checks));
+  json_object_set_array_member (data, "path", json_array_ref (result->path_json));
+  if (result->anchor != NULL)
+    json_object_set_string_member (data, "anchor", result->anchor);
+  else
+    json_object_set_null_member (data, "anchor");
+
+  for (guint i = 0; i < result->problems->len; i++)
+    {
+      SdTlsProblem *p = result->problems->pdata[i];
+      sd_run_report (run, SD_STEP_TLS, p->code, p->severity, p->message, p->advice);
+    }
+
+  trusted = chain->len > 0 && result->trust_ok && result->name_ok && result->validity_ok;
+  json_object_set_boolean_member (data, "trusted", trusted);
+  json_object_set_boolean_member (data, "credentials_allowed", trusted || config->allow_untrusted);
+  if (!trusted && config->allow_untrusted)
+    json_object_set_string_member (data, "note",
+                                   _("The certificate failed verification, but sending credentials over this "
+                                     "connection was explicitly allowed."));
+  else if (!trusted)
+    json_object_set_string_member (data, "note",
+                                   _("The certificate failed verification: the sign-in check will not send "
+                                     "credentials over this connection."));
+
+  g_signal_handlers_disconnect_by_func (st->tls, accept_certificate_cb, st);
+  g_clear_object (&ctx->tls_stream);
+  ctx->tls_stream = G_IO_STREAM (g_steal_pointer (&st->tls));
+  ctx->tls_trusted = trusted || config->allow_untrusted;
+}
+
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error))
+    {
+      if (return_if_run_cancelled (task, st, error))
+        return;
+      disarm_timeout (st);
+      report_handshake_failure (st, error);
+      json_object_set_double_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake_ms",
+                                     (g_get_monotonic_time () - st->start_us) / 1000.0);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  disarm_timeout (st);
+  json_object_set_double_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake_ms",
+                                 (g_get_monotonic_time () - st->start_us) / 1000.0);
+  analyse (st);
+  sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+start_handshake (GTask *task, GSocketConnection *base)
+{
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnectable) identity = g_network_address_new (st->candidate->host, st->candidate->port);
+  GIOStream *tls;
+
+  tls = g_tls_client_connection_new (G_IO_STREAM (base), identity, &error);
+  if (tls == NULL)
+    {
+      /* No TLS backend at all: glib-networking is missing. */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               _("TLS is not available (is glib-networking installed?): %s"), error->message);
+      g_object_unref (task);
+      return;
+    }
+  st->tls = tls;
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), st);
+  {
+    g_autofree char *desc = sd_candidate_describe (st->candidate);
+    g_autofree char *line = g_strdup_printf (_("TLS handshake with %s…"), desc);
+    sd_run_step_progress (st->run, SD_STEP_TLS, line);
+  }
+  st->start_us = g_get_monotonic_time ();
+  arm_timeout (st);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, st->cancellable,
+                                    handshake_cb, task);
+}
+
+static void
+reconnect_cb (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), res, &error);
+
+  disarm_timeout (st);
+  if (conn == NULL)
+    {
+      g_autofree char *desc = NULL;
+      g_autofree char *msg = NULL;
+
+      if (return_if_run_cancelled (task, st, error))
+        {
+          g_object_unref (task);
+          return;
+        }
+      desc = sd_candidate_describe (st->candidate);
+      msg = g_strdup_printf (_("Could not connect again to %s: %s"), desc,
+                             st->timed_out ? _("no answer") : error->message);
+      json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake", "failed");
+      json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "failure", "connect");
+      json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "error", msg);
+      sd_run_report (st->run, SD_STEP_TLS, "tls.handshake-failed", SD_SEVERITY_ERROR, msg,
+                     _("The server accepted a connection a moment ago and now does not: it may be overloaded "
+                       "or restarting. Run the check again."));
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  start_handshake (task, conn);
+}
 
 void
 sd_step_tls_run_async (SdRun               *run,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
 {
-  sd_step_not_built_async (run, SD_STEP_TLS, cancellable, callback, user_data);
+  g_autoptr(GTask) task = g_task_new (run, cancellable, callback, user_data);
+  SdContext *ctx = sd_run_get_context (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
+  SdCandidate *sel = ctx->selected;
+  g_autoptr(GSocketConnection) conn = NULL;
+  TlsState *st;
+
+  g_task_set_source_tag (task, sd_step_tls_run_async);
+  ctx->tls_trusted = FALSE;
+  g_clear_object (&ctx->tls_stream);
+
+  if (sel == NULL)
+    {
+      sd_run_set_step_status (run, SD_STEP_TLS, SD_STATUS_SKIP,
+                              _("No server accepted a connection: there is no certificate to check."));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (sel->transport != SD_TRANSPORT_TLS)
+    {
+      g_autofree char *upper = g_ascii_strup (sd_transport_to_string (sel->transport), -1);
+      g_autofree char *reason = g_strdup_printf (_("The chosen transport is %s: no certificate to check."), upper);
+      sd_run_set_step_status (run, SD_STEP_TLS, SD_STATUS_SKIP, reason);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  json_object_set_string_member (data, "server_name", sel->host);
+  if (sel->address != NULL)
+    {
+      g_autofree char *addr = g_inet_address_to_string (sel->address);
+      json_object_set_string_member (data, "address", addr);
+    }
+  json_object_set_int_member (data, "port", sel->port);
+  json_object_set_array_member (data, "chain", json_array_new ());
+  json_object_set_array_member (data, "checks", json_array_new ());
+  json_object_set_boolean_member (data, "trusted", FALSE);
+
+  st = g_new0 (TlsState, 1);
+  st->run = run;
+  st->candidate = sd_candidate_ref (sel);
+  st->cancellable = g_cancellable_new ();
+  g_task_set_task_data (task, st, (GDestroyNotify) tls_state_free);
+  if (cancellable != NULL)
+    {
+      st->run_cancellable = g_object_ref (cancellable);
+      st->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled_cb), st, NULL);
+    }
+
+  conn = sd_connect_take_stream (run, sel);
+  json_object_set_boolean_member (data, "reused_connection", conn != NULL);
+  if (conn != NULL)
+    {
+      start_handshake (g_steal_pointer (&task), conn);
+      return;
+    }
+  if (sel->address == NULL)
+    {
+      sd_run_set_step_status (run, SD_STEP_TLS, SD_STATUS_SKIP, _("The server's name has no address."));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  {
+    g_autoptr(GSocketClient) client = g_socket_client_new ();
+    g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (sel->address, sel->port);
+
+    g_socket_client_set_enable_proxy (client, FALSE);
+    arm_timeout (st);
+    g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (sa), st->cancellable, reconnect_cb,
+                                   g_steal_pointer (&task));
+  }
 }
 
 gboolean
 sd_step_tls_run_finish (SdRun         *run,
-                       GAsyncResult  *result,
-                       GError       **error)
+                        GAsyncResult  *result,
+                        GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, run), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sd_step_tls_run_async, FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }

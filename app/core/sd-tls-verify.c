@@ -1,0 +1,571 @@
+/* sd-tls-verify.c: the certificate checks (see sd-tls-verify.h).
+ *
+ * Trust is decided by GnuTLS against the system store plus the CA file,
+ * with time checks and weak-algorithm refusals switched off there, so that
+ * each of those is reported as its own problem instead of one opaque
+ * "not trusted".
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#define G_LOG_DOMAIN "sd-tls-verify"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include "sd-tls-verify.h"
+
+#define MAX_PATH 16
+
+static void
+problem_free (SdTlsProblem *p)
+{
+  g_free (p->code);
+  g_free (p->message);
+  g_free (p->advice);
+  g_free (p);
+}
+
+void
+sd_tls_verify_result_free (SdTlsVerifyResult *r)
+{
+  if (r == NULL)
+    return;
+  g_clear_pointer (&r->checks, json_array_unref);
+  g_clear_pointer (&r->path_json, json_array_unref);
+  g_ptr_array_unref (r->problems);
+  g_ptr_array_unref (r->path);
+  g_free (r->anchor);
+  g_free (r);
+}
+
+const char *
+sd_tls_protocol_to_string (GTlsProtocolVersion version)
+{
+  switch (version)
+    {
+    case G_TLS_PROTOCOL_VERSION_SSL_3_0: return "SSL 3.0";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_0: return "TLS 1.0";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_1: return "TLS 1.1";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_2: return "TLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_3: return "TLS 1.3";
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_0: return "DTLS 1.0";
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_2: return "DTLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_UNKNOWN:
+    default: return "unknown";
+    }
+}
+
+char *
+sd_format_duration (gint64 s)
+{
+  if (s < 0)
+    s = -s;
+  if (s >= 2 * 86400)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u day", "%u days", (gulong) (s / 86400)),
+                            (guint) MIN (s / 86400, G_MAXUINT));
+  if (s >= 3600)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour", "%u hours", (gulong) (s / 3600)),
+                            (guint) (s / 3600));
+  if (s >= 60)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", (gulong) (s / 60)),
+                            (guint) (s / 60));
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second", "%u seconds", (gulong) s), (guint) s);
+}
+
+static void
+add_check (SdTlsVerifyResult *r, const char *id, const char *result, const char *message)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "id", id);
+  json_object_set_string_member (o, "result", result);
+  json_object_set_string_member (o, "message", message);
+  json_array_add_object_element (r->checks, o);
+}
+
+static void
+add_problem (SdTlsVerifyResult *r, const char *code, SdSeverity severity,
+             const char *message, const char *advice)
+{
+  SdTlsProblem *p = g_new0 (SdTlsProblem, 1);
+
+  p->code = g_strdup (code);
+  p->severity = severity;
+  p->message = g_strdup (message);
+  p->advice = g_strdup (advice);
+  g_ptr_array_add (r->problems, p);
+}
+
+static const char *
+cert_label (const SdCertInfo *c)
+{
+  return c->cn != NULL && *c->cn != '\0' ? c->cn : c->subject;
+}
+
+static char *
+join_names (const SdCertInfo *c)
+{
+  SdCertNames names;
+  g_auto(GStrv) all = NULL;
+
+  sd_cert_info_get_names (c, &names);
+  all = sd_tls_all_names (&names);
+  if (all[0] == NULL)
+    return g_strdup (_("(no name at all)"));
+  return g_strjoinv (", ", all);
+}
+
+static gnutls_x509_trust_list_t
+load_trust (const char *ca_file, int *n_system, int *n_file)
+{
+  gnutls_x509_trust_list_t tl = NULL;
+
+  *n_system = *n_file = 0;
+  if (gnutls_x509_trust_list_init (&tl, 0) < 0)
+    return NULL;
+  *n_system = gnutls_x509_trust_list_add_system_trust (tl, 0, 0);
+  if (ca_file != NULL)
+    *n_file = gnutls_x509_trust_list_add_trust_file (tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+  return tl;
+}
+
+/* The leaf, then each certificate's issuer among those sent, as a client
+ * builds the path; certificates sent out of order are still found. */
+static void
+build_path (SdTlsVerifyResult *r, GPtrArray *chain)
+{
+  gboolean used[MAX_PATH * 4] = { FALSE };
+  guint n = MIN (chain->len, G_N_ELEMENTS (used));
+  SdCertInfo *cur = chain->pdata[0];
+
+  g_ptr_array_add (r->path, cur);
+  json_array_add_int_element (r->path_json, 0);
+  used[0] = TRUE;
+  while (r->path->len < MAX_PATH && !cur->self_signed)
+    {
+      SdCertInfo *next = NULL;
+      guint next_i = 0;
+
+      for (guint i = 0; i < n && next == NULL; i++)
+        if (!used[i] && sd_cert_info_issued_by (cur, chain->pdata[i]))
+          {
+            next = chain->pdata[i];
+            next_i = i;
+          }
+      if (next == NULL)
+        break;
+      used[next_i] = TRUE;
+      g_ptr_array_add (r->path, next);
+      json_array_add_int_element (r->path_json, next_i);
+      cur = next;
+    }
+}
+
+static void
+check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
+{
+  gnutls_x509_crt_t crts[MAX_PATH];
+  gnutls_x509_trust_list_t tl;
+  gnutls_x509_crt_t anchor = NULL;
+  unsigned status = 0;
+  int n_system, n_file, ret;
+  guint n = r->path->len;
+  SdCertInfo *leaf = r->path->pdata[0];
+  SdCertInfo *top = r->path->pdata[n - 1];
+  const unsigned flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS
+                         | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5
+                         | GNUTLS_VERIFY_DISABLE_CRL_CHECKS;
+  g_autofree char *where = NULL;
+
+  tl = load_trust (in->ca_file, &n_system, &n_file);
+  if (tl == NULL)
+    {
+      add_check (r, "trust", "skip", _("The trust store could not be loaded."));
+      return;
+    }
+  if (in->ca_file != NULL)
+    where = g_strdup_printf (_("the system's %d trusted authorities and %d from %s"),
+                             MAX (n_system, 0), MAX (n_file, 0), in->ca_file);
+  else
+    where = g_strdup_printf (_("the system's %d trusted authorities"), MAX (n_system, 0));
+
+  if (in->ca_file != NULL && n_file <= 0)
+    add_problem (r, "tls.ca-file-empty", SD_SEVERITY_WARNING,
+                 _("The CA file given holds no certificate this program can read."),
+                 _("Give a file with one or more CA certificates in PEM form "
+                   "(-----BEGIN CERTIFICATE-----), such as the root certificate your administrator exported."));
+
+  for (guint i = 0; i < n; i++)
+    crts[i] = ((SdCertInfo *) r->path->pdata[i])->crt;
+  ret = gnutls_x509_trust_list_verify_crt2 (tl, crts, n, NULL, 0, flags, &status, NULL);
+  if (ret < 0)
+    status = GNUTLS_CERT_INVALID;
+  /* Weak keys and signatures are their own findings, not a trust failure. */
+  if ((status & ~(GNUTLS_CERT_INVALID | GNUTLS_CERT_INSECURE_ALGORITHM)) == 0)
+    status = 0;
+
+  if (status == 0)
+    {
+      g_autofree char *msg = NULL;
+
+      r->trust_ok = TRUE;
+      if (gnutls_x509_trust_list_get_issuer (tl, top->crt, &anchor, GNUTLS_TL_GET_COPY) >= 0 && anchor != NULL)
+        {
+          gnutls_datum_t d = { NULL, 0 };
+          if (gnutls_x509_crt_get_dn3 (anchor, &d, 0) >= 0)
+            {
+              g_autofree char *raw = g_strndup ((const char *) d.data, d.size);
+              r->anchor = g_utf8_make_valid (raw, -1);
+              gnutls_free (d.data);
+            }
+          /* Verified here only because this computer holds the intermediate:
+           * other clients need the server to send it. */
+          if (!top->self_signed && !gnutls_x509_crt_check_issuer (anchor, anchor))
+            {
+              g_autofree char *m = g_strdup_printf (
+                _("The server does not send the intermediate certificate “%s”; the chain verified here only "
+                  "because this computer has that intermediate installed."), top->issuer);
+              add_problem (r, "tls.missing-intermediate", SD_SEVERITY_WARNING, m,
+                           _("Configure the server to send its full chain (its certificate followed by the "
+                             "intermediate CA certificates), so clients without that intermediate trust it too."));
+            }
+          gnutls_x509_crt_deinit (anchor);
+        }
+      else if (top->self_signed)
+        r->anchor = g_strdup (top->subject);
+      msg = g_strdup_printf (_("Trusted: the chain ends at “%s”, one of %s."),
+                             r->anchor != NULL ? r->anchor : top->subject, where);
+      add_check (r, "trust", "pass", msg);
+      add_check (r, "chain", "pass", _("The server sends every certificate needed to reach a trusted authority."));
+    }
+  else if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA) && top->self_signed)
+    {
+      g_autofree char *msg = NULL;
+      g_autofree char *adv = NULL;
+
+      if (n == 1)
+        {
+          msg = g_strdup_printf (_("The server's certificate “%s” is self-signed: no authority vouches for it, "
+                                   "and this computer does not trust it."), cert_label (leaf));
+          adv = g_strdup (_("Replace it with a certificate issued by your organization's certificate authority "
+                            "(or a public one) for the server's name, or, if this self-signed certificate is "
+                            "intended, install it on every client as a trusted certificate (here: --ca-file)."));
+          add_problem (r, "tls.self-signed", SD_SEVERITY_ERROR, msg, adv);
+          add_check (r, "trust", "fail", msg);
+          add_check (r, "chain", "skip", _("A self-signed certificate has no chain."));
+        }
+      else
+        {
+          msg = g_strdup_printf (_("The chain ends at the root authority “%s”, which this computer does not "
+                                   "trust (checked against %s)."), top->subject, where);
+          adv = g_strdup_printf (_("Install the root certificate “%s” on the client as a trusted root "
+                                   "authority (here: --ca-file), as every client of this server needs it."),
+                                 top->subject);
+          add_problem (r, "tls.untrusted-root", SD_SEVERITY_ERROR, msg, adv);
+          add_check (r, "trust", "fail", msg);
+          add_check (r, "chain", "pass", _("The server sends its whole chain, up to the root."));
+        }
+    }
+  else if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+    {
+      g_autofree char *msg = NULL;
+      g_autofree char *adv = NULL;
+
+      if (!top->is_ca)
+        {
+          /* Only the leaf arrived, and nothing here issued it. */
+          msg = g_strdup_printf (_("The server sent its certificate without the intermediate certificate "
+                                   "that issued it: “%s” is neither sent nor trusted on this computer."),
+                                 top->issuer);
+          if (top->ca_issuers_url != NULL)
+            adv = g_strdup_printf (_("Configure the server to send its full chain: its certificate followed by "
+                                     "the intermediate “%s” (it can be downloaded from %s). If “%s” is itself "
+                                     "a root authority, install it on the client instead."),
+                                   top->issuer, top->ca_issuers_url, top->issuer);
+          else
+            adv = g_strdup_printf (_("Configure the server to send its full chain: its certificate followed by "
+                                     "the intermediate “%s”. If “%s” is itself a root authority, install it on "
+                                     "the client as a trusted root instead."), top->issuer, top->issuer);
+          add_problem (r, "tls.missing-intermediate", SD_SEVERITY_ERROR, msg, adv);
+          add_check (r, "chain", "fail", msg);
+          add_check (r, "trust", "fail", _("Not trusted: the chain cannot be completed to a trusted authority."));
+        }
+      else
+        {
+          msg = g_strdup_printf (_("The chain ends at “%s”, issued by the root authority “%s”, which this computer "
+                                   "does not trust (checked against %s)."), top->subject, top->issuer, where);
+          adv = g_strdup_printf (_("Install the root certificate “%s” on the client as a trusted root authority "
+                                   "(here: --ca-file): the client must trust the authority that issued the "
+                                   "server's certificate."), top->issuer);
+          add_problem (r, "tls.untrusted-root", SD_SEVERITY_ERROR, msg, adv);
+          add_check (r, "trust", "fail", msg);
+          add_check (r, "chain", "pass", _("The server sends its certificate and the intermediates."));
+        }
+    }
+  else if (status & GNUTLS_CERT_REVOKED)
+    {
+      add_problem (r, "tls.revoked", SD_SEVERITY_ERROR,
+                   _("A certificate in the chain is revoked by its authority."),
+                   _("The server needs a new certificate: ask its administrator to replace the revoked one."));
+      add_check (r, "trust", "fail", _("Revoked."));
+    }
+  else
+    {
+      gnutls_datum_t d = { NULL, 0 };
+      g_autofree char *why = NULL;
+      g_autofree char *msg = NULL;
+
+      if (gnutls_certificate_verification_status_print (status, GNUTLS_CRT_X509, &d, 0) >= 0)
+        {
+          why = g_strndup ((const char *) d.data, d.size);
+          gnutls_free (d.data);
+        }
+      msg = g_strdup_printf (_("The certificate chain is invalid: %s"), why != NULL ? why : "?");
+      add_problem (r, "tls.chain-invalid", SD_SEVERITY_ERROR, msg,
+                   _("The server's certificates do not fit together (a signature does not verify, or a "
+                     "certificate may not issue others). Ask the server's administrator to install the "
+                     "certificate and chain exactly as the authority delivered them."));
+      add_check (r, "trust", "fail", msg);
+    }
+  gnutls_x509_trust_list_deinit (tl, 1);
+}
+
+static void
+check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
+{
+  SdCertInfo *leaf = r->path->pdata[0];
+  SdCertNames names;
+  SdNameMatch match;
+  g_autofree char *held = join_names (leaf);
+  g_autofree char *msg = NULL;
+  gboolean is_ip = g_hostname_is_ip_address (in->server_name);
+
+  sd_cert_info_get_names (leaf, &names);
+  match = sd_tls_match_host (&names, in->server_name);
+
+  switch (match)
+    {
+    case SD_NAME_MATCH_DNS:
+    case SD_NAME_MATCH_IP:
+    case SD_NAME_MATCH_WILDCARD:
+    case SD_NAME_MATCH_CN:
+      r->name_ok = TRUE;
+      msg = g_strdup_printf (match == SD_NAME_MATCH_WILDCARD
+                               ? _("The certificate is valid for %s through a wildcard name.")
+                               : match == SD_NAME_MATCH_CN
+                               ? _("The certificate is valid for %s (through its common name: it has no DNS name).")
+                               : _("The certificate is valid for %s."),
+                             in->server_name);
+      add_check (r, "name", "pass", msg);
+      break;
+    case SD_NAME_MATCH_SIP_URI:
+      r->name_ok = TRUE;
+      msg = g_strdup_printf (_("The certificate names %s only as a SIP domain (a URI:sip: name) and holds no DNS "
+                               "name for it: SIP clients that follow RFC 5922 accept it, clients that check DNS "
+                               "names as web browsers do refuse it. Names it holds: %s."),
+                             in->server_name, held);
+      add_problem (r, "tls.name-mismatch", SD_SEVERITY_WARNING, msg,
+                   _("Ask for a certificate that also holds the server's name as a DNS name "
+                     "(subjectAltName DNS), next to the URI:sip: names."));
+      add_check (r, "name", "warn", msg);
+      break;
+    case SD_NAME_MATCH_NONE:
+    default:
+      if (is_ip)
+        msg = g_strdup_printf (_("You connected by IP address (%s); the certificate does not hold that address, "
+                                 "it holds: %s. As expected: this certificate error proves that a TLS server "
+                                 "answers at that address, and shows which names it serves."),
+                               in->server_name, held);
+      else
+        msg = g_strdup_printf (_("The certificate is not valid for the name the client checks, %s. "
+                                 "It holds: %s."), in->server_name, held);
+      add_problem (r, "tls.name-mismatch", SD_SEVERITY_ERROR, msg,
+                   is_ip ? _("Configure the client with one of the names the certificate holds (the name must "
+                             "be the same as the name on the certificate), not the IP address; the name must "
+                             "resolve to this server.")
+                         : _("Configure the client with one of the names the certificate holds, or request a "
+                             "certificate for this server's name (the name must be the same as the name on the "
+                             "certificate) and install it on the server."));
+      add_check (r, "name", "fail", msg);
+      break;
+    }
+
+  /* RFC 5922 and Microsoft strict DNS naming. */
+  {
+    g_autofree char *strict = in->domain != NULL ? sd_tls_strict_name_match (&names, in->domain) : NULL;
+    gboolean wildcard = match == SD_NAME_MATCH_WILDCARD;
+
+    if (in->domain == NULL)
+      add_check (r, "strict-name", "skip", _("No SIP domain to check against."));
+    else if (in->strict_dns_naming && strict == NULL)
+      {
+        g_autofree char *m = g_strdup_printf (
+          _("With strict DNS naming (High Security Mode) the client accepts only a certificate for %s or sip.%s "
+            "(no wildcard); this one holds: %s."), in->domain, in->domain, held);
+        add_problem (r, "tls.strict-name", SD_SEVERITY_ERROR, m,
+                     _("Request a certificate for sip.<your SIP domain> (or the domain itself) and install it on "
+                       "the server the client reaches, or turn strict DNS naming off on the client (the policy "
+                       "“Allow Additional DNS Names”, registry value DisableStrictDNSNaming = 1)."));
+        add_check (r, "strict-name", "fail", m);
+      }
+    else if (wildcard)
+      {
+        g_autofree char *m = g_strdup_printf (
+          _("The certificate matches %s only through a wildcard name; RFC 5922 forbids wildcards for SIP "
+            "domain certificates, so strict SIP clients refuse it."), in->server_name);
+        add_problem (r, "tls.strict-name", SD_SEVERITY_WARNING, m,
+                     _("Request a certificate that names the server (and sip.<your SIP domain>) explicitly, "
+                       "without a wildcard."));
+        add_check (r, "strict-name", "warn", m);
+      }
+    else if (strict == NULL)
+      {
+        g_autofree char *m = g_strdup_printf (
+          _("A client with strict DNS naming (High Security Mode) would refuse this certificate: it holds "
+            "neither %s nor sip.%s as a SIP domain name."), in->domain, in->domain);
+        add_problem (r, "tls.strict-name", SD_SEVERITY_INFO, m,
+                     _("Nothing to do unless clients use High Security Mode; then request a certificate for "
+                       "sip.<your SIP domain>."));
+        add_check (r, "strict-name", "warn", m);
+      }
+    else
+      {
+        g_autofree char *m = g_strdup_printf (_("Valid as a SIP domain certificate for %s (RFC 5922, strict DNS "
+                                                "naming)."), strict);
+        add_check (r, "strict-name", "pass", m);
+      }
+  }
+}
+
+static void
+check_validity (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
+{
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < r->path->len; i++)
+    {
+      SdCertInfo *c = r->path->pdata[i];
+      const char *which = i == 0 ? _("The server's certificate") : _("The authority certificate");
+
+      if (c->not_after >= 0 && in->now > c->not_after)
+        {
+          g_autofree char *ago = sd_format_duration (in->now - c->not_after);
+          g_autofree char *when = sd_format_time_iso (c->not_after);
+          /* TRANSLATORS: "The server's certificate “sip.example.com” expired 35 days ago, on 2026-…" */
+          g_autofree char *m = g_strdup_printf (_("%s “%s” expired %s ago, on %s."), which, cert_label (c), ago, when);
+          add_problem (r, "tls.expired", SD_SEVERITY_ERROR, m,
+                       _("Renew the certificate and install the new one on the server. If the date looks wrong, "
+                         "check this computer's clock."));
+          add_check (r, "validity", "fail", m);
+          ok = FALSE;
+        }
+      else if (c->not_before >= 0 && in->now < c->not_before)
+        {
+          g_autofree char *until = sd_format_duration (c->not_before - in->now);
+          g_autofree char *when = sd_format_time_iso (c->not_before);
+          g_autofree char *m = g_strdup_printf (_("%s “%s” is not valid yet: it becomes valid on %s, in %s."),
+                                                which, cert_label (c), when, until);
+          add_problem (r, "tls.not-yet-valid", SD_SEVERITY_ERROR, m,
+                       _("Check this computer's date and time first (a wrong clock is the usual cause); if they "
+                         "are right, install a certificate that is valid now on the server."));
+          add_check (r, "validity", "fail", m);
+          ok = FALSE;
+        }
+    }
+  if (ok)
+    {
+      SdCertInfo *leaf = r->path->pdata[0];
+      g_autofree char *left = sd_format_duration (leaf->not_after - in->now);
+      g_autofree char *m = g_strdup_printf (_("Valid now; the server's certificate expires in %s."), left);
+      add_check (r, "validity", "pass", m);
+    }
+  r->validity_ok = ok;
+}
+
+static void
+check_algorithms (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
+{
+  gboolean key_ok = TRUE, sig_ok = TRUE;
+
+  for (guint i = 0; i < r->path->len; i++)
+    {
+      SdCertInfo *c = r->path->pdata[i];
+      gboolean rsa_like = g_str_has_prefix (c->key_type, "RSA") || g_str_equal (c->key_type, "DSA");
+
+      if ((rsa_like && c->key_bits < 2048) || (g_str_equal (c->key_type, "EC") && c->key_bits < 224))
+        {
+          g_autofree char *m = g_strdup_printf (_("“%s” has a %u-bit %s key, too short to be safe; current "
+                                                  "clients and servers refuse keys this short."),
+                                                cert_label (c), c->key_bits, c->key_type);
+          add_problem (r, "tls.weak-key", SD_SEVERITY_WARNING, m,
+                       _("Request a new certificate with an RSA key of at least 2048 bits (or an EC key) and "
+                         "install it on the server."));
+          add_check (r, "key", "warn", m);
+          key_ok = FALSE;
+        }
+      /* A root's signature on itself is never checked, so it does not matter. */
+      if (c->weak_signature && !c->self_signed)
+        {
+          g_autofree char *m = g_strdup_printf (_("“%s” is signed with %s, a broken hash: current clients "
+                                                  "refuse such signatures."), cert_label (c),
+                                                c->signature_algorithm);
+          add_problem (r, "tls.weak-signature", SD_SEVERITY_WARNING, m,
+                       _("Ask the certificate authority to reissue the certificate signed with SHA-256 and "
+                         "install it on the server."));
+          add_check (r, "signature", "warn", m);
+          sig_ok = FALSE;
+        }
+    }
+  if (key_ok)
+    add_check (r, "key", "pass", _("Every key in the chain is long enough."));
+  if (sig_ok)
+    add_check (r, "signature", "pass", _("Every signature in the chain uses a safe hash."));
+
+  if (in->protocol == G_TLS_PROTOCOL_VERSION_SSL_3_0 || in->protocol == G_TLS_PROTOCOL_VERSION_TLS_1_0
+      || in->protocol == G_TLS_PROTOCOL_VERSION_TLS_1_1)
+    {
+      g_autofree char *m = g_strdup_printf (_("The server speaks only %s, an outdated version of TLS that current "
+                                              "clients refuse."), sd_tls_protocol_to_string (in->protocol));
+      add_problem (r, "tls.old-protocol", SD_SEVERITY_WARNING, m,
+                   _("Enable TLS 1.2 (and 1.3) on the server; on old Windows servers install the updates that "
+                     "add TLS 1.2 and turn it on."));
+      add_check (r, "protocol", "warn", m);
+    }
+  else if (in->protocol != G_TLS_PROTOCOL_VERSION_UNKNOWN)
+    {
+      g_autofree char *m = g_strdup_printf (_("%s was negotiated."), sd_tls_protocol_to_string (in->protocol));
+      add_check (r, "protocol", "pass", m);
+    }
+  else
+    add_check (r, "protocol", "skip", _("The protocol version is not known."));
+}
+
+SdTlsVerifyResult *
+sd_tls_verify (const SdTlsVerifyInput *in)
+{
+  SdTlsVerifyResult *r = g_new0 (SdTlsVerifyResult, 1);
+
+  r->checks = json_array_new ();
+  r->path_json = json_array_new ();
+  r->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
+  r->path = g_ptr_array_new ();
+
+  if (in->chain == NULL || in->chain->len == 0)
+    {
+      add_check (r, "trust", "fail", _("The server sent no certificate."));
+      add_problem (r, "tls.handshake-failed", SD_SEVERITY_ERROR, _("The server sent no certificate."),
+                   _("Configure a certificate for the server's TLS port."));
+      return r;
+    }
+  build_path (r, in->chain);
+  check_trust (r, in);
+  check_name (r, in);
+  check_validity (r, in);
+  check_algorithms (r, in);
+  add_check (r, "revocation", "skip",
+             _("Revocation (CRL, OCSP) is not checked: this program does not fetch revocation lists."));
+  return r;
+}
