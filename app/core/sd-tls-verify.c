@@ -118,17 +118,34 @@ join_names (const SdCertInfo *c)
   return g_strjoinv (", ", all);
 }
 
+/* The CA file may also hold CRLs (PEM "X509 CRL" blocks): then revocation
+ * is checked against them. */
+static guint
+count_crls (const char *ca_file)
+{
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  if (ca_file == NULL || !g_file_get_contents (ca_file, &text, NULL, NULL))
+    return 0;
+  for (const char *p = text; (p = strstr (p, "-----BEGIN X509 CRL-----")) != NULL; p++)
+    n++;
+  return n;
+}
+
 static gnutls_x509_trust_list_t
-load_trust (const char *ca_file, int *n_system, int *n_file)
+load_trust (const char *ca_file, int *n_system, int *n_file, guint *n_crl)
 {
   gnutls_x509_trust_list_t tl = NULL;
 
   *n_system = *n_file = 0;
+  *n_crl = count_crls (ca_file);
   if (gnutls_x509_trust_list_init (&tl, 0) < 0)
     return NULL;
   *n_system = gnutls_x509_trust_list_add_system_trust (tl, 0, 0);
   if (ca_file != NULL)
-    *n_file = gnutls_x509_trust_list_add_trust_file (tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
+    *n_file = gnutls_x509_trust_list_add_trust_file (tl, ca_file, *n_crl > 0 ? ca_file : NULL,
+                                                     GNUTLS_X509_FMT_PEM, GNUTLS_TL_VERIFY_CRL, 0);
   return tl;
 }
 
@@ -172,15 +189,16 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
   gnutls_x509_crt_t anchor = NULL;
   unsigned status = 0;
   int n_system, n_file, ret;
+  guint n_crl;
   guint n = r->path->len;
   SdCertInfo *leaf = r->path->pdata[0];
   SdCertInfo *top = r->path->pdata[n - 1];
   const unsigned flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS
-                         | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5
-                         | GNUTLS_VERIFY_DISABLE_CRL_CHECKS;
+                         | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5;
   g_autofree char *where = NULL;
 
-  tl = load_trust (in->ca_file, &n_system, &n_file);
+  tl = load_trust (in->ca_file, &n_system, &n_file, &n_crl);
+  r->n_crl = n_crl;
   if (tl == NULL)
     {
       add_check (r, "trust", "skip", _("The trust store could not be loaded."));
@@ -307,10 +325,14 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
     }
   else if (status & GNUTLS_CERT_REVOKED)
     {
-      add_problem (r, "tls.revoked", SD_SEVERITY_ERROR,
-                   _("A certificate in the chain is revoked by its authority."),
-                   _("The server needs a new certificate: ask its administrator to replace the revoked one."));
-      add_check (r, "trust", "fail", _("Revoked."));
+      g_autofree char *msg = g_strdup_printf (_("The server's certificate “%s” (serial %s) is revoked: its "
+                                                "authority's revocation list in %s names it."),
+                                              cert_label (leaf), leaf->serial, in->ca_file);
+      add_problem (r, "tls.revoked", SD_SEVERITY_ERROR, msg,
+                   _("The server needs a new certificate: ask its administrator to request one and install "
+                     "it; clients that check revocation refuse this one."));
+      add_check (r, "trust", "fail", msg);
+      r->revoked = TRUE;
     }
   else
     {
@@ -565,7 +587,15 @@ sd_tls_verify (const SdTlsVerifyInput *in)
   check_name (r, in);
   check_validity (r, in);
   check_algorithms (r, in);
-  add_check (r, "revocation", "skip",
-             _("Revocation (CRL, OCSP) is not checked: this program does not fetch revocation lists."));
+  if (r->n_crl == 0)
+    add_check (r, "revocation", "skip",
+               _("Revocation is not checked: this program does not fetch revocation lists (CRL) or ask OCSP; "
+                 "put the authority's CRL in the CA file to check it."));
+  else if (r->revoked)
+    add_check (r, "revocation", "fail", _("Revoked, according to the revocation list in the CA file."));
+  else if (r->trust_ok)
+    add_check (r, "revocation", "pass", _("Not revoked, according to the revocation lists in the CA file."));
+  else
+    add_check (r, "revocation", "skip", _("Not checked: the chain is not trusted."));
   return r;
 }

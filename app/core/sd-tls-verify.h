@@ -38,6 +38,8 @@ typedef struct {
   gboolean   trust_ok;
   gboolean   name_ok;
   gboolean   validity_ok;
+  gboolean   revoked;
+  guint      n_crl;      /* CRLs found in the CA file */
 } SdTlsVerifyResult;
 
 SdTlsVerifyResult *sd_tls_verify (const SdTlsVerifyInput *input);

@@ -250,6 +250,36 @@ class TlsChain(Base):
         self.assertEqual(self.finding(report, 'tls.strict-name')['severity'], 'info')
         self.assertEqual(rc, 0)
 
+    def test_revoked(self):
+        # A CA file may carry the authority's CRL too; then revocation is checked.
+        if 'revoked' not in LAB.sip.tls_ports:
+            self.skipTest('the lab has no revoked certificate')
+        bundle = os.path.join(LAB.dir, 'root-with-crl.pem')
+        with open(bundle, 'w') as out:
+            for part in (LAB.pki.ca_file, LAB.pki.crl):
+                with open(part) as f:
+                    out.write(f.read())
+        report, rc, _ = self.tls_run('revoked', ca=False, extra=['--ca-file', bundle])
+        f = self.finding(report, 'tls.revoked')
+        self.assertEqual(f['severity'], 'error')
+        self.assertIn(report['steps']['tls']['data']['chain'][0]['serial'], f['message'])
+        self.assertEqual(self.check(report, 'revocation')['result'], 'fail')
+        self.assertFalse(report['steps']['tls']['data']['trusted'])
+        self.assertEqual(rc, 1)
+        ref = subprocess.run(['gnutls-cli', '127.0.0.1', '-p', str(LAB.sip.tls_ports['revoked']),
+                              '--verify-hostname', 'sip.example.test', '--x509cafile', LAB.pki.ca_file,
+                              '--x509crlfile', LAB.pki.crl], stdin=subprocess.DEVNULL,
+                             capture_output=True, text=True, timeout=20)
+        self.assertNotEqual(ref.returncode, 0, 'gnutls-cli accepts the revoked certificate')
+        # The same server without the CRL: trusted, revocation unchecked (and said so).
+        report, _, _ = self.tls_run('revoked')
+        self.assertNotIn('tls.revoked', self.codes(report, 'tls'))
+        self.assertEqual(self.check(report, 'revocation')['result'], 'skip')
+        # A good certificate against the CRL: checked and not revoked.
+        report, _, _ = self.tls_run('good', ca=False, extra=['--ca-file', bundle])
+        self.assertEqual(self.check(report, 'revocation')['result'], 'pass')
+        self.assertEqual(self.codes(report, 'tls'), [])
+
     def test_weak_key(self):
         report, _, _ = self.run_cli('sip.example.test:%d' % LAB.peers['tls-rsa1024'])
         self.assertEqual(self.codes(report, 'tls'), ['tls.weak-key'])
