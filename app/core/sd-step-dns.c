@@ -1,24 +1,1094 @@
-/* sd-step-dns.c: the `dns` step.
+/* sd-step-dns.c: the `dns` step: the look-ups a client makes, and the
+ * servers it would then try, in order.
+ *
+ * Every query of a round is sent at once; when all of a round have come
+ * back, the step looks at what it knows and asks what is still missing
+ * (SRV targets' addresses, the end of a CNAME chain, an SRV name a NAPTR
+ * record points to). So the step costs a round trip per level of
+ * indirection, not one per query. When nothing is missing, it builds the
+ * candidate list and the findings.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-step-dns"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
 #include "sd-steps.h"
+#include "sd-dns-resolver.h"
+#include "sd-dns-srv.h"
+#include "sd-dns-naming.h"
+
+#define MAX_QUERIES   96   /* a hostile zone cannot make us ask forever */
+#define MAX_CNAME      8
+
+typedef enum {
+  MODE_AUTO,
+  MODE_EXPLICIT,
+  MODE_IP_LITERAL,
+} Mode;
+
+typedef struct {
+  const char *prefix;     /* "_sip._tls" */
+  SdTransport transport;
+} SrvService;
+
+typedef struct {
+  const char *prefix;     /* "sip" (the name is prefix.domain), or NULL for the domain itself */
+  SdTransport transports[3];
+  guint16     ports[3];
+} ANameSpec;
+
+typedef struct {
+  SdRun          *run;
+  GTask          *task;
+  GCancellable   *cancellable;
+  SdDnsResolver  *resolver;
+  const SdConfig *config;
+  Mode            mode;
+  char           *domain;
+  char           *host;         /* explicit server or IP literal */
+  guint16         port;
+  GHashTable     *results;      /* "TYPE name" -> SdDnsResult* (NULL while asked) */
+  GPtrArray      *order;        /* SdDnsResult* in the order they came back (borrowed) */
+  guint           in_flight;
+  guint           issued;
+  gboolean        cancelled;
+  gboolean        concluding;   /* no new query once the answers are being read */
+} DnsStep;
+
+typedef enum {
+  HOST_PENDING,
+  HOST_RESOLVED,
+  HOST_NO_ADDRESS,
+  HOST_TIMEOUT,
+  HOST_SERVER_ERROR,
+} HostState;
+
+static void advance (DnsStep *step);
+
+static void
+dns_step_free (DnsStep *step)
+{
+  g_clear_object (&step->resolver);
+  g_clear_object (&step->cancellable);
+  g_free (step->domain);
+  g_free (step->host);
+  g_clear_pointer (&step->results, g_hash_table_unref);
+  g_clear_pointer (&step->order, g_ptr_array_unref);
+  g_free (step);
+}
+
+static char *
+result_key (guint16 type, const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+  gsize len = strlen (lower);
+
+  if (len > 1 && lower[len - 1] == '.')
+    lower[len - 1] = '\0';
+  return g_strdup_printf ("%u %s", type, lower);
+}
+
+/* The result of a query, NULL when not asked yet or still running;
+ * @asked says which. */
+static SdDnsResult *
+lookup (DnsStep *step, guint16 type, const char *name, gboolean *asked)
+{
+  g_autofree char *key = result_key (type, name);
+  gpointer value = NULL;
+  gboolean found = g_hash_table_lookup_extended (step->results, key, NULL, &value);
+
+  if (asked != NULL)
+    *asked = found;
+  return value;
+}
+
+static const char *
+type_name (guint16 type)
+{
+  const char *s = sd_dns_type_to_string (type);
+  return s != NULL ? s : "?";
+}
+
+static JsonObject *
+record_to_json (const SdDnsRecord *rr)
+{
+  JsonObject *o = json_object_new ();
+  const char *t = sd_dns_type_to_string (rr->type);
+
+  if (t != NULL)
+    json_object_set_string_member (o, "type", t);
+  else
+    {
+      g_autofree char *tt = g_strdup_printf ("TYPE%u", rr->type);
+      json_object_set_string_member (o, "type", tt);
+    }
+  json_object_set_string_member (o, "name", rr->name);
+  switch (rr->type)
+    {
+    case SD_DNS_TYPE_A:
+    case SD_DNS_TYPE_AAAA:
+      {
+        g_autofree char *addr = g_inet_address_to_string (rr->address);
+        json_object_set_string_member (o, "address", addr);
+        break;
+      }
+    case SD_DNS_TYPE_CNAME:
+      json_object_set_string_member (o, "target", rr->target);
+      break;
+    case SD_DNS_TYPE_SRV:
+      json_object_set_int_member (o, "priority", rr->priority);
+      json_object_set_int_member (o, "weight", rr->weight);
+      json_object_set_int_member (o, "port", rr->port);
+      json_object_set_string_member (o, "target", rr->target);
+      break;
+    case SD_DNS_TYPE_NAPTR:
+      json_object_set_int_member (o, "order", rr->order);
+      json_object_set_int_member (o, "preference", rr->preference);
+      json_object_set_string_member (o, "flags", rr->flags);
+      json_object_set_string_member (o, "service", rr->service);
+      json_object_set_string_member (o, "regexp", rr->regexp);
+      json_object_set_string_member (o, "replacement", rr->target);
+      break;
+    default:
+      break;
+    }
+  json_object_set_int_member (o, "ttl", rr->ttl);
+  return o;
+}
+
+static JsonObject *
+result_to_json (const SdDnsResult *r)
+{
+  JsonObject *o = json_object_new ();
+  JsonArray *answers = json_array_new ();
+
+  json_object_set_string_member (o, "name", r->name);
+  json_object_set_string_member (o, "type", type_name (r->type));
+  json_object_set_string_member (o, "server", r->server);
+  json_object_set_string_member (o, "rcode", r->rcode);
+  for (guint i = 0; i < r->answers->len; i++)
+    json_array_add_object_element (answers, record_to_json (r->answers->pdata[i]));
+  json_object_set_array_member (o, "answers", answers);
+  json_object_set_double_member (o, "duration_ms", r->duration_ms);
+  json_object_set_string_member (o, "protocol", r->used_tcp ? "tcp" : "udp");
+  if (r->error != NULL)
+    json_object_set_string_member (o, "error", r->error);
+  return o;
+}
+
+static void
+return_from_step (DnsStep *step)
+{
+  GTask *task = step->task;
+
+  step->task = NULL;
+  if (step->cancelled)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+query_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  SdDnsResult *r = sd_dns_resolver_query_finish (SD_DNS_RESOLVER (source), res, &error);
+  DnsStep *step;
+  JsonObject *data;
+  g_autofree char *key = NULL;
+  g_autofree char *msg = NULL;
+
+  if (r == NULL)
+    {
+      /* Cancelled: touch nothing but the counter, and end once all are in. */
+      step = g_task_get_task_data (task);
+      step->cancelled = TRUE;
+      if (--step->in_flight == 0)
+        return_from_step (step);
+      return;
+    }
+
+  step = g_task_get_task_data (task);
+  key = result_key (r->type, r->name);
+  g_hash_table_replace (step->results, g_strdup (key), r);
+  g_ptr_array_add (step->order, r);
+
+  data = sd_run_get_step_data (step->run, SD_STEP_DNS);
+  json_array_add_object_element (json_object_get_array_member (data, "queries"), result_to_json (r));
+  /* TRANSLATORS: progress: "_sip._tls.example.com SRV: NOERROR, 2 answers (1.2 ms)" */
+  msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s %s: %s, %u answer (%.1f ms)",
+                                      "%s %s: %s, %u answers (%.1f ms)", r->answers->len),
+                         r->name, type_name (r->type), r->rcode, r->answers->len, r->duration_ms);
+  sd_run_step_progress (step->run, SD_STEP_DNS, msg);
+
+  if (--step->in_flight == 0)
+    {
+      if (step->cancelled)
+        return_from_step (step);
+      else
+        advance (step);
+    }
+}
+
+static void
+ask (DnsStep *step, guint16 type, const char *name)
+{
+  gboolean asked;
+
+  lookup (step, type, name, &asked);
+  if (asked || step->concluding || step->issued >= MAX_QUERIES)
+    return;
+  g_hash_table_insert (step->results, result_key (type, name), NULL);
+  step->issued++;
+  step->in_flight++;
+  g_debug ("Asking %s %s", name, type_name (type));
+  sd_dns_resolver_query_async (step->resolver, name, type,
+                               step->config->timeout_s * 1000, step->cancellable,
+                               query_done_cb, g_object_ref (step->task));
+}
+
+/* Follows CNAMEs inside one answer, from @name. */
+static const char *
+follow_cname (const SdDnsResult *r, const char *name)
+{
+  const char *cur = name;
+
+  for (guint depth = 0; depth < MAX_CNAME; depth++)
+    {
+      const char *next = NULL;
+      for (guint i = 0; i < r->answers->len; i++)
+        {
+          const SdDnsRecord *rr = r->answers->pdata[i];
+          if (rr->type == SD_DNS_TYPE_CNAME && sd_dns_name_equal (rr->name, cur))
+            {
+              next = rr->target;
+              break;
+            }
+        }
+      if (next == NULL)
+        break;
+      cur = next;
+    }
+  return cur;
+}
+
+/* The addresses of @host (A, then AAAA), asking what is missing. */
+static HostState
+resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
+{
+  static const guint16 types[] = { SD_DNS_TYPE_A, SD_DNS_TYPE_AAAA };
+  gboolean pending = FALSE, timeout = FALSE, server_error = FALSE;
+
+  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
+    {
+      const char *name = host;
+
+      for (guint depth = 0; depth < MAX_CNAME; depth++)
+        {
+          gboolean asked;
+          SdDnsResult *r = lookup (step, types[t], name, &asked);
+          const char *end;
+          gboolean found = FALSE;
+
+          if (!asked)
+            ask (step, types[t], name);
+          if (r == NULL)
+            {
+              pending = pending || step->in_flight > 0;
+              break;
+            }
+          if (g_str_equal (r->rcode, "TIMEOUT"))
+            {
+              timeout = TRUE;
+              break;
+            }
+          if (!g_str_equal (r->rcode, "NOERROR") && !g_str_equal (r->rcode, "NXDOMAIN"))
+            {
+              server_error = TRUE;
+              break;
+            }
+          end = follow_cname (r, name);
+          for (guint i = 0; i < r->answers->len; i++)
+            {
+              const SdDnsRecord *rr = r->answers->pdata[i];
+              if (rr->type == types[t] && rr->address != NULL && sd_dns_name_equal (rr->name, end))
+                {
+                  if (addresses != NULL)
+                    g_ptr_array_add (addresses, g_object_ref (rr->address));
+                  found = TRUE;
+                }
+            }
+          if (found || sd_dns_name_equal (end, name))
+            break;
+          /* The chain ends without an address: ask for its last name. */
+          name = end;
+        }
+    }
+
+  if (pending)
+    return HOST_PENDING;
+  if (addresses == NULL || addresses->len > 0)
+    return HOST_RESOLVED;
+  if (timeout)
+    return HOST_TIMEOUT;
+  if (server_error)
+    return HOST_SERVER_ERROR;
+  return HOST_NO_ADDRESS;
+}
+
+/* ---- client profiles ----------------------------------------------------- */
+
+static const SrvService generic_srv[] = {
+  { "_sips._tcp", SD_TRANSPORT_TLS }, { "_sip._tls", SD_TRANSPORT_TLS },
+  { "_sip._tcp", SD_TRANSPORT_TCP }, { "_sip._udp", SD_TRANSPORT_UDP }, { NULL, 0 } };
+static const SrvService wm5_srv[] = {
+  { "_sip._tcp", SD_TRANSPORT_TCP }, { "_sip._tls", SD_TRANSPORT_TLS }, { NULL, 0 } };
+static const SrvService ocs_srv[] = {
+  { "_sipinternaltls._tcp", SD_TRANSPORT_TLS }, { "_sipinternal._tcp", SD_TRANSPORT_TCP },
+  { "_sip._tls", SD_TRANSPORT_TLS }, { NULL, 0 } };
+
+/* Without SRV: RFC 3263 falls back to the domain itself; Windows Messenger
+ * to sip.<domain> (TLS 5061, TCP 5060); Office Communicator and Lync to
+ * sipinternal.<domain> and sip.<domain> (TLS 5061, TCP 5060) and
+ * sipexternal.<domain> (TLS 443, the Edge server's port). */
+static const ANameSpec generic_a[] = {
+  { NULL, { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_UDP }, { 5061, 5060, 5060 } },
+  { (const char *) -1, { 0 }, { 0 } } };
+static const ANameSpec wm5_a[] = {
+  { "sip", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
+  { (const char *) -1, { 0 }, { 0 } } };
+static const ANameSpec ocs_a[] = {
+  { "sipinternal", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
+  { "sip", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
+  { "sipexternal", { SD_TRANSPORT_TLS, SD_TRANSPORT_AUTO, SD_TRANSPORT_AUTO }, { 443, 0, 0 } },
+  { (const char *) -1, { 0 }, { 0 } } };
+
+static const SrvService *
+profile_srv (SdClientProfile p)
+{
+  switch (p)
+    {
+    case SD_CLIENT_WM5:  return wm5_srv;
+    case SD_CLIENT_OCS:
+    case SD_CLIENT_LYNC: return ocs_srv;
+    case SD_CLIENT_GENERIC:
+    default:             return generic_srv;
+    }
+}
+
+static const ANameSpec *
+profile_a (SdClientProfile p)
+{
+  switch (p)
+    {
+    case SD_CLIENT_WM5:  return wm5_a;
+    case SD_CLIENT_OCS:
+    case SD_CLIENT_LYNC: return ocs_a;
+    case SD_CLIENT_GENERIC:
+    default:             return generic_a;
+    }
+}
+
+static char *
+a_name (const ANameSpec *spec, const char *domain)
+{
+  return spec->prefix == NULL ? g_strdup (domain) : g_strconcat (spec->prefix, ".", domain, NULL);
+}
+
+static gboolean
+naptr_service_transport (const SdDnsRecord *rr, SdTransport *transport)
+{
+  if (rr->type != SD_DNS_TYPE_NAPTR || rr->flags == NULL || g_ascii_strcasecmp (rr->flags, "s") != 0
+      || rr->target == NULL || g_str_equal (rr->target, "."))
+    return FALSE;
+  if (g_ascii_strcasecmp (rr->service, "SIPS+D2T") == 0)
+    *transport = SD_TRANSPORT_TLS;
+  else if (g_ascii_strcasecmp (rr->service, "SIP+D2T") == 0)
+    *transport = SD_TRANSPORT_TCP;
+  else if (g_ascii_strcasecmp (rr->service, "SIP+D2U") == 0)
+    *transport = SD_TRANSPORT_UDP;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gint
+naptr_cmp (gconstpointer a, gconstpointer b)
+{
+  const SdDnsRecord *ra = *(SdDnsRecord * const *) a;
+  const SdDnsRecord *rb = *(SdDnsRecord * const *) b;
+
+  if (ra->order != rb->order)
+    return ra->order < rb->order ? -1 : 1;
+  if (ra->preference != rb->preference)
+    return ra->preference < rb->preference ? -1 : 1;
+  return 0;
+}
+
+/* SRV names to use, in the client's order, with their transports. For
+ * `generic`, NAPTR records (RFC 3263 4.1) choose and order them when present. */
+static void
+srv_plan (DnsStep *step, GPtrArray *names, GArray *transports)
+{
+  const SrvService *srv = profile_srv (step->config->client);
+
+  if (step->config->client == SD_CLIENT_GENERIC)
+    {
+      SdDnsResult *naptr = lookup (step, SD_DNS_TYPE_NAPTR, step->domain, NULL);
+      g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
+
+      for (guint i = 0; naptr != NULL && i < naptr->answers->len; i++)
+        {
+          SdTransport t;
+          if (naptr_service_transport (naptr->answers->pdata[i], &t))
+            g_ptr_array_add (sorted, naptr->answers->pdata[i]);
+        }
+      g_ptr_array_sort (sorted, naptr_cmp);
+      for (guint i = 0; i < sorted->len; i++)
+        {
+          const SdDnsRecord *rr = sorted->pdata[i];
+          SdTransport t = SD_TRANSPORT_TCP;
+          naptr_service_transport (rr, &t);
+          g_ptr_array_add (names, g_strdup (rr->target));
+          g_array_append_val (transports, t);
+        }
+    }
+
+  /* The client's fixed list (after the NAPTR-chosen ones, duplicates dropped later). */
+  for (guint i = 0; srv[i].prefix != NULL; i++)
+    {
+      g_ptr_array_add (names, g_strconcat (srv[i].prefix, ".", step->domain, NULL));
+      g_array_append_val (transports, srv[i].transport);
+    }
+}
+
+/* ---- rounds -------------------------------------------------------------- */
+
+static void conclude (DnsStep *step);
+
+static void
+advance (DnsStep *step)
+{
+  if (step->mode != MODE_AUTO)
+    {
+      /* An IP address: no DNS at all, as the guide's first test. */
+      if (!g_hostname_is_ip_address (step->host))
+        resolve_host (step, step->host, NULL);
+    }
+  else if (step->mode == MODE_AUTO)
+    {
+      const ANameSpec *a = profile_a (step->config->client);
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GArray) transports = g_array_new (FALSE, FALSE, sizeof (SdTransport));
+
+      if (step->config->client == SD_CLIENT_GENERIC)
+        ask (step, SD_DNS_TYPE_NAPTR, step->domain);
+      srv_plan (step, names, transports);
+      for (guint i = 0; i < names->len; i++)
+        {
+          SdDnsResult *r;
+          ask (step, SD_DNS_TYPE_SRV, names->pdata[i]);
+          r = lookup (step, SD_DNS_TYPE_SRV, names->pdata[i], NULL);
+          for (guint k = 0; r != NULL && k < r->answers->len; k++)
+            {
+              const SdDnsRecord *rr = r->answers->pdata[k];
+              if (rr->type == SD_DNS_TYPE_SRV && !sd_dns_srv_is_unavailable (rr))
+                resolve_host (step, rr->target, NULL);
+            }
+        }
+      for (guint i = 0; a[i].prefix != (const char *) -1; i++)
+        {
+          g_autofree char *n = a_name (&a[i], step->domain);
+          resolve_host (step, n, NULL);
+        }
+    }
+
+  if (step->in_flight == 0)
+    conclude (step);
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+static gboolean
+candidate_equal (const SdCandidate *a, const SdCandidate *b)
+{
+  return a->port == b->port && a->transport == b->transport
+         && sd_dns_name_equal (a->host, b->host)
+         && ((a->address == NULL && b->address == NULL)
+             || (a->address != NULL && b->address != NULL && g_inet_address_equal (a->address, b->address)));
+}
+
+static void
+add_candidate (DnsStep *step, GPtrArray *out, const char *host, guint16 port, SdTransport transport,
+               GInetAddress *address, const char *source)
+{
+  g_autoptr(SdCandidate) c = NULL;
+
+  if (step->config->transport != SD_TRANSPORT_AUTO && step->config->transport != transport)
+    return;
+  c = sd_candidate_new (host, port, transport, address, source);
+  for (guint i = 0; i < out->len; i++)
+    if (candidate_equal (out->pdata[i], c))
+      return;
+  g_ptr_array_add (out, g_steal_pointer (&c));
+}
+
+static void
+add_host_candidates (DnsStep *step, GPtrArray *out, const char *host, guint16 port,
+                     SdTransport transport, GPtrArray *addresses, const char *source)
+{
+  for (guint i = 0; i < addresses->len; i++)
+    add_candidate (step, out, host, port, transport, addresses->pdata[i], source);
+}
+
+/* The explicit server, or the IP literal of the address: TLS, TCP, UDP with
+ * transport auto, else the transport chosen. */
+static void
+add_fixed_candidates (DnsStep *step, GPtrArray *out, GPtrArray *addresses, const char *source)
+{
+  static const SdTransport all[] = { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_UDP };
+
+  for (guint t = 0; t < G_N_ELEMENTS (all); t++)
+    {
+      guint16 port = step->port != 0 ? step->port : sd_transport_default_port (all[t]);
+      add_host_candidates (step, out, step->host, port, all[t], addresses, source);
+    }
+}
+
+static JsonObject *
+candidate_to_json (const SdCandidate *c)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "host", c->host);
+  json_object_set_int_member (o, "port", c->port);
+  json_object_set_string_member (o, "transport", sd_transport_to_string (c->transport));
+  if (c->address != NULL)
+    {
+      g_autofree char *a = g_inet_address_to_string (c->address);
+      json_object_set_string_member (o, "address", a);
+    }
+  else
+    json_object_set_null_member (o, "address");
+  json_object_set_string_member (o, "source", c->source);
+  return o;
+}
+
+static void
+report_timeouts (DnsStep *step, gboolean have_candidates)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+  const char *server = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < step->order->len; i++)
+    {
+      SdDnsResult *r = step->order->pdata[i];
+      if (!g_str_equal (r->rcode, "TIMEOUT"))
+        continue;
+      if (n++ > 0)
+        g_string_append (names, ", ");
+      g_string_append_printf (names, "%s %s", r->name, type_name (r->type));
+      server = r->server;
+    }
+  if (n == 0)
+    return;
+  {
+    g_autofree char *message = NULL;
+    g_autofree char *advice = NULL;
+    const char *who = g_str_equal (sd_dns_resolver_get_description (step->resolver), "system")
+                      ? _("the DNS servers of this computer") : server;
+
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "No answer from %s within %u s for %u look-up (%s).",
+                                            "No answer from %s within %u s for %u look-ups (%s).", n),
+                               who, step->config->timeout_s, n, names->str);
+    advice = g_strdup_printf (_("The DNS server %s does not answer. Check that it is the right address, "
+                                "that it is running, and that a firewall lets DNS (UDP and TCP port 53, "
+                                "or the port given) through. Compare with another DNS server using "
+                                "the DNS server option."), who);
+    sd_run_report (step->run, SD_STEP_DNS, "dns.server-timeout",
+                   have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
+  }
+}
+
+static void
+report_server_errors (DnsStep *step, gboolean have_candidates)
+{
+  for (guint i = 0; i < step->order->len; i++)
+    {
+      SdDnsResult *r = step->order->pdata[i];
+      g_autofree char *advice = NULL;
+
+      if (g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
+          || g_str_equal (r->rcode, "TIMEOUT"))
+        continue;
+      advice = g_strdup_printf (_("The DNS server %s could not answer for %s. Ask the DNS administrator "
+                                  "to check that server and the zone, or compare with another DNS "
+                                  "server using the DNS server option."), r->server, step->domain);
+      sd_run_report (step->run, SD_STEP_DNS, "dns.server-error",
+                     have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR,
+                     r->error != NULL ? r->error : r->rcode, advice);
+      return;  /* one is enough: the others say the same */
+    }
+}
+
+static char *
+zone_example (DnsStep *step)
+{
+  const char *d = step->domain;
+
+  switch (step->config->client)
+    {
+    case SD_CLIENT_WM5:
+      return g_strdup_printf ("_sip._tls.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
+                              "_sip._tcp.%s. 3600 IN SRV 0 0 5060 sip.%s.\n"
+                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d);
+    case SD_CLIENT_OCS:
+    case SD_CLIENT_LYNC:
+      return g_strdup_printf ("_sipinternaltls._tcp.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
+                              "_sip._tls.%s. 3600 IN SRV 0 0 443 sip.%s.\n"
+                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d);
+    case SD_CLIENT_GENERIC:
+    default:
+      return g_strdup_printf ("%s. 3600 IN NAPTR 10 0 \"s\" \"SIPS+D2T\" \"\" _sips._tcp.%s.\n"
+                              "_sips._tcp.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
+                              "_sip._tls.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
+                              "_sip._tcp.%s. 3600 IN SRV 0 0 5060 sip.%s.\n"
+                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d, d, d, d, d);
+    }
+}
+
+/* Windows Messenger (the guide) accepts exactly <domain> or sip.<domain>;
+ * Office Communicator and Lync accept any host inside the SIP domain
+ * (pool.<domain>, sipinternal.<domain>), which their own fallback names need. */
+static gboolean
+strict_ok (DnsStep *step, const char *host)
+{
+  if (step->config->client == SD_CLIENT_OCS || step->config->client == SD_CLIENT_LYNC)
+    return sd_dns_name_in_domain (step->domain, host);
+  return sd_dns_strict_name_ok (step->domain, host);
+}
+
+static void
+report_strict_naming (DnsStep *step, GPtrArray *candidates)
+{
+  g_autoptr(GPtrArray) srv_names = g_ptr_array_new ();   /* borrowed from the candidates */
+
+  if (step->config->transport != SD_TRANSPORT_AUTO && step->config->transport != SD_TRANSPORT_TLS)
+    return;
+  /* One finding per SRV record set, naming every target outside the rule. */
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      SdCandidate *c = candidates->pdata[i];
+      gboolean dup = FALSE;
+
+      if (c->transport != SD_TRANSPORT_TLS || !g_str_has_prefix (c->source, "SRV ")
+          || strict_ok (step, c->host))
+        continue;
+      for (guint k = 0; k < srv_names->len; k++)
+        dup = dup || g_str_equal (srv_names->pdata[k], c->source);
+      if (!dup)
+        g_ptr_array_add (srv_names, c->source);
+    }
+
+  for (guint k = 0; k < srv_names->len; k++)
+    {
+      const char *srv_name = (const char *) srv_names->pdata[k] + 4;
+      g_autoptr(GString) hosts = g_string_new (NULL);
+      g_autoptr(GPtrArray) seen = g_ptr_array_new ();
+      g_autofree char *message = NULL;
+      g_autofree char *advice = NULL;
+
+      for (guint i = 0; i < candidates->len; i++)
+        {
+          SdCandidate *c = candidates->pdata[i];
+          gboolean dup = FALSE;
+
+          if (!g_str_equal (c->source, srv_names->pdata[k]) || c->transport != SD_TRANSPORT_TLS
+              || strict_ok (step, c->host))
+            continue;
+          for (guint j = 0; j < seen->len; j++)
+            dup = dup || sd_dns_name_equal (seen->pdata[j], c->host);
+          if (dup)
+            continue;
+          g_ptr_array_add (seen, c->host);
+          if (hosts->len > 0)
+            g_string_append (hosts, ", ");
+          g_string_append (hosts, c->host);
+        }
+
+      if (step->config->client == SD_CLIENT_OCS || step->config->client == SD_CLIENT_LYNC)
+        message = g_strdup_printf (_("The SRV record %s points to %s, which is outside the SIP domain %s. "
+                                     "With strict DNS naming a client accepts only a server inside the "
+                                     "SIP domain when it finds it automatically, so it will not sign in."),
+                                   srv_name, hosts->str, step->domain);
+      else
+        message = g_strdup_printf (_("The SRV record %s points to %s, which is neither %s nor sip.%s. "
+                                     "With strict DNS naming (High Security Mode) a client accepts only "
+                                     "those two names for a TLS server found automatically, so it will "
+                                     "not sign in."),
+                                   srv_name, hosts->str, step->domain, step->domain);
+      advice = g_strdup_printf (_("Best fix: give the server a name inside the SIP domain, such as "
+                                  "sip.%s (an A record), get it a certificate for that name, and point "
+                                  "%s at it. Workaround on each client computer: enable the Group "
+                                  "Policy \"Allow Additional DNS Names\" (rtclient.adm), or create the "
+                                  "registry value DisableStrictDNSNaming (DWORD) = 1 under "
+                                  "HKLM\\Software\\Policies\\Microsoft\\Messenger\\Client\\"
+                                  "{83D4679F-B6D7-11D2-BF36-00C04FB90A03}\\_Default, then sign out and "
+                                  "exit the client. That makes the client ignore the server name, which "
+                                  "weakens its protection: prefer the fix."),
+                                step->domain, srv_name);
+      sd_run_report (step->run, SD_STEP_DNS, "dns.strict-naming",
+                     step->config->strict_dns_naming ? SD_SEVERITY_ERROR : SD_SEVERITY_WARNING,
+                     message, advice);
+    }
+}
+
+static void
+conclude_auto (DnsStep *step, GPtrArray *out)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) transports = g_array_new (FALSE, FALSE, sizeof (SdTransport));
+  g_autoptr(GPtrArray) unresolvable = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) unavailable = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) seen_srv = g_ptr_array_new_with_free_func (g_free);
+  gboolean srv_found = FALSE;
+  gboolean any_timeout = FALSE, any_server_error = FALSE;
+  guint srv_candidates;
+  const ANameSpec *a = profile_a (step->config->client);
+  GRand *rand = NULL;
+  const char *seed = g_getenv ("SD_DNS_SRV_SEED");
+
+  /* Only for tests that want a reproducible draw among equal weights. */
+  if (seed != NULL)
+    rand = g_rand_new_with_seed ((guint32) g_ascii_strtoull (seed, NULL, 10));
+
+  srv_plan (step, names, transports);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = names->pdata[i];
+      SdTransport t = g_array_index (transports, SdTransport, i);
+      SdDnsResult *r = lookup (step, SD_DNS_TYPE_SRV, name, NULL);
+      g_autoptr(GPtrArray) ordered = NULL;
+      g_autofree char *source = NULL;
+      gboolean dup = FALSE;
+
+      for (guint k = 0; k < seen_srv->len; k++)
+        dup = dup || sd_dns_name_equal (seen_srv->pdata[k], name);
+      if (dup || r == NULL)
+        continue;
+      g_ptr_array_add (seen_srv, g_strdup (name));
+      ordered = sd_dns_srv_order (r->answers, rand);
+      if (ordered->len > 0)
+        srv_found = TRUE;
+      source = g_strdup_printf ("SRV %s", name);
+      for (guint k = 0; k < ordered->len; k++)
+        {
+          const SdDnsRecord *rr = ordered->pdata[k];
+          g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_object_unref);
+          HostState st;
+
+          if (sd_dns_srv_is_unavailable (rr))
+            {
+              g_ptr_array_add (unavailable, g_strdup (name));
+              continue;
+            }
+          st = resolve_host (step, rr->target, addrs);
+          if (st == HOST_NO_ADDRESS)
+            {
+              gboolean dup2 = FALSE;
+              for (guint j = 0; j < unresolvable->len; j += 2)
+                dup2 = dup2 || sd_dns_name_equal (unresolvable->pdata[j], rr->target);
+              if (!dup2)
+                {
+                  g_ptr_array_add (unresolvable, g_strdup (rr->target));
+                  g_ptr_array_add (unresolvable, g_strdup (name));
+                }
+            }
+          add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
+        }
+    }
+  srv_candidates = out->len;
+
+  /* RFC 3263 falls back to A/AAAA only when there is no SRV at all; the
+   * Microsoft clients always go on to their fixed names. */
+  if (!srv_found || step->config->client != SD_CLIENT_GENERIC)
+    for (guint i = 0; a[i].prefix != (const char *) -1; i++)
+      {
+        g_autofree char *n = a_name (&a[i], step->domain);
+        g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_object_unref);
+        g_autofree char *source4 = g_strdup_printf ("A %s", n);
+        g_autofree char *source6 = g_strdup_printf ("AAAA %s", n);
+
+        resolve_host (step, n, addrs);
+        for (guint t = 0; t < G_N_ELEMENTS (a[i].transports); t++)
+          {
+            if (a[i].transports[t] == SD_TRANSPORT_AUTO)
+              continue;
+            for (guint k = 0; k < addrs->len; k++)
+              {
+                GInetAddress *ia = addrs->pdata[k];
+                add_candidate (step, out, n, a[i].ports[t], a[i].transports[t], ia,
+                               g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6 ? source6 : source4);
+              }
+          }
+      }
+  g_clear_pointer (&rand, g_rand_free);
+
+  for (guint i = 0; i < step->order->len; i++)
+    {
+      SdDnsResult *r = step->order->pdata[i];
+      any_timeout = any_timeout || g_str_equal (r->rcode, "TIMEOUT");
+      any_server_error = any_server_error
+                         || !(g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
+                              || g_str_equal (r->rcode, "TIMEOUT"));
+    }
+
+  report_timeouts (step, out->len > 0);
+  report_server_errors (step, out->len > 0);
+
+  for (guint i = 0; i < unavailable->len; i++)
+    {
+      g_autofree char *message = g_strdup_printf (_("The SRV record %s says the service is not available "
+                                                    "in this domain (its target is \".\")."),
+                                                  (char *) unavailable->pdata[i]);
+      g_autofree char *advice = g_strdup_printf (_("The DNS administrator of %s has marked this service as "
+                                                   "switched off. If SIP should work here, replace that "
+                                                   "record with one naming the SIP server, such as:\n%s. "
+                                                   "3600 IN SRV 0 0 5061 sip.%s."),
+                                                 step->domain, (char *) unavailable->pdata[i], step->domain);
+      sd_run_report (step->run, SD_STEP_DNS, "dns.service-unavailable",
+                     out->len > 0 ? SD_SEVERITY_INFO : SD_SEVERITY_ERROR, message, advice);
+    }
+
+  for (guint i = 0; i + 1 < unresolvable->len; i += 2)
+    {
+      const char *target = unresolvable->pdata[i];
+      const char *srv_name = unresolvable->pdata[i + 1];
+      g_autofree char *message = g_strdup_printf (_("The SRV record %s points to %s, but %s has no "
+                                                    "address (no A or AAAA record)."),
+                                                  srv_name, target, target);
+      g_autofree char *advice = g_strdup_printf (_("Create an A record for %s with the SIP server's "
+                                                   "address (for example \"%s. 3600 IN A 192.0.2.10\"), "
+                                                   "or change the SRV record %s to name a host that has one."),
+                                                 target, target, srv_name);
+      sd_run_report (step->run, SD_STEP_DNS, "dns.srv-target-unresolvable",
+                     out->len > 0 ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
+    }
+
+  if (!srv_found && out->len > 0)
+    {
+      g_autofree char *message = g_strdup_printf (_("%s has no SIP SRV records; a client finds the server "
+                                                    "only through the fallback name %s."),
+                                                  step->domain,
+                                                  ((SdCandidate *) out->pdata[0])->host);
+      g_autofree char *zone = zone_example (step);
+      g_autofree char *advice = g_strdup_printf (_("Automatic configuration works here only by luck of "
+                                                   "the host name, and some clients do not try it. Publish "
+                                                   "SRV records for %s, for example:\n%s"),
+                                                 step->domain, zone);
+      sd_run_report (step->run, SD_STEP_DNS, "dns.no-srv", SD_SEVERITY_WARNING, message, advice);
+    }
+
+  if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error)
+    {
+      g_autofree char *zone = zone_example (step);
+      g_autofree char *message = g_strdup_printf (_("No DNS record tells a client (profile: %s) where the "
+                                                    "SIP server of %s is: every look-up came back empty."),
+                                                  sd_client_profile_title (step->config->client),
+                                                  step->domain);
+      g_autofree char *advice = g_strdup_printf (_("Either ask the DNS administrator of %s to create the "
+                                                   "records clients look for, such as these (with your "
+                                                   "server's name and address):\n%s\nor type the server's "
+                                                   "name or address in the Server field, which skips "
+                                                   "automatic configuration."),
+                                                 step->domain, zone);
+      sd_run_report (step->run, SD_STEP_DNS, "dns.no-records", SD_SEVERITY_ERROR, message, advice);
+    }
+
+  if (srv_candidates > 0)
+    report_strict_naming (step, out);
+}
+
+static void
+conclude_fixed (DnsStep *step, GPtrArray *out)
+{
+  g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_object_unref);
+  const char *source = step->mode == MODE_IP_LITERAL && step->config->server == NULL
+                       ? "SIP address" : "--server";
+
+  if (g_hostname_is_ip_address (step->host))
+    {
+      g_ptr_array_add (addrs, g_inet_address_new_from_string (step->host));
+      add_fixed_candidates (step, out, addrs, source);
+      return;
+    }
+
+  switch (resolve_host (step, step->host, addrs))
+    {
+    case HOST_RESOLVED:
+      add_fixed_candidates (step, out, addrs, source);
+      break;
+    case HOST_TIMEOUT:
+      report_timeouts (step, FALSE);
+      break;
+    case HOST_SERVER_ERROR:
+      report_server_errors (step, FALSE);
+      break;
+    case HOST_NO_ADDRESS:
+    case HOST_PENDING:
+    default:
+      {
+        g_autofree char *message = g_strdup_printf (_("The server name %s does not resolve: there is "
+                                                      "no A or AAAA record for it."), step->host);
+        g_autofree char *advice = g_strdup_printf (_("Check the spelling of the server name. If it is "
+                                                     "right, ask the DNS administrator to create an A "
+                                                     "record for it (for example \"%s. 3600 IN A "
+                                                     "192.0.2.10\"), or type the server's IP address "
+                                                     "instead to test without DNS."), step->host);
+        sd_run_report (step->run, SD_STEP_DNS, "dns.no-records", SD_SEVERITY_ERROR, message, advice);
+        break;
+      }
+    }
+}
+
+static void
+conclude (DnsStep *step)
+{
+  SdContext *ctx = sd_run_get_context (step->run);
+  JsonObject *data = sd_run_get_step_data (step->run, SD_STEP_DNS);
+  JsonArray *cands = json_array_new ();
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_candidate_unref);
+
+  step->concluding = TRUE;
+  if (step->mode == MODE_AUTO)
+    conclude_auto (step, out);
+  else
+    conclude_fixed (step, out);
+
+  g_ptr_array_set_size (ctx->candidates, 0);
+  for (guint i = 0; i < out->len; i++)
+    {
+      json_array_add_object_element (cands, candidate_to_json (out->pdata[i]));
+      g_ptr_array_add (ctx->candidates, sd_candidate_ref (out->pdata[i]));
+    }
+  json_object_set_array_member (data, "candidates", cands);
+  sd_run_step_progress (step->run, SD_STEP_DNS, NULL);
+  return_from_step (step);
+}
 
 void
 sd_step_dns_run_async (SdRun               *run,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
 {
-  sd_step_not_built_async (run, SD_STEP_DNS, cancellable, callback, user_data);
+  g_autoptr(GTask) task = g_task_new (run, cancellable, callback, user_data);
+  const SdConfig *config = sd_run_get_config (run);
+  SdContext *ctx = sd_run_get_context (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_DNS);
+  g_autoptr(GError) error = NULL;
+  DnsStep *step;
+
+  g_task_set_source_tag (task, sd_step_dns_run_async);
+
+  if (ctx->domain == NULL)
+    {
+      sd_run_set_step_status (run, SD_STEP_DNS, SD_STATUS_SKIP,
+                              _("The SIP address could not be read, so there is no domain to look up."));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  step = g_new0 (DnsStep, 1);
+  step->run = run;
+  step->task = g_object_ref (task);
+  step->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  step->config = config;
+  step->domain = g_strdup (ctx->domain);
+  step->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) sd_dns_result_free);
+  step->order = g_ptr_array_new ();
+  g_task_set_task_data (task, step, (GDestroyNotify) dns_step_free);
+
+  if (config->dns_server != NULL)
+    step->resolver = sd_dns_resolver_new_for_server (config->dns_server, &error);
+  else
+    step->resolver = sd_dns_resolver_new_system (&error);
+  if (step->resolver == NULL)
+    {
+      g_clear_object (&step->task);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  json_object_set_string_member (data, "resolver", sd_dns_resolver_get_description (step->resolver));
+  {
+    JsonArray *servers = json_array_new ();
+    const char * const *s = sd_dns_resolver_get_servers (step->resolver);
+    for (guint i = 0; s[i] != NULL; i++)
+      json_array_add_string_element (servers, s[i]);
+    json_object_set_array_member (data, "servers", servers);
+  }
+  json_object_set_string_member (data, "profile", sd_client_profile_to_string (config->client));
+  json_object_set_string_member (data, "domain", step->domain);
+  json_object_set_array_member (data, "queries", json_array_new ());
+  json_object_set_array_member (data, "candidates", json_array_new ());
+
+  if (config->server != NULL)
+    {
+      if (!sd_parse_host_port (config->server, &step->host, &step->port, &error))
+        {
+          g_clear_object (&step->task);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      step->mode = MODE_EXPLICIT;
+    }
+  else if (ctx->uri != NULL && ctx->uri->host_is_ip)
+    {
+      step->host = g_strdup (ctx->uri->host);
+      step->port = ctx->uri->port;
+      step->mode = MODE_IP_LITERAL;
+    }
+  else
+    step->mode = MODE_AUTO;
+
+  json_object_set_string_member (data, "mode",
+                                 step->mode == MODE_AUTO ? "autoconfiguration"
+                                 : step->mode == MODE_EXPLICIT ? "explicit-server" : "ip-literal");
+  if (step->mode != MODE_AUTO)
+    {
+      JsonObject *server = json_object_new ();
+      json_object_set_string_member (server, "host", step->host);
+      if (step->port != 0)
+        json_object_set_int_member (server, "port", step->port);
+      else
+        json_object_set_null_member (server, "port");
+      json_object_set_boolean_member (server, "is_ip", g_hostname_is_ip_address (step->host));
+      json_object_set_object_member (data, "server", server);
+    }
+  if (step->mode == MODE_AUTO && config->client == SD_CLIENT_LYNC)
+    json_object_set_string_member (data, "autodiscover",
+                                   "not-run: the lyncdiscover web look-up is not part of this check");
+
+  sd_run_step_progress (run, SD_STEP_DNS,
+                        step->mode == MODE_AUTO ? _("Looking up the SIP records of the domain…") : NULL);
+  advance (step);
 }
 
 gboolean
 sd_step_dns_run_finish (SdRun         *run,
-                       GAsyncResult  *result,
-                       GError       **error)
+                        GAsyncResult  *result,
+                        GError       **error)
 {
+  g_return_val_if_fail (g_task_is_valid (result, run), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }

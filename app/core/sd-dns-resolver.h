@@ -1,0 +1,59 @@
+/* sd-dns-resolver.h: asks DNS questions, asynchronously, and says who answered.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include "sd-dns-wire.h"
+
+G_BEGIN_DECLS
+
+/* What one query gave. Never an error object: a timeout, a malformed answer
+ * or a refusal is a result to show, not a failure of the program. */
+typedef struct {
+  char      *name;         /* as asked, no final dot */
+  guint16    type;
+  char      *server;       /* "127.0.0.1:5353" that answered (or was asked last) */
+  char      *rcode;        /* NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …, TIMEOUT, ERROR */
+  GPtrArray *answers;      /* SdDnsRecord*, the answer section */
+  double     duration_ms;
+  char      *error;        /* a sentence when rcode is not NOERROR, else NULL */
+  gboolean   used_tcp;     /* the UDP answer was truncated and TCP was used */
+} SdDnsResult;
+
+void         sd_dns_result_free (SdDnsResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdDnsResult, sd_dns_result_free)
+
+#define SD_TYPE_DNS_RESOLVER (sd_dns_resolver_get_type ())
+G_DECLARE_FINAL_TYPE (SdDnsResolver, sd_dns_resolver, SD, DNS_RESOLVER, GObject)
+
+/* The nameservers of /etc/resolv.conf (in `ip netns exec NAME`, the
+ * namespace's), as a client on this machine would ask. */
+SdDnsResolver *sd_dns_resolver_new_system (GError **error);
+/* Same, from another file (tests). No nameserver line means 127.0.0.1:53,
+ * as in glibc. */
+SdDnsResolver *sd_dns_resolver_new_from_resolv_conf (const char *path, GError **error);
+/* One named server: "IP", "IP:PORT", "[IPv6]:PORT"; the port defaults to 53. */
+SdDnsResolver *sd_dns_resolver_new_for_server (const char *server, GError **error);
+
+/* "system" or the named server "127.0.0.1:5353". */
+const char    *sd_dns_resolver_get_description (SdDnsResolver *self);
+/* The servers asked, in order ("127.0.0.1:53"); NULL-terminated. */
+const char * const *sd_dns_resolver_get_servers (SdDnsResolver *self);
+
+/* Asks every server in turn (the next one after a timeout slice, SERVFAIL
+ * or REFUSED) until one answers or @timeout_ms is over. Fails only when
+ * @cancellable is cancelled. */
+void         sd_dns_resolver_query_async  (SdDnsResolver       *self,
+                                           const char          *name,
+                                           guint16              type,
+                                           guint                timeout_ms,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+SdDnsResult *sd_dns_resolver_query_finish (SdDnsResolver  *self,
+                                           GAsyncResult   *result,
+                                           GError        **error);
+
+G_END_DECLS
