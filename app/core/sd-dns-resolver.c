@@ -501,6 +501,7 @@ tcp_len_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   want = ((gsize) op->tcp_len[0] << 8) | op->tcp_len[1];
+  g_free (op->tcp_buf);   /* the query just written */
   op->tcp_buf = g_malloc (MAX (want, 1));
   g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (op->conn)),
                                  op->tcp_buf, want, G_PRIORITY_DEFAULT, op->attempt_cancel,
