@@ -1,0 +1,970 @@
+/* sd-sip-connection.c: SIP over UDP (with retransmissions), TCP and TLS.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#define G_LOG_DOMAIN "sd-sip-connection"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include "sd-sip-connection.h"
+
+#define READ_CHUNK       16384
+/* Bytes that did not parse are shown in the trace up to this many. */
+#define TRACE_GARBAGE    4096
+/* Timer F: a non-INVITE transaction gives up after 64*T1. */
+#define SD_SIP_TIMER_F_MS (64 * SD_SIP_T1_MS)
+
+struct _SdSipConnection {
+  GObject             parent_instance;
+  SdTransport         transport;
+  GInetSocketAddress *peer;
+  char               *peer_text;
+  char               *server_name;
+  char               *local_text;
+  guint               timeout_s;
+  char               *ca_file;
+  GTlsDatabase       *ca_db;
+
+  GSocket            *udp;
+  GIOStream          *stream;
+  gboolean            reused;
+  gboolean            trusted;
+  GTlsCertificateFlags tls_errors;
+  char               *tls_problem;
+
+  GByteArray         *buffer;     /* stream bytes read but not parsed yet */
+  guint8             *chunk;
+  gboolean            busy;
+
+  SdSipMessageFunc    message_func;
+  gpointer            message_data;
+};
+
+G_DEFINE_FINAL_TYPE (SdSipConnection, sd_sip_connection, G_TYPE_OBJECT)
+
+static void
+sd_sip_connection_finalize (GObject *object)
+{
+  SdSipConnection *self = SD_SIP_CONNECTION (object);
+
+  sd_sip_connection_close (self);
+  g_clear_object (&self->peer);
+  g_clear_object (&self->ca_db);
+  g_free (self->peer_text);
+  g_free (self->server_name);
+  g_free (self->local_text);
+  g_free (self->ca_file);
+  g_free (self->tls_problem);
+  g_byte_array_unref (self->buffer);
+  g_free (self->chunk);
+  G_OBJECT_CLASS (sd_sip_connection_parent_class)->finalize (object);
+}
+
+static void
+sd_sip_connection_class_init (SdSipConnectionClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sd_sip_connection_finalize;
+}
+
+static void
+sd_sip_connection_init (SdSipConnection *self)
+{
+  self->buffer = g_byte_array_new ();
+  self->chunk = g_malloc (READ_CHUNK);
+}
+
+static char *
+address_to_text (GSocketAddress *address)
+{
+  GInetSocketAddress *isa;
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("sip-doctor.invalid");
+  isa = G_INET_SOCKET_ADDRESS (address);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+  if (g_inet_address_get_family (g_inet_socket_address_get_address (isa)) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", ip, g_inet_socket_address_get_port (isa));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (isa));
+}
+
+SdSipConnection *
+sd_sip_connection_new (SdTransport         transport,
+                       GInetSocketAddress *peer,
+                       const char         *server_name,
+                       guint               timeout_s)
+{
+  SdSipConnection *self = g_object_new (SD_TYPE_SIP_CONNECTION, NULL);
+
+  g_return_val_if_fail (transport != SD_TRANSPORT_AUTO, NULL);
+  self->transport = transport;
+  self->peer = g_object_ref (peer);
+  self->peer_text = address_to_text (G_SOCKET_ADDRESS (peer));
+  self->server_name = g_strdup (server_name);
+  self->timeout_s = MAX (timeout_s, 1);
+  return self;
+}
+
+static void
+set_local_from_stream (SdSipConnection *self, GIOStream *stream)
+{
+  g_autoptr(GIOStream) base = NULL;
+  GIOStream *s = stream;
+
+  if (G_IS_TLS_CONNECTION (stream))
+    {
+      g_object_get (stream, "base-io-stream", &base, NULL);
+      s = base;
+    }
+  g_clear_pointer (&self->local_text, g_free);
+  if (G_IS_SOCKET_CONNECTION (s))
+    {
+      g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (G_SOCKET_CONNECTION (s), NULL);
+      if (local != NULL)
+        self->local_text = address_to_text (local);
+    }
+  if (self->local_text == NULL)
+    self->local_text = g_strdup ("sip-doctor.invalid");
+}
+
+void
+sd_sip_connection_adopt_stream (SdSipConnection *self, GIOStream *stream, gboolean trusted)
+{
+  g_return_if_fail (SD_IS_SIP_CONNECTION (self) && G_IS_IO_STREAM (stream));
+
+  g_clear_object (&self->stream);
+  self->stream = g_object_ref (stream);
+  self->reused = TRUE;
+  self->trusted = trusted;
+  g_byte_array_set_size (self->buffer, 0);
+  set_local_from_stream (self, stream);
+}
+
+void
+sd_sip_connection_set_ca_file (SdSipConnection *self, const char *ca_file)
+{
+  g_free (self->ca_file);
+  self->ca_file = g_strdup (ca_file);
+}
+
+void
+sd_sip_connection_set_message_func (SdSipConnection  *self,
+                                    SdSipMessageFunc  func,
+                                    gpointer          user_data)
+{
+  self->message_func = func;
+  self->message_data = user_data;
+}
+
+SdTransport
+sd_sip_connection_get_transport (SdSipConnection *self)
+{
+  return self->transport;
+}
+
+const char *
+sd_sip_connection_get_via_transport (SdSipConnection *self)
+{
+  switch (self->transport)
+    {
+    case SD_TRANSPORT_UDP: return "UDP";
+    case SD_TRANSPORT_TCP: return "TCP";
+    case SD_TRANSPORT_TLS: return "TLS";
+    case SD_TRANSPORT_AUTO:
+    default: return "UDP";
+    }
+}
+
+const char *
+sd_sip_connection_get_local (SdSipConnection *self)
+{
+  return self->local_text != NULL ? self->local_text : "sip-doctor.invalid";
+}
+
+const char *
+sd_sip_connection_get_peer (SdSipConnection *self)
+{
+  return self->peer_text;
+}
+
+gboolean
+sd_sip_connection_get_tls_trusted (SdSipConnection *self)
+{
+  return self->transport == SD_TRANSPORT_TLS && self->trusted;
+}
+
+const char *
+sd_sip_connection_get_tls_problem (SdSipConnection *self)
+{
+  return self->tls_problem;
+}
+
+gboolean
+sd_sip_connection_is_open (SdSipConnection *self)
+{
+  return self->udp != NULL || (self->stream != NULL && !g_io_stream_is_closed (self->stream));
+}
+
+gboolean
+sd_sip_connection_is_reused (SdSipConnection *self)
+{
+  return self->reused;
+}
+
+void
+sd_sip_connection_close (SdSipConnection *self)
+{
+  if (self->udp != NULL)
+    {
+      g_socket_close (self->udp, NULL);
+      g_clear_object (&self->udp);
+    }
+  if (self->stream != NULL)
+    {
+      /* A reused stream belongs to the TLS step too: leave it open. */
+      if (!self->reused)
+        g_io_stream_close (self->stream, NULL, NULL);
+      g_clear_object (&self->stream);
+    }
+  g_byte_array_set_size (self->buffer, 0);
+}
+
+static void
+emit_message (SdSipConnection *self, gboolean sent, const char *text, gsize length)
+{
+  if (self->message_func != NULL)
+    self->message_func (self, sent, text, length, self->message_data);
+}
+
+static void
+emit_garbage (SdSipConnection *self, const guint8 *data, gsize length)
+{
+  if (length <= TRACE_GARBAGE)
+    {
+      emit_message (self, FALSE, (const char *) data, length);
+      return;
+    }
+  {
+    g_autoptr(GString) text = g_string_new_len ((const char *) data, TRACE_GARBAGE);
+    g_string_append_printf (text, "\n[… %" G_GSIZE_FORMAT " more bytes not shown]", length - TRACE_GARBAGE);
+    emit_message (self, FALSE, text->str, text->len);
+  }
+}
+
+/* --- opening ---------------------------------------------------------- */
+
+static char *
+describe_tls_flags (GTlsCertificateFlags flags)
+{
+  GPtrArray *words = g_ptr_array_new ();
+  char *out;
+
+  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    g_ptr_array_add (words, (gpointer) _("it is not signed by a trusted certificate authority"));
+  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    g_ptr_array_add (words, (gpointer) _("it does not name the server that was contacted"));
+  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    g_ptr_array_add (words, (gpointer) _("it is not valid yet"));
+  if (flags & G_TLS_CERTIFICATE_EXPIRED)
+    g_ptr_array_add (words, (gpointer) _("it has expired"));
+  if (flags & G_TLS_CERTIFICATE_REVOKED)
+    g_ptr_array_add (words, (gpointer) _("it has been revoked"));
+  if (flags & G_TLS_CERTIFICATE_INSECURE)
+    g_ptr_array_add (words, (gpointer) _("it uses an insecure algorithm"));
+  if (flags & G_TLS_CERTIFICATE_GENERIC_ERROR)
+    g_ptr_array_add (words, (gpointer) _("it could not be verified"));
+  g_ptr_array_add (words, NULL);
+  out = g_strjoinv ("; ", (char **) words->pdata);
+  g_ptr_array_unref (words);
+  return out;
+}
+
+static gboolean
+accept_certificate_cb (GTlsConnection       *connection,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  SdSipConnection *self = user_data;
+
+  /* The system store did not vouch for it; the CA file given may. */
+  if ((errors & G_TLS_CERTIFICATE_UNKNOWN_CA) && self->ca_db != NULL)
+    {
+      g_autoptr(GSocketConnectable) identity =
+        g_network_address_new (self->server_name, g_inet_socket_address_get_port (self->peer));
+      errors = g_tls_database_verify_chain (self->ca_db, certificate,
+                                            G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                            identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
+    }
+  self->tls_errors = errors;
+  /* Accept to see what the server says; credentials go only over a trusted one. */
+  return TRUE;
+}
+
+static void
+handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdSipConnection *self;
+  GError *error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  self = g_task_get_source_object (task);
+  self->stream = g_object_ref (G_IO_STREAM (source));
+  self->trusted = self->tls_errors == 0;
+  g_clear_pointer (&self->tls_problem, g_free);
+  if (!self->trusted)
+    self->tls_problem = describe_tls_flags (self->tls_errors);
+  set_local_from_stream (self, self->stream);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdSipConnection *self;
+  GError *error = NULL;
+  g_autoptr(GSocketConnection) connection =
+    g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GSocketConnectable) identity = NULL;
+  GCancellable *cancellable;
+
+  if (connection == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  self = g_task_get_source_object (task);
+  if (self->transport == SD_TRANSPORT_TCP)
+    {
+      self->stream = G_IO_STREAM (g_steal_pointer (&connection));
+      set_local_from_stream (self, self->stream);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  identity = g_network_address_new (self->server_name, g_inet_socket_address_get_port (self->peer));
+  tls = g_tls_client_connection_new (G_IO_STREAM (connection), identity, &error);
+  if (tls == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (self->ca_file != NULL && self->ca_db == NULL)
+    self->ca_db = g_tls_file_database_new (self->ca_file, NULL);
+  self->tls_errors = 0;
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
+  cancellable = g_task_get_cancellable (task);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, cancellable,
+                                    handshake_cb, g_steal_pointer (&task));
+}
+
+void
+sd_sip_connection_open_async (SdSipConnection     *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, sd_sip_connection_open_async);
+
+  if (self->udp != NULL || self->stream != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  if (self->transport == SD_TRANSPORT_UDP)
+    {
+      GSocketFamily family = g_socket_address_get_family (G_SOCKET_ADDRESS (self->peer));
+      g_autoptr(GSocket) socket = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM,
+                                                G_SOCKET_PROTOCOL_UDP, &error);
+      g_autoptr(GSocketAddress) local = NULL;
+
+      /* A connected UDP socket learns of a closed port (ICMP) and has a
+       * local address to put in Via. */
+      if (socket == NULL || !g_socket_connect (socket, G_SOCKET_ADDRESS (self->peer), NULL, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_socket_set_blocking (socket, FALSE);
+      local = g_socket_get_local_address (socket, &error);
+      if (local == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_free (self->local_text);
+      self->local_text = address_to_text (local);
+      self->udp = g_steal_pointer (&socket);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  {
+    g_autoptr(GSocketClient) client = g_socket_client_new ();
+
+    self->reused = FALSE;
+    self->trusted = FALSE;
+    g_byte_array_set_size (self->buffer, 0);
+    g_socket_client_set_timeout (client, self->timeout_s);
+    g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (self->peer), cancellable,
+                                   connect_cb, g_steal_pointer (&task));
+  }
+}
+
+gboolean
+sd_sip_connection_open_finish (SdSipConnection  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- transactions ----------------------------------------------------- */
+
+typedef struct {
+  char         *wire;
+  gsize         wire_len;
+  char         *branch;
+  char         *method;
+  guint32       cseq;
+  GCancellable *op_cancel;   /* ours: cancelled on timeout or when done */
+  GCancellable *outer;
+  gulong        outer_id;
+  GSource      *deadline;
+  GSource      *retransmit;
+  GSource      *readable;
+  guint         interval_ms;
+  gboolean      timed_out;
+  gboolean      reopened;
+  gboolean      got_bytes;
+  gboolean      done;
+} Transaction;
+
+static void
+transaction_free (Transaction *t)
+{
+  if (t->deadline != NULL)
+    {
+      g_source_destroy (t->deadline);
+      g_source_unref (t->deadline);
+    }
+  if (t->retransmit != NULL)
+    {
+      g_source_destroy (t->retransmit);
+      g_source_unref (t->retransmit);
+    }
+  if (t->readable != NULL)
+    {
+      g_source_destroy (t->readable);
+      g_source_unref (t->readable);
+    }
+  if (t->outer != NULL)
+    {
+      g_cancellable_disconnect (t->outer, t->outer_id);
+      g_object_unref (t->outer);
+    }
+  g_clear_object (&t->op_cancel);
+  g_free (t->wire);
+  g_free (t->branch);
+  g_free (t->method);
+  g_free (t);
+}
+
+static void
+transaction_stop_sources (Transaction *t)
+{
+  GSource **sources[] = { &t->deadline, &t->retransmit, &t->readable };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    if (*sources[i] != NULL)
+      {
+        g_source_destroy (*sources[i]);
+        g_source_unref (*sources[i]);
+        *sources[i] = NULL;
+      }
+}
+
+/* Ends the task exactly once and drops the reference the transaction
+ * held since it began; callers that hold their own keep it. */
+static void
+transaction_return (GTask *task, SdSipMessage *response, GError *error)
+{
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+
+  if (t->done)
+    {
+      g_clear_pointer (&response, sd_sip_message_free);
+      g_clear_error (&error);
+      return;
+    }
+  t->done = TRUE;
+  self->busy = FALSE;
+  transaction_stop_sources (t);
+
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && t->timed_out)
+    {
+      g_clear_error (&error);
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   _("No final answer came within %u seconds."), self->timeout_s);
+    }
+  if (error != NULL)
+    {
+      /* A stream in an unknown state is not reused for the next request. */
+      if (self->transport != SD_TRANSPORT_UDP && self->stream != NULL)
+        sd_sip_connection_close (self);
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_pointer (task, response, (GDestroyNotify) sd_sip_message_free);
+  g_object_unref (task);
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Transaction *t = g_task_get_task_data (task);
+
+  t->timed_out = TRUE;
+  g_cancellable_cancel (t->op_cancel);
+  g_clear_pointer (&t->deadline, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+outer_cancelled_cb (GCancellable *outer, gpointer user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+/* Whether @response answers the transaction (RFC 3261 §17.1.3). */
+static gboolean
+response_matches (const Transaction *t, const SdSipMessage *response)
+{
+  const char *via = sd_sip_message_get_header (response, "Via");
+  const char *cseq = sd_sip_message_get_header (response, "CSeq");
+  g_auto(GStrv) vias = NULL;
+  g_autofree char *branch = NULL, *method = NULL;
+  guint32 number;
+
+  if (response->is_request || via == NULL || cseq == NULL)
+    return FALSE;
+  vias = sd_sip_split_list (via);
+  if (vias[0] == NULL)
+    return FALSE;
+  branch = sd_sip_header_param (vias[0], "branch");
+  if (branch == NULL || g_strcmp0 (branch, t->branch) != 0)
+    return FALSE;
+  if (!sd_sip_parse_cseq (cseq, &number, &method))
+    return FALSE;
+  return number == t->cseq && g_ascii_strcasecmp (method, t->method) == 0;
+}
+
+/* Handles one parsed response; TRUE when the transaction is over. */
+static gboolean
+handle_response (GTask *task, SdSipMessage *response)
+{
+  Transaction *t = g_task_get_task_data (task);
+
+  if (!response_matches (t, response))
+    {
+      g_debug ("Ignoring a message that does not match the transaction");
+      sd_sip_message_free (response);
+      return FALSE;
+    }
+  if (response->status < 200)
+    {
+      /* Provisional: stop fast retransmissions (Timer E goes to T2). */
+      t->interval_ms = SD_SIP_T2_MS;
+      sd_sip_message_free (response);
+      return FALSE;
+    }
+  transaction_return (task, response, NULL);
+  return TRUE;
+}
+
+/* UDP */
+
+static gboolean udp_retransmit_cb (gpointer user_data);
+
+static void
+udp_schedule_retransmit (GTask *task)
+{
+  Transaction *t = g_task_get_task_data (task);
+
+  if (t->retransmit != NULL)
+    {
+      g_source_destroy (t->retransmit);
+      g_source_unref (t->retransmit);
+    }
+  t->retransmit = g_timeout_source_new (t->interval_ms);
+  g_source_set_callback (t->retransmit, udp_retransmit_cb, task, NULL);
+  g_source_attach (t->retransmit, g_main_context_get_thread_default ());
+}
+
+static gboolean
+udp_send (GTask *task)
+{
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (g_socket_send (self->udp, t->wire, t->wire_len, NULL, &error) < 0)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (&error);
+          return TRUE;  /* the next retransmission will try again */
+        }
+      transaction_return (task, NULL, error);
+      return FALSE;
+    }
+  emit_message (self, TRUE, t->wire, t->wire_len);
+  return TRUE;
+}
+
+static gboolean
+udp_retransmit_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Transaction *t = g_task_get_task_data (task);
+
+  if (t->done)
+    return G_SOURCE_REMOVE;
+  if (!udp_send (task))
+    return G_SOURCE_REMOVE;
+  t->interval_ms = MIN (t->interval_ms * 2, SD_SIP_T2_MS);
+  udp_schedule_retransmit (task);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+udp_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  GTask *task = user_data;
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+
+  if (g_cancellable_is_cancelled (t->op_cancel))
+    {
+      GError *error = NULL;
+      g_cancellable_set_error_if_cancelled (t->op_cancel, &error);
+      transaction_return (task, NULL, error);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* Bounded: each datagram is at most 64 KiB, read into a fixed buffer. */
+  for (guint n = 0; n < 64; n++)
+    {
+      g_autofree guint8 *buf = g_malloc (SD_SIP_MAX_MESSAGE + 1);
+      GError *error = NULL;
+      gssize got = g_socket_receive (socket, (char *) buf, SD_SIP_MAX_MESSAGE + 1, NULL, &error);
+      SdSipMessage *response = NULL;
+
+      if (got < 0)
+        {
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            {
+              g_clear_error (&error);
+              return G_SOURCE_CONTINUE;
+            }
+          transaction_return (task, NULL, error);
+          return G_SOURCE_REMOVE;
+        }
+      t->got_bytes = TRUE;
+      if ((gsize) got > SD_SIP_MAX_MESSAGE)
+        {
+          emit_garbage (self, buf, (gsize) got);
+          g_set_error_literal (&error, SD_SIP_ERROR, SD_SIP_ERROR_MALFORMED,
+                               _("The server sent a datagram longer than 64 KiB."));
+          transaction_return (task, NULL, error);
+          return G_SOURCE_REMOVE;
+        }
+      if (sd_sip_message_parse ((const char *) buf, (gsize) got, FALSE, NULL, &response, &error)
+          != SD_SIP_PARSE_OK)
+        {
+          emit_garbage (self, buf, (gsize) got);
+          transaction_return (task, NULL, error);
+          return G_SOURCE_REMOVE;
+        }
+      emit_message (self, FALSE, (const char *) buf, (gsize) got);
+      if (handle_response (task, response))
+        return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+udp_start (GTask *task)
+{
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+
+  t->interval_ms = SD_SIP_T1_MS;
+  t->readable = g_socket_create_source (self->udp, G_IO_IN | G_IO_ERR, t->op_cancel);
+  g_source_set_callback (t->readable, (GSourceFunc) (void (*) (void)) udp_readable_cb, task, NULL);
+  g_source_attach (t->readable, g_main_context_get_thread_default ());
+  if (udp_send (task))
+    udp_schedule_retransmit (task);
+}
+
+/* TCP and TLS */
+
+static void stream_read (GTask *task);
+static void stream_send (GTask *task);
+
+/* Parses what is buffered; TRUE when the transaction is over. */
+static gboolean
+stream_parse_buffer (GTask *task)
+{
+  SdSipConnection *self = g_task_get_source_object (task);
+
+  while (self->buffer->len > 0)
+    {
+      SdSipMessage *response = NULL;
+      GError *error = NULL;
+      gsize consumed = 0;
+      SdSipParseResult r = sd_sip_message_parse ((const char *) self->buffer->data, self->buffer->len,
+                                                 TRUE, &consumed, &response, &error);
+
+      if (r == SD_SIP_PARSE_INCOMPLETE)
+        return FALSE;
+      if (r == SD_SIP_PARSE_ERROR)
+        {
+          emit_garbage (self, self->buffer->data, self->buffer->len);
+          g_byte_array_set_size (self->buffer, 0);
+          transaction_return (task, NULL, error);
+          return TRUE;
+        }
+      emit_message (self, FALSE, (const char *) self->buffer->data, consumed);
+      g_byte_array_remove_range (self->buffer, 0, (guint) consumed);
+      if (handle_response (task, response))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+reopen_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!sd_sip_connection_open_finish (SD_SIP_CONNECTION (source), result, &error))
+    {
+      transaction_return (task, NULL, error);
+      g_object_unref (task);
+      return;
+    }
+  stream_send (task);
+  g_object_unref (task);
+}
+
+/* The server closed a connection before answering: open a fresh one, once. */
+static gboolean
+try_reopen (GTask *task)
+{
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+
+  if (t->reopened || t->got_bytes || g_cancellable_is_cancelled (t->op_cancel))
+    return FALSE;
+  t->reopened = TRUE;
+  g_debug ("Connection to %s closed; opening a new one", self->peer_text);
+  sd_sip_connection_close (self);
+  self->reused = FALSE;
+  sd_sip_connection_open_async (self, t->op_cancel, reopen_cb, g_object_ref (task));
+  return TRUE;
+}
+
+static void
+stream_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gssize got = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (got < 0)
+    {
+      transaction_return (task, NULL, error);
+      g_object_unref (task);
+      return;
+    }
+  if (got == 0)
+    {
+      if (self->buffer->len > 0)
+        {
+          emit_garbage (self, self->buffer->data, self->buffer->len);
+          g_byte_array_set_size (self->buffer, 0);
+          g_set_error_literal (&error, SD_SIP_ERROR, SD_SIP_ERROR_MALFORMED,
+                               _("The server closed the connection in the middle of a message."));
+          transaction_return (task, NULL, error);
+          g_object_unref (task);
+          return;
+        }
+      if (try_reopen (task))
+        {
+          g_object_unref (task);
+          return;
+        }
+      g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                           _("The server closed the connection without answering."));
+      transaction_return (task, NULL, error);
+      g_object_unref (task);
+      return;
+    }
+  t->got_bytes = TRUE;
+  g_byte_array_append (self->buffer, self->chunk, (guint) got);
+  if (!stream_parse_buffer (task))
+    stream_read (task);
+  g_object_unref (task);
+}
+
+static void
+stream_read (GTask *task)
+{
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+
+  g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), self->chunk, READ_CHUNK,
+                             G_PRIORITY_DEFAULT, t->op_cancel, stream_read_cb, g_object_ref (task));
+}
+
+static void
+stream_write_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      if ((g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
+           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
+           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+          && try_reopen (task))
+        {
+          g_error_free (error);
+          g_object_unref (task);
+          return;
+        }
+      transaction_return (task, NULL, error);
+      g_object_unref (task);
+      return;
+    }
+  emit_message (self, TRUE, t->wire, t->wire_len);
+  if (!stream_parse_buffer (task))
+    stream_read (task);
+  g_object_unref (task);
+}
+
+static void
+stream_send (GTask *task)
+{
+  Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
+
+  if (self->stream == NULL || g_io_stream_is_closed (self->stream))
+    {
+      if (try_reopen (task))
+        return;
+      {
+        GError *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                             _("The connection is closed."));
+        transaction_return (task, NULL, error);
+        return;
+      }
+    }
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (self->stream), t->wire, t->wire_len,
+                                   G_PRIORITY_DEFAULT, t->op_cancel, stream_write_cb, g_object_ref (task));
+}
+
+void
+sd_sip_connection_request_async (SdSipConnection     *self,
+                                 const SdSipMessage  *request,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Transaction *t = g_new0 (Transaction, 1);
+  const char *via = sd_sip_message_get_header (request, "Via");
+  const char *cseq = sd_sip_message_get_header (request, "CSeq");
+  guint timeout_ms;
+
+  g_task_set_source_tag (task, sd_sip_connection_request_async);
+  g_task_set_task_data (task, t, (GDestroyNotify) transaction_free);
+
+  g_return_if_fail (request->is_request && via != NULL && cseq != NULL);
+  g_return_if_fail (!self->busy);
+
+  t->wire = sd_sip_message_to_string (request, &t->wire_len);
+  t->branch = sd_sip_header_param (via, "branch");
+  if (!sd_sip_parse_cseq (cseq, &t->cseq, &t->method))
+    t->method = g_strdup (request->method);
+  t->op_cancel = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      t->outer = g_object_ref (cancellable);
+      t->outer_id = g_cancellable_connect (cancellable, G_CALLBACK (outer_cancelled_cb),
+                                           g_object_ref (t->op_cancel), g_object_unref);
+    }
+
+  /* Timer F (64*T1) bounds a transaction; the person's timeout bounds it more. */
+  timeout_ms = MIN (self->timeout_s * 1000, (guint) SD_SIP_TIMER_F_MS);
+  if (self->transport != SD_TRANSPORT_UDP)
+    timeout_ms = self->timeout_s * 1000;
+  t->deadline = g_timeout_source_new (timeout_ms);
+  g_source_set_callback (t->deadline, deadline_cb, task, NULL);
+  g_source_attach (t->deadline, g_main_context_get_thread_default ());
+
+  self->busy = TRUE;
+  if (g_cancellable_is_cancelled (t->op_cancel))
+    {
+      GError *error = NULL;
+      g_cancellable_set_error_if_cancelled (t->op_cancel, &error);
+      transaction_return (task, NULL, error);
+      return;
+    }
+
+  if (self->transport == SD_TRANSPORT_UDP)
+    {
+      if (self->udp == NULL)
+        {
+          transaction_return (task, NULL, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                                               _("The connection is not open.")));
+          return;
+        }
+      udp_start (task);
+      /* The sources hold the task pointer; the task lives until transaction_return. */
+      return;
+    }
+  stream_send (task);
+}
+
+SdSipMessage *
+sd_sip_connection_request_finish (SdSipConnection  *self,
+                                  GAsyncResult     *result,
+                                  GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,773 @@
+/* sd-sip-session.c: the registration dialog the `sip` and `auth` steps share.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#define G_LOG_DOMAIN "sd-sip-session"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include "sd-sip-session.h"
+
+#define REGISTER_EXPIRES 60
+
+static void
+offered_free (SdSipOffered *o)
+{
+  g_free (o->header);
+  sd_sip_challenge_free (o->challenge);
+  g_free (o);
+}
+
+SdSipSession *
+sd_sip_session_new (SdRun *run)
+{
+  SdSipSession *s = g_new0 (SdSipSession, 1);
+  SdContext *ctx = sd_run_get_context (run);
+
+  s->run = run;
+  s->aor = sd_sip_uri_to_aor (ctx->uri);
+  s->request_uri = g_strdup_printf ("%s:%s", ctx->uri->scheme, ctx->uri->host);
+  s->call_id = sd_sip_random_token (16);
+  s->from_tag = sd_sip_random_token (8);
+  s->cseq = g_random_int_range (1, 10000);
+  s->offered = g_ptr_array_new_with_free_func ((GDestroyNotify) offered_free);
+  return s;
+}
+
+void
+sd_sip_session_free (SdSipSession *s)
+{
+  if (s == NULL)
+    return;
+  if (s->connection != NULL)
+    {
+      sd_sip_connection_set_message_func (s->connection, NULL, NULL);
+      sd_sip_connection_close (s->connection);
+      g_object_unref (s->connection);
+    }
+  g_clear_pointer (&s->target, sd_candidate_unref);
+  g_clear_pointer (&s->last_response, sd_sip_message_free);
+  g_clear_pointer (&s->date_received, g_date_time_unref);
+  g_ptr_array_unref (s->offered);
+  g_free (s->request_uri);
+  g_free (s->aor);
+  g_free (s->call_id);
+  g_free (s->from_tag);
+  g_free (s->server_header);
+  g_free (s->date_header);
+  g_free (s);
+}
+
+static void
+message_cb (SdSipConnection *connection,
+            gboolean         sent,
+            const char      *text,
+            gsize            length,
+            gpointer         user_data)
+{
+  SdSipSession *s = user_data;
+  g_autofree char *first_line = NULL;
+  g_autofree char *progress = NULL;
+  const char *eol;
+
+  sd_trace_add (sd_run_get_trace (s->run), s->step, sent ? SD_TRACE_SENT : SD_TRACE_RECEIVED,
+                sd_transport_to_string (sd_sip_connection_get_transport (connection)),
+                sd_sip_connection_get_peer (connection), text, length);
+
+  eol = memchr (text, '\n', MIN (length, 200));
+  first_line = g_utf8_make_valid (text, eol != NULL ? eol - text : (gssize) MIN (length, 80));
+  g_strchomp (first_line);
+  progress = sent ? g_strdup_printf (_("Sent %s"), first_line)
+                  : g_strdup_printf (_("Received %s"), first_line);
+  sd_run_step_progress (s->run, s->step, progress);
+}
+
+void
+sd_sip_session_connect (SdSipSession *s, SdCandidate *target)
+{
+  SdContext *ctx = sd_run_get_context (s->run);
+  const SdConfig *config = sd_run_get_config (s->run);
+  g_autoptr(GSocketAddress) peer = g_inet_socket_address_new (target->address, target->port);
+
+  if (s->connection != NULL)
+    {
+      sd_sip_connection_set_message_func (s->connection, NULL, NULL);
+      sd_sip_connection_close (s->connection);
+      g_clear_object (&s->connection);
+    }
+  if (s->target != target)
+    {
+      g_clear_pointer (&s->target, sd_candidate_unref);
+      s->target = sd_candidate_ref (target);
+    }
+  s->connection = sd_sip_connection_new (target->transport, G_INET_SOCKET_ADDRESS (peer), target->host,
+                                         config->timeout_s);
+  sd_sip_connection_set_message_func (s->connection, message_cb, s);
+  sd_sip_connection_set_ca_file (s->connection, config->ca_file);
+  if (target->transport == SD_TRANSPORT_TLS && ctx->tls_stream != NULL && ctx->selected != NULL
+      && (ctx->selected == target
+          || (ctx->selected->port == target->port && ctx->selected->transport == target->transport
+              && g_strcmp0 (ctx->selected->host, target->host) == 0)))
+    sd_sip_connection_adopt_stream (s->connection, ctx->tls_stream, ctx->tls_trusted);
+}
+
+SdSipMessage *
+sd_sip_session_build (SdSipSession *s,
+                      const char   *method,
+                      const char   *auth_header,
+                      const char   *credentials,
+                      const char   *auth_header2,
+                      const char   *credentials2)
+{
+  SdContext *ctx = sd_run_get_context (s->run);
+  SdSipMessage *m = sd_sip_message_new_request (method, s->request_uri);
+  const char *local = sd_sip_connection_get_local (s->connection);
+  g_autofree char *branch = sd_sip_new_branch ();
+  g_autofree char *via = g_strdup_printf ("SIP/2.0/%s %s;rport;branch=%s",
+                                          sd_sip_connection_get_via_transport (s->connection),
+                                          local, branch);
+  g_autofree char *from = g_strdup_printf ("<sip:%s>;tag=%s", s->aor, s->from_tag);
+  g_autofree char *to = g_strdup_printf ("<sip:%s>", s->aor);
+  g_autofree char *cseq = NULL;
+  g_autofree char *contact = NULL;
+  g_autofree char *user = g_uri_escape_string (ctx->uri->user, "!$&'()*+,;=", FALSE);
+
+  s->cseq++;
+  cseq = g_strdup_printf ("%u %s", s->cseq, method);
+  contact = g_strdup_printf ("<sip:%s@%s;transport=%s>", user, local,
+                             sd_transport_to_string (sd_sip_connection_get_transport (s->connection)));
+
+  sd_sip_message_add_header (m, "Via", via);
+  sd_sip_message_add_header (m, "Max-Forwards", "70");
+  sd_sip_message_add_header (m, "From", from);
+  sd_sip_message_add_header (m, "To", to);
+  sd_sip_message_add_header (m, "Call-ID", s->call_id);
+  sd_sip_message_add_header (m, "CSeq", cseq);
+  sd_sip_message_add_header (m, "Contact", contact);
+  if (g_str_equal (method, "REGISTER"))
+    {
+      g_autofree char *expires = g_strdup_printf ("%d", REGISTER_EXPIRES);
+      sd_sip_message_add_header (m, "Expires", expires);
+    }
+  else
+    sd_sip_message_add_header (m, "Accept", "application/sdp");
+  if (auth_header != NULL && credentials != NULL)
+    sd_sip_message_add_header (m, auth_header, credentials);
+  if (auth_header2 != NULL && credentials2 != NULL)
+    sd_sip_message_add_header (m, auth_header2, credentials2);
+  sd_sip_message_add_header (m, "User-Agent", PACKAGE_NAME "/" PACKAGE_VERSION);
+  return m;
+}
+
+typedef struct {
+  SdSipSession *session;
+  SdSipMessage *request;
+  char         *method;
+  char         *auth_header, *credentials, *auth_header2, *credentials2;
+  gint64        start_us;
+} RequestData;
+
+static void
+request_data_free (RequestData *d)
+{
+  g_clear_pointer (&d->request, sd_sip_message_free);
+  g_free (d->method);
+  g_free (d->auth_header);
+  g_free (d->auth_header2);
+  if (d->credentials != NULL)
+    explicit_bzero (d->credentials, strlen (d->credentials));
+  if (d->credentials2 != NULL)
+    explicit_bzero (d->credentials2, strlen (d->credentials2));
+  g_free (d->credentials);
+  g_free (d->credentials2);
+  g_free (d);
+}
+
+JsonObject *
+sd_sip_candidate_to_json (const SdCandidate *c)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "host", c->host);
+  json_object_set_int_member (o, "port", c->port);
+  json_object_set_string_member (o, "transport", sd_transport_to_string (c->transport));
+  if (c->address != NULL)
+    {
+      g_autofree char *a = g_inet_address_to_string (c->address);
+      json_object_set_string_member (o, "address", a);
+    }
+  else
+    json_object_set_null_member (o, "address");
+  return o;
+}
+
+static JsonArray *
+ensure_array (JsonObject *data, const char *name)
+{
+  if (!json_object_has_member (data, name))
+    json_object_set_array_member (data, name, json_array_new ());
+  return json_object_get_array_member (data, name);
+}
+
+static void
+request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RequestData *d;
+  SdSipSession *s;
+  GError *error = NULL;
+  SdSipMessage *response = sd_sip_connection_request_finish (SD_SIP_CONNECTION (source), result, &error);
+  JsonObject *exchange, *data;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  d = g_task_get_task_data (task);
+  s = d->session;
+
+  data = sd_run_get_step_data (s->run, s->step);
+  exchange = json_object_new ();
+  json_object_set_string_member (exchange, "method", d->request->method);
+  json_object_set_string_member (exchange, "request_uri", d->request->request_uri);
+  if (response != NULL)
+    {
+      const char *server = sd_sip_message_get_header (response, "Server");
+      const char *date = sd_sip_message_get_header (response, "Date");
+
+      json_object_set_int_member (exchange, "status", response->status);
+      json_object_set_string_member (exchange, "reason", response->reason);
+      if (server != NULL)
+        {
+          g_free (s->server_header);
+          s->server_header = g_strdup (server);
+        }
+      if (date != NULL)
+        {
+          g_free (s->date_header);
+          s->date_header = g_strdup (date);
+          g_clear_pointer (&s->date_received, g_date_time_unref);
+          s->date_received = g_date_time_new_now_utc ();
+        }
+    }
+  else
+    {
+      json_object_set_null_member (exchange, "status");
+      json_object_set_string_member (exchange, "error", error->message);
+    }
+  json_object_set_double_member (exchange, "duration_ms", (g_get_monotonic_time () - d->start_us) / 1000.0);
+  json_object_set_string_member (exchange, "peer", sd_sip_connection_get_peer (s->connection));
+  json_object_set_string_member (exchange, "transport",
+                                 sd_transport_to_string (sd_sip_connection_get_transport (s->connection)));
+  json_array_add_object_element (ensure_array (data, "exchanges"), exchange);
+  sd_run_step_progress (s->run, s->step, NULL);
+
+  if (response == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, response, (GDestroyNotify) sd_sip_message_free);
+}
+
+static void
+send_now (GTask *task)
+{
+  RequestData *d = g_task_get_task_data (task);
+  SdSipSession *s = d->session;
+
+  /* Built only now: Via and Contact carry the local address of the open connection. */
+  d->request = sd_sip_session_build (s, d->method, d->auth_header, d->credentials,
+                                     d->auth_header2, d->credentials2);
+  d->start_us = g_get_monotonic_time ();
+  sd_sip_connection_request_async (s->connection, d->request, g_task_get_cancellable (task),
+                                   request_cb, task);
+}
+
+static void
+open_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!sd_sip_connection_open_finish (SD_SIP_CONNECTION (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  send_now (task);
+}
+
+void
+sd_sip_session_request_async (SdSipSession        *s,
+                              const char          *method,
+                              const char          *auth_header,
+                              const char          *credentials,
+                              const char          *auth_header2,
+                              const char          *credentials2,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  RequestData *d = g_new0 (RequestData, 1);
+
+  g_task_set_source_tag (task, sd_sip_session_request_async);
+  d->session = s;
+  d->method = g_strdup (method);
+  d->auth_header = g_strdup (auth_header);
+  d->credentials = g_strdup (credentials);
+  d->auth_header2 = g_strdup (auth_header2);
+  d->credentials2 = g_strdup (credentials2);
+  g_task_set_task_data (task, d, (GDestroyNotify) request_data_free);
+
+  if (!sd_sip_connection_is_open (s->connection))
+    {
+      sd_sip_connection_open_async (s->connection, cancellable, open_cb, task);
+      return;
+    }
+  send_now (task);
+}
+
+SdSipMessage *
+sd_sip_session_request_finish (SdSipSession  *s,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sd_sip_session_request_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+sd_sip_session_read_challenges (SdSipSession       *s,
+                                const SdSipMessage *response,
+                                JsonObject         *data,
+                                guint              *bad)
+{
+  static const char * const headers[] = { "WWW-Authenticate", "Proxy-Authenticate" };
+  JsonArray *array = ensure_array (data, "challenges");
+
+  g_ptr_array_set_size (s->offered, 0);
+  s->offered_status = response->status;
+  if (bad != NULL)
+    *bad = 0;
+  for (guint h = 0; h < G_N_ELEMENTS (headers); h++)
+    {
+      g_auto(GStrv) values = sd_sip_message_get_headers (response, headers[h]);
+
+      for (guint i = 0; values[i] != NULL; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GPtrArray) challenges = sd_sip_parse_challenges (values[i], &error);
+
+          if (challenges == NULL)
+            {
+              g_debug ("Unparsable %s: %s", headers[h], error->message);
+              if (bad != NULL)
+                (*bad)++;
+              continue;
+            }
+          for (guint c = 0; c < challenges->len; c++)
+            {
+              SdSipOffered *o = g_new0 (SdSipOffered, 1);
+              SdSipChallenge *ch = challenges->pdata[c];
+              JsonObject *jo = json_object_new ();
+              JsonObject *params = json_object_new ();
+
+              json_object_set_string_member (jo, "header", headers[h]);
+              json_object_set_string_member (jo, "scheme", ch->scheme);
+              for (guint p = 0; p < ch->names->len; p++)
+                json_object_set_string_member (params, ch->names->pdata[p], ch->values->pdata[p]);
+              json_object_set_object_member (jo, "params", params);
+              json_object_set_int_member (jo, "status", response->status);
+              json_array_add_object_element (array, jo);
+
+              o->header = g_strdup (headers[h]);
+              o->challenge = challenges->pdata[c];
+              challenges->pdata[c] = NULL;
+              g_ptr_array_add (s->offered, o);
+            }
+          g_ptr_array_set_free_func (challenges, NULL);
+        }
+    }
+}
+
+/* --- name resolution for redirects ------------------------------------ */
+
+typedef struct {
+  GSocket *socket;
+  GSource *readable;
+  GSource *deadline;
+  guint16  id;
+  char    *host;
+} DnsQuery;
+
+static void
+dns_query_free (DnsQuery *q)
+{
+  if (q->readable != NULL)
+    {
+      g_source_destroy (q->readable);
+      g_source_unref (q->readable);
+    }
+  if (q->deadline != NULL)
+    {
+      g_source_destroy (q->deadline);
+      g_source_unref (q->deadline);
+    }
+  if (q->socket != NULL)
+    g_socket_close (q->socket, NULL);
+  g_clear_object (&q->socket);
+  g_free (q->host);
+  g_free (q);
+}
+
+static GBytes *
+dns_build_query (const char *host, guint16 id)
+{
+  GByteArray *b = g_byte_array_new ();
+  guint8 header[12] = { id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+  g_auto(GStrv) labels = g_strsplit (host, ".", -1);
+  guint8 tail[4] = { 0, 1, 0, 1 };  /* A, IN */
+
+  g_byte_array_append (b, header, sizeof header);
+  for (guint i = 0; labels[i] != NULL; i++)
+    {
+      gsize len = strlen (labels[i]);
+      guint8 l = (guint8) len;
+      if (len == 0)
+        continue;
+      if (len > 63)
+        {
+          g_byte_array_unref (b);
+          return NULL;
+        }
+      g_byte_array_append (b, &l, 1);
+      g_byte_array_append (b, (const guint8 *) labels[i], (guint) len);
+    }
+  g_byte_array_append (b, (const guint8 *) "", 1);
+  g_byte_array_append (b, tail, sizeof tail);
+  return g_byte_array_free_to_bytes (b);
+}
+
+/* Skips a (possibly compressed) name; returns the offset after it or 0. */
+static gsize
+dns_skip_name (const guint8 *p, gsize len, gsize off)
+{
+  for (guint guard = 0; off < len && guard < 128; guard++)
+    {
+      guint8 l = p[off];
+      if (l == 0)
+        return off + 1;
+      if ((l & 0xc0) == 0xc0)
+        return off + 2 <= len ? off + 2 : 0;
+      off += 1 + l;
+    }
+  return 0;
+}
+
+static GInetAddress *
+dns_parse_answer (const guint8 *p, gsize len, guint16 id)
+{
+  guint qd, an;
+  gsize off = 12;
+
+  if (len < 12 || ((p[0] << 8) | p[1]) != id || (p[3] & 0x0f) != 0)
+    return NULL;
+  qd = (p[4] << 8) | p[5];
+  an = (p[6] << 8) | p[7];
+  for (guint i = 0; i < qd && off != 0; i++)
+    {
+      off = dns_skip_name (p, len, off);
+      if (off != 0)
+        off += 4;
+    }
+  for (guint i = 0; i < an && off != 0 && off < len; i++)
+    {
+      guint type, rdlen;
+      off = dns_skip_name (p, len, off);
+      if (off == 0 || off + 10 > len)
+        return NULL;
+      type = (p[off] << 8) | p[off + 1];
+      rdlen = (p[off + 8] << 8) | p[off + 9];
+      off += 10;
+      if (off + rdlen > len)
+        return NULL;
+      if (type == 1 && rdlen == 4)
+        return g_inet_address_new_from_bytes (p + off, G_SOCKET_FAMILY_IPV4);
+      off += rdlen;
+    }
+  return NULL;
+}
+
+/* Stops both sources and drops the reference the query held while it ran. */
+static void
+dns_done (GTask *task)
+{
+  DnsQuery *q = g_task_get_task_data (task);
+
+  if (q->readable != NULL)
+    {
+      g_source_destroy (q->readable);
+      g_clear_pointer (&q->readable, g_source_unref);
+    }
+  if (q->deadline != NULL)
+    {
+      g_source_destroy (q->deadline);
+      g_clear_pointer (&q->deadline, g_source_unref);
+    }
+  g_object_unref (task);
+}
+
+static gboolean
+dns_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  GTask *task = user_data;
+  DnsQuery *q = g_task_get_task_data (task);
+  guint8 buf[1500];
+  GError *error = NULL;
+  gssize got;
+  GInetAddress *address;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      dns_done (task);
+      return G_SOURCE_REMOVE;
+    }
+  got = g_socket_receive (socket, (char *) buf, sizeof buf, NULL, &error);
+  if (got < 0)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_error_free (error);
+          return G_SOURCE_CONTINUE;
+        }
+      g_task_return_error (task, error);
+      dns_done (task);
+      return G_SOURCE_REMOVE;
+    }
+  address = dns_parse_answer (buf, (gsize) got, q->id);
+  if (address == NULL)
+    g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                             _("The DNS server has no address for %s."), q->host);
+  else
+    g_task_return_pointer (task, address, g_object_unref);
+  dns_done (task);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+dns_deadline_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  DnsQuery *q = g_task_get_task_data (task);
+
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           _("The DNS server did not answer for %s."), q->host);
+  dns_done (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+resolver_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+
+  if (addresses == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_object_ref (addresses->data), g_object_unref);
+  g_resolver_free_addresses (addresses);
+}
+
+void
+sd_sip_resolve_async (SdRun               *run,
+                      const char          *host,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  const SdConfig *config = sd_run_get_config (run);
+  SdContext *ctx = sd_run_get_context (run);
+  GInetAddress *literal = g_inet_address_new_from_string (host);
+
+  g_task_set_source_tag (task, sd_sip_resolve_async);
+  if (literal != NULL)
+    {
+      g_task_return_pointer (task, literal, g_object_unref);
+      return;
+    }
+  for (guint i = 0; i < ctx->candidates->len; i++)
+    {
+      SdCandidate *c = ctx->candidates->pdata[i];
+      if (c->address != NULL && g_ascii_strcasecmp (c->host, host) == 0)
+        {
+          g_task_return_pointer (task, g_object_ref (c->address), g_object_unref);
+          return;
+        }
+    }
+
+  if (config->dns_server != NULL)
+    {
+      g_autofree char *server_host = NULL;
+      guint16 port = 0;
+      DnsQuery *q = g_new0 (DnsQuery, 1);
+      g_autoptr(GInetAddress) server_addr = NULL;
+      g_autoptr(GSocketAddress) server = NULL;
+      g_autoptr(GBytes) query = NULL;
+      GError *error = NULL;
+
+      g_task_set_task_data (task, q, (GDestroyNotify) dns_query_free);
+      q->host = g_strdup (host);
+      q->id = (guint16) g_random_int_range (0, 65536);
+      if (!sd_parse_host_port (config->dns_server, &server_host, &port, &error)
+          || (server_addr = g_inet_address_new_from_string (server_host)) == NULL)
+        {
+          g_clear_error (&error);
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                   _("The DNS server %s is not an IP address."), config->dns_server);
+          return;
+        }
+      server = g_inet_socket_address_new (server_addr, port != 0 ? port : 53);
+      query = dns_build_query (host, q->id);
+      q->socket = g_socket_new (g_inet_address_get_family (server_addr), G_SOCKET_TYPE_DATAGRAM,
+                                G_SOCKET_PROTOCOL_UDP, &error);
+      if (query == NULL || q->socket == NULL
+          || !g_socket_connect (q->socket, server, NULL, &error)
+          || g_socket_send (q->socket, g_bytes_get_data (query, NULL), g_bytes_get_size (query), NULL, &error) < 0)
+        {
+          if (error == NULL)
+            error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("%s is not a host name."), host);
+          g_task_return_error (task, error);
+          return;
+        }
+      g_socket_set_blocking (q->socket, FALSE);
+      q->readable = g_socket_create_source (q->socket, G_IO_IN, cancellable);
+      g_source_set_callback (q->readable, (GSourceFunc) (void (*) (void)) dns_readable_cb, task, NULL);
+      g_source_attach (q->readable, g_main_context_get_thread_default ());
+      q->deadline = g_timeout_source_new_seconds (config->timeout_s);
+      g_source_set_callback (q->deadline, dns_deadline_cb, task, NULL);
+      g_source_attach (q->deadline, g_main_context_get_thread_default ());
+      /* The query holds the task until one of its sources ends it (dns_done). */
+      g_steal_pointer (&task);
+      return;
+    }
+
+  {
+    g_autoptr(GResolver) resolver = g_resolver_get_default ();
+    g_resolver_lookup_by_name_async (resolver, host, cancellable, resolver_cb, g_steal_pointer (&task));
+  }
+}
+
+GInetAddress *
+sd_sip_resolve_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* --- findings shared by both steps ------------------------------------ */
+
+gboolean
+sd_sip_report_status (SdRun              *run,
+                      SdStepId            step,
+                      const SdSipMessage *response,
+                      const char         *aor)
+{
+  SdContext *ctx = sd_run_get_context (run);
+  const char *domain = ctx->uri != NULL ? ctx->uri->host : "";
+  guint status = response->status;
+
+  if (status == 403)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The server refused the sign-in of %s: %u %s."), aor, status, response->reason);
+      g_autofree char *advice = g_strdup_printf (
+        _("Ask your administrator to check three things: (1) your user is enabled for SIP sign-in "
+          "and homed on a server; (2) your SIP address is exactly %s; (3) the domain %s is listed "
+          "as a SIP domain the server serves."), aor, domain);
+      sd_run_report (run, step, "sip.forbidden", SD_SEVERITY_ERROR, message, advice);
+      return TRUE;
+    }
+  if (status == 404 || status == 604)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The server does not know the user %s: %u %s."), aor, status, response->reason);
+      g_autofree char *advice = g_strdup_printf (
+        _("Check the SIP address for typing errors. If it is right, ask your administrator to give "
+          "your user the SIP address %s and to list the domain %s on the server."), aor, domain);
+      sd_run_report (run, step, "sip.not-found", SD_SEVERITY_ERROR, message, advice);
+      return TRUE;
+    }
+  if (status >= 500 && status < 600)
+    {
+      const char *retry = sd_sip_message_get_header (response, "Retry-After");
+      g_autofree char *message = retry != NULL
+        ? g_strdup_printf (_("The server failed to handle the sign-in: %u %s (it asks to retry after %s seconds)."),
+                           status, response->reason, retry)
+        : g_strdup_printf (_("The server failed to handle the sign-in: %u %s."), status, response->reason);
+      sd_run_report (run, step, "sip.server-error", SD_SEVERITY_ERROR, message,
+                     _("The problem is on the server side: try again later, and tell your "
+                       "administrator the status code and the time."));
+      return TRUE;
+    }
+  if (status >= 300)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The server answered the sign-in with %u %s."), status, response->reason);
+      sd_run_report (run, step, "sip.unexpected-response", SD_SEVERITY_ERROR, message,
+                     _("Tell your administrator this answer; the protocol trace shows the whole "
+                       "exchange."));
+      return TRUE;
+    }
+  return FALSE;
+}
+
+void
+sd_sip_report_error (SdRun        *run,
+                     SdStepId      step,
+                     const char   *method,
+                     SdSipSession *session,
+                     const GError *error)
+{
+  const char *transport = session->target != NULL ? sd_transport_to_string (session->target->transport) : "";
+  g_autofree char *where = session->target != NULL
+    ? g_strdup_printf ("%s:%u (%s)", session->target->host, session->target->port, transport)
+    : g_strdup ("");
+  const SdConfig *config = sd_run_get_config (run);
+
+  if (g_error_matches (error, SD_SIP_ERROR, SD_SIP_ERROR_MALFORMED))
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The answer of %s to %s is not a valid SIP message: %s"), where, method, error->message);
+      sd_run_report (run, step, "sip.malformed-response", SD_SEVERITY_ERROR, message,
+                     _("Something other than a working SIP server answers on this port, or the "
+                       "server is broken. Check the server address, port and transport; the "
+                       "protocol trace shows what came back."));
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("%s did not answer %s within %u seconds."), where, method, config->timeout_s);
+      sd_run_report (run, step, "sip.no-response", SD_SEVERITY_ERROR, message,
+                     _("Check that the server runs a SIP service on this port and transport and "
+                       "that no firewall drops SIP on the way. Over UDP, try TCP or TLS: UDP "
+                       "answers are often lost in firewalls and NAT."));
+      return;
+    }
+  {
+    g_autofree char *message = g_strdup_printf (
+      _("No SIP answer from %s to %s: %s"), where, method, error->message);
+    sd_run_report (run, step, "sip.no-response", SD_SEVERITY_ERROR, message,
+                   _("Check that the server runs a SIP service on this port and transport, and "
+                     "that it stays up; the connection check shows whether the port is open."));
+  }
+}

@@ -1,0 +1,107 @@
+/* sd-sip-session.h: what the `sip` and `auth` steps share (ctx->sip_state):
+ * the connection, the dialog identifiers of the registration, the
+ * challenges read, and the helpers that build, send and record requests.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "sd-run.h"
+#include "sd-sip-auth.h"
+#include "sd-sip-connection.h"
+#include "sd-sip-message.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char           *header;    /* "WWW-Authenticate" or "Proxy-Authenticate" */
+  SdSipChallenge *challenge;
+} SdSipOffered;
+
+typedef struct {
+  SdRun           *run;          /* not a reference: the run owns this */
+  SdStepId         step;         /* the step sending now, for the trace */
+  SdSipConnection *connection;
+  SdCandidate     *target;       /* where REGISTER goes now (after redirects) */
+  char            *request_uri;
+  char            *aor;          /* alice@example.com */
+  char            *call_id;
+  char            *from_tag;
+  guint32          cseq;
+  gboolean         reached;      /* REGISTER got a final answer the auth step can use */
+  gboolean         registered;   /* 200 to REGISTER */
+  SdSipMessage    *last_response;
+  GPtrArray       *offered;      /* SdSipOffered*, from the last 401/407 */
+  guint            offered_status;
+  char            *server_header;
+  char            *date_header;
+  GDateTime       *date_received; /* local clock when the Date header came */
+} SdSipSession;
+
+SdSipSession *sd_sip_session_new (SdRun *run);
+void          sd_sip_session_free (SdSipSession *session);
+
+/* Opens a connection to @target (reusing ctx->tls_stream when it is the
+ * connection to that very candidate). */
+void          sd_sip_session_connect (SdSipSession *session, SdCandidate *target);
+
+/* A request of this dialog: Via (rport, new branch), Max-Forwards, From
+ * with tag, To, Call-ID, next CSeq, Contact, User-Agent (and Expires for
+ * REGISTER). @auth_header/@credentials add an Authorization line. */
+SdSipMessage *sd_sip_session_build (SdSipSession *session,
+                                    const char   *method,
+                                    const char   *auth_header,
+                                    const char   *credentials,
+                                    const char   *auth_header2,
+                                    const char   *credentials2);
+
+/* Opens the connection if needed, builds the request (as
+ * sd_sip_session_build), sends it and waits for the final answer; records
+ * the exchange in the current step's data.exchanges and remembers Server
+ * and Date. */
+void          sd_sip_session_request_async  (SdSipSession        *session,
+                                             const char          *method,
+                                             const char          *auth_header,
+                                             const char          *credentials,
+                                             const char          *auth_header2,
+                                             const char          *credentials2,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+SdSipMessage *sd_sip_session_request_finish (SdSipSession  *session,
+                                             GAsyncResult  *result,
+                                             GError       **error);
+
+/* Reads every WWW-Authenticate / Proxy-Authenticate of @response into
+ * session->offered and into @data.challenges. Unparsable headers are
+ * skipped (and counted in @bad). */
+void          sd_sip_session_read_challenges (SdSipSession       *session,
+                                              const SdSipMessage *response,
+                                              JsonObject         *data,
+                                              guint              *bad);
+
+/* Resolves a host for a redirect: IP literal, a known candidate, the
+ * --dns-server (A record), or the system resolver. */
+void          sd_sip_resolve_async  (SdRun               *run,
+                                     const char          *host,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+GInetAddress *sd_sip_resolve_finish (GAsyncResult  *result,
+                                     GError       **error);
+
+JsonObject   *sd_sip_candidate_to_json (const SdCandidate *candidate);
+/* The mapping of a final failure response to a finding (403, 404, 5xx…);
+ * FALSE when @status is not one of those. */
+gboolean      sd_sip_report_status (SdRun              *run,
+                                    SdStepId            step,
+                                    const SdSipMessage *response,
+                                    const char         *aor);
+/* Reports a transaction error (no answer, malformed…) as a finding. */
+void          sd_sip_report_error (SdRun        *run,
+                                   SdStepId      step,
+                                   const char   *method,
+                                   SdSipSession *session,
+                                   const GError *error);
+
+G_END_DECLS
