@@ -169,6 +169,38 @@ class App:
                 continue
         return out
 
+    def cells(self, table_name):
+        """The texts of a tree view's cells (found by the view's accessible name)."""
+        view = self.find(table_name, Atspi.Role.TREE_TABLE, visible=False)
+        out = []
+        for acc in walk(view, max_depth=3):
+            try:
+                if acc.get_role() in (Atspi.Role.TABLE_CELL,) and acc.get_name():
+                    out.append(acc.get_name())
+            except GLibError:
+                continue
+        return out
+
+    def running(self):
+        return bool(self.find_all('Cancel', Atspi.Role.PUSH_BUTTON))
+
+    def wait_page_done(self, timeout=90):
+        """Until the page's checks have finished (no Cancel shown)."""
+        time.sleep(0.3)
+        wait_for(lambda: not self.running(), timeout, 'the checks on this page to finish')
+        time.sleep(0.3)
+
+    def label_texts_all(self):
+        """Every label's text on the current page, scrolled into view or not."""
+        out = []
+        for acc in walk(self.window):
+            try:
+                if acc.get_role() == Atspi.Role.LABEL and acc.get_state_set().contains(Atspi.StateType.VISIBLE):
+                    out.append(acc.get_name())
+            except GLibError:
+                continue
+        return out
+
     def page_text(self):
         return '\n'.join(self.texts())
 
