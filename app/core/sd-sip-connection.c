@@ -238,19 +238,26 @@ emit_message (SdSipConnection *self, gboolean sent, const char *text, gsize leng
     self->message_func (self, sent, text, length, self->message_data);
 }
 
+/* Bytes that are not SIP go to the trace as text a person (and any JSON
+ * writer) can take: control characters other than line ends and tabs are
+ * shown as \xNN, and only the first few KiB. */
 static void
 emit_garbage (SdSipConnection *self, const guint8 *data, gsize length)
 {
-  if (length <= TRACE_GARBAGE)
+  g_autoptr(GString) text = g_string_sized_new (MIN (length, TRACE_GARBAGE) + 64);
+  gsize shown = MIN (length, TRACE_GARBAGE);
+
+  for (gsize i = 0; i < shown; i++)
     {
-      emit_message (self, FALSE, (const char *) data, length);
-      return;
+      guint8 c = data[i];
+      if ((c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7f)
+        g_string_append_printf (text, "\\x%02x", c);
+      else
+        g_string_append_c (text, (char) c);
     }
-  {
-    g_autoptr(GString) text = g_string_new_len ((const char *) data, TRACE_GARBAGE);
-    g_string_append_printf (text, "\n[… %" G_GSIZE_FORMAT " more bytes not shown]", length - TRACE_GARBAGE);
-    emit_message (self, FALSE, text->str, text->len);
-  }
+  if (length > shown)
+    g_string_append_printf (text, "\n[… %" G_GSIZE_FORMAT " more bytes not shown]", length - shown);
+  emit_message (self, FALSE, text->str, text->len);
 }
 
 /* --- opening ---------------------------------------------------------- */

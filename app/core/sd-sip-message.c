@@ -115,8 +115,9 @@ parse_start_line (SdSipMessage *m, const char *line, gsize len, GError **error)
 {
   g_autofree char *text = NULL;
 
-  if (memchr (line, '\0', len) != NULL)
-    return malformed (error, _("The first line of the message contains a NUL byte."));
+  for (gsize i = 0; i < len; i++)
+    if ((guchar) line[i] < 0x20 || line[i] == 0x7f)
+      return malformed (error, _("The first line of the message contains a control character."));
   text = g_strndup (line, len);
 
   if (len >= 8 && g_ascii_strncasecmp (text, "SIP/2.0 ", 8) == 0)
@@ -183,8 +184,9 @@ add_header_line (SdSipMessage *m, const char *line, gsize len, GError **error)
     value++;
   while (value_end > value && (value_end[-1] == ' ' || value_end[-1] == '\t'))
     value_end--;
-  if (memchr (value, '\0', (gsize) (value_end - value)) != NULL)
-    return malformed (error, _("A header value contains a NUL byte."));
+  for (const char *q = value; q < value_end; q++)
+    if (((guchar) *q < 0x20 && *q != '\t') || *q == 0x7f)
+      return malformed (error, _("A header value contains a control character."));
   if (m->names->len >= SD_SIP_MAX_HEADERS)
     return malformed (error, _("The message has too many header lines."));
 

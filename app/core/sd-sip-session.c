@@ -30,6 +30,7 @@ sd_sip_session_new (SdRun *run)
   s->aor = sd_sip_uri_to_aor (ctx->uri);
   s->request_uri = g_strdup_printf ("%s:%s", ctx->uri->scheme, ctx->uri->host);
   s->call_id = sd_sip_random_token (16);
+  s->options_call_id = sd_sip_random_token (16);
   s->from_tag = sd_sip_random_token (8);
   s->cseq = g_random_int_range (1, 10000);
   s->offered = g_ptr_array_new_with_free_func ((GDestroyNotify) offered_free);
@@ -54,6 +55,7 @@ sd_sip_session_free (SdSipSession *s)
   g_free (s->request_uri);
   g_free (s->aor);
   g_free (s->call_id);
+  g_free (s->options_call_id);
   g_free (s->from_tag);
   g_free (s->server_header);
   g_free (s->date_header);
@@ -143,7 +145,9 @@ sd_sip_session_build (SdSipSession *s,
   sd_sip_message_add_header (m, "Max-Forwards", "70");
   sd_sip_message_add_header (m, "From", from);
   sd_sip_message_add_header (m, "To", to);
-  sd_sip_message_add_header (m, "Call-ID", s->call_id);
+  /* OPTIONS is a transaction of its own, outside the registration
+   * (a UAS such as SIPp ends that "call" once it answered). */
+  sd_sip_message_add_header (m, "Call-ID", g_str_equal (method, "REGISTER") ? s->call_id : s->options_call_id);
   sd_sip_message_add_header (m, "CSeq", cseq);
   sd_sip_message_add_header (m, "Contact", contact);
   if (g_str_equal (method, "REGISTER"))

@@ -25,7 +25,8 @@ typedef struct {
   SdCandidate     *target;       /* where REGISTER goes now (after redirects) */
   char            *request_uri;
   char            *aor;          /* alice@example.com */
-  char            *call_id;
+  char            *call_id;      /* of the registration */
+  char            *options_call_id;
   char            *from_tag;
   guint32          cseq;
   gboolean         reached;      /* REGISTER got a final answer the auth step can use */

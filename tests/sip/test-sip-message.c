@@ -84,6 +84,9 @@ static const Case cases[] = {
   { "bad-content-length", "SIP/2.0 200 OK\r\nContent-Length: 1x\r\n\r\n", FALSE, SD_SIP_PARSE_ERROR, 0, NULL, NULL, NULL, 0, NULL, 0 },
   { "huge-content-length", "SIP/2.0 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", TRUE, SD_SIP_PARSE_ERROR, 0, NULL, NULL, NULL, 0, NULL, 0 },
   { "two-content-lengths", "SIP/2.0 200 OK\r\nl: 0\r\nContent-Length: 3\r\n\r\nabc", FALSE, SD_SIP_PARSE_ERROR, 0, NULL, NULL, NULL, 0, NULL, 0 },
+  { "control-in-value", "SIP/2.0 200 OK\r\nServer: a\x1f" "b\r\n\r\n", FALSE, SD_SIP_PARSE_ERROR, 0, NULL, NULL, NULL, 0, NULL, 0 },
+  { "control-in-reason", "SIP/2.0 200 O\x01K\r\n\r\n", FALSE, SD_SIP_PARSE_ERROR, 0, NULL, NULL, NULL, 0, NULL, 0 },
+  { "tab-in-value", "SIP/2.0 200 OK\r\nServer: a\tb\r\n\r\n", FALSE, SD_SIP_PARSE_OK, 200, NULL, "Server", "a\tb", 1, NULL, 0 },
   { "empty", "", FALSE, SD_SIP_PARSE_ERROR, 0, NULL, NULL, NULL, 0, NULL, 0 },
 };
 

@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""The sip and auth steps end to end, against the lab's real peers.
+
+Every finding of the two steps comes from a real scenario here: Kamailio
+(UDP, TCP, TLS; Digest MD5 and SHA-256; 401/407; the Microsoft-style 401;
+301 to a home server; a redirect loop; 403; 404; 5xx; a Date an hour off;
+Basic), SIPp (both Microsoft challenges in one header, Content-Length padded
+with spaces) and Python peers that stay silent, answer garbage or never end
+a header line. Run: meson test -C _build --suite sip (SD_CLI names the CLI).
+"""
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lab'))
+import sdlab  # noqa: E402
+
+TIMEOUT = 2          # --timeout given to the CLI
+HANG_GUARD = TIMEOUT + 2
+# No Kerberos ticket, whatever the machine running the tests has.
+NO_TICKET_ENV = {'KRB5CCNAME': 'FILE:/nonexistent/sip-doctor-test-ccache'}
+
+LAB = None
+
+
+def setUpModule():
+    global LAB
+    if not sdlab.have_cli():
+        raise unittest.SkipTest('sip-doctor-cli not built')
+    LAB = sdlab.Lab()
+
+
+def tearDownModule():
+    if LAB is not None:
+        LAB.stop()
+
+
+def codes(report):
+    return [f['code'] for f in report['findings']]
+
+
+class SipCase(unittest.TestCase):
+    maxDiff = None
+
+    def run_cli(self, user, transport, port=None, host='sip.example.test', password='lab',
+                extra=(), env=None, timeout=30):
+        """Runs the CLI against one lab server; returns (result, elapsed)."""
+        if port is None:
+            port = LAB.sip.ports[transport]
+        args = LAB.cli_base(user + '@example.test') + [
+            '--server', '%s:%d' % (host, port), '-t', transport,
+            '--timeout', str(TIMEOUT), '--json']
+        if password == 'lab':
+            args += ['--password-file', LAB.password_file(user if user in sdlab.PASSWORDS else 'alice')]
+        elif password is not None:
+            args += ['--password-file', LAB.password_file('alice', password=password)]
+        args += list(extra)
+        full_env = dict(NO_TICKET_ENV)
+        full_env.update(env or {})
+        start = time.monotonic()
+        result = sdlab.run_cli(args, timeout=timeout, env=full_env)
+        elapsed = time.monotonic() - start
+        self.assertIsNotNone(result.report, 'no JSON; stderr: ' + result.stderr[-2000:])
+        self.assertNotIn('CRITICAL', result.stderr)
+        return result, elapsed
+
+    def finding(self, report, code):
+        f = sdlab.find_finding(report, code)
+        self.assertIsNotNone(f, '%s missing; findings: %s' % (code, codes(report)))
+        return f
+
+    def trace_text(self, report):
+        return '\n'.join(e['text'] for e in report.get('trace', []))
+
+
+class SignIn(SipCase):
+    def test_auth_ok_each_transport(self):
+        for transport in ('udp', 'tcp', 'tls'):
+            with self.subTest(transport=transport):
+                r, _ = self.run_cli('alice', transport)
+                self.assertEqual(r.rc, 0, codes(r.report))
+                ok = self.finding(r.report, 'auth.ok')
+                self.assertEqual(ok['severity'], 'info')
+                auth = r.report['steps']['auth']['data']
+                self.assertEqual(auth['result'], 'ok')
+                self.assertEqual(auth['attempted'], 'Digest')
+                self.assertEqual(auth['algorithm'], 'MD5')
+                sip = r.report['steps']['sip']['data']
+                self.assertEqual([(e['method'], e['status']) for e in sip['exchanges']],
+                                 [('OPTIONS', 200), ('REGISTER', 401)])
+                self.assertEqual(sip['server_header'], 'sip-doctor-lab (Kamailio)')
+                self.assertEqual(auth['exchanges'][-1]['status'], 200)
+                trace = self.trace_text(r.report)
+                # The answer went out, with its response hash redacted.
+                self.assertIn('Authorization: Digest username="alice"', trace)
+                self.assertIn('response="[redacted]"', trace)
+                self.assertIn('SIP/2.0/%s' % transport.upper(), trace)
+                self.assertIn(';rport;branch=z9hG4bK', trace)
+                if transport == 'tls':
+                    self.assertIsNone(sdlab.find_finding(r.report, 'auth.digest-without-tls'))
+                else:
+                    self.finding(r.report, 'auth.digest-without-tls')
+
+    def test_sha256_digest(self):
+        r, _ = self.run_cli('alice', 'udp', port=LAB.sip256.ports['udp'])
+        self.assertEqual(r.rc, 0, codes(r.report))
+        self.finding(r.report, 'auth.ok')
+        self.assertEqual(r.report['steps']['auth']['data']['algorithm'], 'SHA-256')
+
+    def test_legacy_digest_without_qop(self):
+        r, _ = self.run_cli('legacy', 'tcp')
+        self.assertEqual(r.rc, 0, codes(r.report))
+        self.finding(r.report, 'auth.ok')
+        self.assertNotIn('qop=auth', self.trace_text(r.report))
+
+    def test_proxy_authenticate_407(self):
+        r, _ = self.run_cli('proxyuser', 'udp')
+        self.assertEqual(r.rc, 0, codes(r.report))
+        self.finding(r.report, 'auth.ok')
+        challenges = r.report['steps']['sip']['data']['challenges']
+        self.assertEqual(challenges[0]['header'], 'Proxy-Authenticate')
+        self.assertIn('Proxy-Authorization: Digest', self.trace_text(r.report))
+
+    def test_wrong_password_rejected(self):
+        for transport in ('udp', 'tls'):
+            with self.subTest(transport=transport):
+                r, _ = self.run_cli('alice', transport, password='not-the-password')
+                self.assertEqual(r.rc, 1)
+                f = self.finding(r.report, 'auth.rejected')
+                self.assertIn('does not say which', f['advice'])
+                self.assertEqual(r.report['steps']['auth']['data']['result'], 'rejected')
+
+    def test_registrar_says_wrong_password(self):
+        r, _ = self.run_cli('strict', 'udp', password='not-the-password')
+        f = self.finding(r.report, 'auth.rejected')
+        self.assertIn('password is wrong', f['advice'])
+        self.assertIn('403', f['message'])
+
+    def test_registrar_says_unknown_user(self):
+        r, _ = self.run_cli('strict', 'tcp', extra=['--sign-in', 'mallory'])
+        f = self.finding(r.report, 'auth.rejected')
+        self.assertIn('does not know this user name', f['advice'])
+
+    def test_no_password(self):
+        r, _ = self.run_cli('alice', 'tcp', password=None)
+        f = self.finding(r.report, 'auth.no-password')
+        self.assertIn('Not checked', f['message'])
+        self.assertEqual(r.report['steps']['auth']['data']['result'], 'not-attempted')
+        self.assertFalse(r.report['steps']['auth']['data']['password_given'])
+        self.assertNotIn('Authorization:', self.trace_text(r.report))
+
+    def test_untrusted_certificate_no_credentials(self):
+        # By IP: the certificate does not name 127.0.0.1, so the TLS check says untrusted.
+        r, _ = self.run_cli('alice', 'tls', host='127.0.0.1')
+        f = self.finding(r.report, 'auth.untrusted-not-sent')
+        self.assertEqual(f['severity'], 'error')
+        self.assertNotIn('Authorization:', self.trace_text(r.report))
+        self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
+        # Allowed explicitly: the sign-in itself is tried and works.
+        r, _ = self.run_cli('alice', 'tls', host='127.0.0.1', extra=['--allow-untrusted'])
+        self.finding(r.report, 'auth.ok')
+
+    def test_sipsak_agrees(self):
+        """The reference client and this tool give the same answer on the same server."""
+        port = LAB.sip.ports['udp']
+        good = sdlab.sipsak_register(port, 'udp', user='alice', workdir=LAB.dir)
+        bad = sdlab.sipsak_register(port, 'udp', user='alice', password='wrong-one', workdir=LAB.dir)
+        r_good, _ = self.run_cli('alice', 'udp')
+        r_bad, _ = self.run_cli('alice', 'udp', password='wrong-one')
+        self.assertEqual(good.returncode, 0, good.stdout)
+        self.assertIsNotNone(sdlab.find_finding(r_good.report, 'auth.ok'))
+        self.assertNotEqual(bad.returncode, 0, bad.stdout)
+        self.assertIsNotNone(sdlab.find_finding(r_bad.report, 'auth.rejected'))
+
+
+class Redirects(SipCase):
+    def test_redirect_to_home_server(self):
+        for transport in ('udp', 'tcp', 'tls'):
+            with self.subTest(transport=transport):
+                r, _ = self.run_cli('moved', transport)
+                self.assertEqual(r.rc, 0, codes(r.report))
+                f = self.finding(r.report, 'sip.redirect')
+                self.assertEqual(f['severity'], 'info')
+                self.assertIn('home.example.test', f['message'])
+                self.finding(r.report, 'auth.ok')
+                sip = r.report['steps']['sip']['data']
+                self.assertEqual(sip['redirects'][0]['status'], 301)
+                self.assertEqual(sip['target']['host'], 'home.example.test')
+
+    def test_redirect_loop(self):
+        for transport in ('udp', 'tls'):
+            with self.subTest(transport=transport):
+                r, elapsed = self.run_cli('loop', transport)
+                self.assertEqual(r.rc, 1)
+                self.finding(r.report, 'sip.redirect-loop')
+                self.assertLess(len(r.report['steps']['sip']['data']['redirects']), 5)
+
+
+class Responses(SipCase):
+    def test_forbidden(self):
+        r, _ = self.run_cli('blocked', 'udp')
+        f = self.finding(r.report, 'sip.forbidden')
+        self.assertIn('enabled for SIP', f['advice'])
+        self.assertIn('example.test', f['advice'])
+        self.assertEqual(r.report['steps']['auth']['status'], 'skip')
+
+    def test_not_found(self):
+        r, _ = self.run_cli('nobody', 'tcp')
+        self.finding(r.report, 'sip.not-found')
+
+    def test_server_errors(self):
+        r, _ = self.run_cli('broken', 'udp')
+        self.assertIn('500', self.finding(r.report, 'sip.server-error')['message'])
+        r, _ = self.run_cli('busy', 'tcp')
+        self.assertIn('30 seconds', self.finding(r.report, 'sip.server-error')['message'])
+
+
+class WindowsSignIn(SipCase):
+    def test_microsoft_challenges(self):
+        r, _ = self.run_cli('msuser', 'tls')
+        f = self.finding(r.report, 'auth.scheme-not-supported')
+        self.assertEqual(f['severity'], 'info')
+        self.assertIn('DOMAIN\\user', f['advice'])
+        auth = r.report['steps']['auth']['data']
+        self.assertEqual(auth['schemes_offered'], ['NTLM', 'Kerberos'])
+        params = r.report['steps']['sip']['data']['challenges'][0]['params']
+        self.assertEqual(params['realm'], 'SIP Communications Service')
+        self.assertEqual(params['targetname'], 'lcs1.example.test')
+        # The field guide's trap: user@domain, no ticket, Kerberos and NTLM offered.
+        k = self.finding(r.report, 'auth.kerberos-style-name')
+        self.assertIn('EXAMPLE\\msuser', k['advice'])
+        self.assertTrue(auth['kerberos_ticket']['checked'])
+        self.assertFalse(auth['kerberos_ticket']['present'])
+
+    def test_ntlm_style_name_avoids_trap(self):
+        r, _ = self.run_cli('msuser', 'udp', extra=['--sign-in', 'EXAMPLE\\msuser'])
+        self.finding(r.report, 'auth.scheme-not-supported')
+        self.assertIsNone(sdlab.find_finding(r.report, 'auth.kerberos-style-name'))
+
+    def test_sipp_both_challenges_in_one_header(self):
+        for transport in ('udp', 'tcp'):
+            with self.subTest(transport=transport):
+                r, _ = self.run_cli('msuser', transport, port=LAB.sipp[transport].port)
+                self.assertIsNone(sdlab.find_finding(r.report, 'sip.malformed-response'), codes(r.report))
+                self.assertEqual(r.report['steps']['auth']['data']['schemes_offered'], ['NTLM', 'Kerberos'])
+                self.finding(r.report, 'auth.kerberos-style-name')
+                self.assertIn('Content-Length:     0', self.trace_text(r.report))
+
+    def test_clock_skew(self):
+        r, _ = self.run_cli('skewed', 'udp')
+        f = self.finding(r.report, 'auth.clock-skew')
+        auth = r.report['steps']['auth']['data']
+        self.assertAlmostEqual(auth['clock_skew_s'], 3600, delta=120)
+        self.assertIn(auth['server_date'][:16], f['message'])
+        self.assertIn(auth['local_date'][:16], f['message'])
+        self.assertIsNone(sdlab.find_finding(
+            self.run_cli('alice', 'udp')[0].report, 'auth.clock-skew'))
+
+    def test_basic_refused(self):
+        r, _ = self.run_cli('basic', 'tcp')
+        f = self.finding(r.report, 'auth.cleartext-refused')
+        self.assertEqual(f['severity'], 'error')
+        self.assertNotIn('Authorization:', self.trace_text(r.report))
+
+
+class Misbehaving(SipCase):
+    def test_silent_servers_end_at_the_timeout(self):
+        for kind, transport in (('sip-silent-udp', 'udp'), ('tcp-silent', 'tcp')):
+            with self.subTest(kind=kind):
+                r, elapsed = self.run_cli('alice', transport, host='127.0.0.1', port=LAB.peers[kind])
+                self.assertLess(elapsed, HANG_GUARD)
+                f = self.finding(r.report, 'sip.no-response')
+                self.assertIn('%d seconds' % TIMEOUT, f['message'])
+                if transport == 'udp':
+                    sent = [e for e in r.report['trace'] if e['direction'] == 'sent']
+                    # Timer E: the request was retransmitted (0.5, 1, 2 s…) within the timeout.
+                    self.assertGreaterEqual(len(sent), 3)
+
+    def test_garbage(self):
+        for kind, transport in (('sip-garbage-udp', 'udp'), ('sip-garbage-tcp', 'tcp')):
+            with self.subTest(kind=kind):
+                r, elapsed = self.run_cli('alice', transport, host='127.0.0.1', port=LAB.peers[kind])
+                self.assertLess(elapsed, HANG_GUARD)
+                self.finding(r.report, 'sip.malformed-response')
+
+    def test_endless_header_line_bounded(self):
+        for kind, transport in (('sip-endless-tcp', 'tcp'), ('sip-endless-udp', 'udp')):
+            with self.subTest(kind=kind):
+                r, elapsed = self.run_cli('alice', transport, host='127.0.0.1', port=LAB.peers[kind])
+                self.assertLess(elapsed, HANG_GUARD)
+                self.finding(r.report, 'sip.malformed-response')
+                # The trace keeps at most a few KiB of what could not be parsed.
+                self.assertLess(len(json.dumps(r.report['trace'])), 64 * 1024)
+        # The peer streams 64 MiB; the CLI never holds more than a bounded buffer.
+        maxrss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        self.assertLess(maxrss_kib, 60 * 1024)
+
+    def test_padded_content_length(self):
+        for kind, transport in (('sip-padded-udp', 'udp'), ('sip-padded-tcp', 'tcp')):
+            with self.subTest(kind=kind):
+                r, _ = self.run_cli('alice', transport, host='127.0.0.1', port=LAB.peers[kind])
+                self.assertIsNone(sdlab.find_finding(r.report, 'sip.malformed-response'))
+                self.assertTrue(r.report['steps']['sip']['data']['registered_without_credentials'])
+                self.finding(r.report, 'auth.ok')
+
+
+class NoPasswordAnywhere(SipCase):
+    def test_canary_password(self):
+        """A password never shows in stdout, stderr, the trace or any report."""
+        canary = 'Canary-%d-Zebra' % os.getpid()
+        real = sdlab.PASSWORDS['alice']
+        with tempfile.TemporaryDirectory() as d:
+            for password in (canary, real):
+                for transport in ('udp', 'tls'):
+                    paths = [os.path.join(d, n) for n in
+                             ('trace.txt', 'trace.json', 'r.json', 'r.html', 'r.txt')]
+                    extra = ['--trace', paths[0]]
+                    r1, _ = self.run_cli('alice', transport, password=password, extra=extra)
+                    r2, _ = self.run_cli('alice', transport, password=password,
+                                         extra=['--trace', paths[1], '--report', paths[2]])
+                    r3, _ = self.run_cli('alice', transport, password=password,
+                                         extra=['--report', paths[3]])
+                    r4, _ = self.run_cli('alice', transport, password=password,
+                                         extra=['--report', paths[4]])
+                    if password == real:
+                        self.finding(r1.report, 'auth.ok')
+                    else:
+                        self.finding(r1.report, 'auth.rejected')
+                    texts = [r.stdout + r.stderr for r in (r1, r2, r3, r4)]
+                    for p in paths:
+                        with open(p, encoding='utf-8', errors='replace') as f:
+                            texts.append(f.read())
+                    for t in texts:
+                        self.assertGreater(len(t), 100)
+                        self.assertNotIn(password, t)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
