@@ -66,6 +66,9 @@ class SipCase(unittest.TestCase):
         elapsed = time.monotonic() - start
         self.assertIsNotNone(result.report, 'no JSON; stderr: ' + result.stderr[-2000:])
         self.assertNotIn('CRITICAL', result.stderr)
+        # Under -Db_sanitize=address,undefined (SD_CLI pointing at that build).
+        self.assertNotIn('Sanitizer', result.stderr)
+        self.assertNotIn('runtime error:', result.stderr)
         return result, elapsed
 
     def finding(self, report, code):
