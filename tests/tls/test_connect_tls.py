@@ -51,8 +51,9 @@ def colon_hex(digest):
 class Base(unittest.TestCase):
     def run_cli(self, server, transport='tls', ca=True, address='alice@example.test', extra=(),
                 timeout=TIMEOUT, netns=None):
+        # --until tls: these tests time the connect and tls steps alone
         args = [address, '--server', server, '--transport', transport, '--json',
-                '--timeout', str(timeout)]
+                '--timeout', str(timeout), '--until', 'tls']
         if netns is None:
             args += ['--dns-server', LAB.dns_server]
         if ca:
@@ -375,7 +376,7 @@ class Connect(Base):
                 .srv('_sip._tls.fallback.test', 'sip.example.test', LAB.sip.tls_ports['good'], 30)
                 .a('dead.fallback.test').a('dead2.fallback.test').a('sip.example.test'))
         dns = sdlab.DnsServer(LAB, zone, name='dns-fallback')
-        args = ['alice@fallback.test', '--transport', 'tls', '--json', '--timeout', str(TIMEOUT),
+        args = ['alice@fallback.test', '--transport', 'tls', '--json', '--timeout', str(TIMEOUT), '--until', 'tls',
                 '--dns-server', '127.0.0.1:%d' % dns.port, '--ca-file', LAB.pki.ca_file]
         start = time.monotonic()
         res = sdlab.run_cli(args, timeout=TIMEOUT * 4 + 20)
