@@ -329,6 +329,23 @@ class Findings(DnsLab):
         self.assertTrue(all(1900 <= q['duration_ms'] <= 3000 for q in qs), [q['duration_ms'] for q in qs])
         self.assertEqual(r.rc, 1)
 
+    def test_queries_of_a_round_run_concurrently(self):
+        # dns-slow answers every query after 1 s. generic on example.test asks
+        # 7 queries, then 2 for the SRV target: about 2 s when each round is
+        # sent at once, 9 s one after another.
+        if 'dns-slow' not in self.lab.peers.ports:
+            self.skipTest('the lab has no dns-slow peer')
+        slow = '127.0.0.1:%d' % self.lab.peers['dns-slow']
+        t0 = time.monotonic()
+        r = self.run_cli('alice@example.test', dns=slow, timeout=40)
+        elapsed = time.monotonic() - t0
+        qs = dns_data(r.report)['queries']
+        self.assertEqual(len(qs), 9)
+        self.assertTrue(all(q['rcode'] == 'NOERROR' and q['duration_ms'] >= 900 for q in qs),
+                        [(q['name'], q['rcode'], q['duration_ms']) for q in qs])
+        self.assertLess(elapsed, 5.0, 'queries of one round must not wait for each other')
+        self.assertEqual(cands(r.report)[0][:3], ('sip.example.test', TLS, 'tls'))
+
     def test_wrong_ids_are_ignored_and_time_out(self):
         rnd = '127.0.0.1:%d' % self.lab.peers['dns-random']
         t0 = time.monotonic()
