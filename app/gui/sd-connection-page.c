@@ -39,8 +39,12 @@ result_words (const char *result)
     return _("No answer in time");
   if (g_strcmp0 (result, "unreachable") == 0)
     return _("Unreachable");
-  if (result == NULL)
+  if (result == NULL || g_strcmp0 (result, "pending") == 0)
     return _("Trying…");
+  if (g_strcmp0 (result, "skipped") == 0)
+    return _("Not tried here: UDP is checked when signing in");
+  if (g_strcmp0 (result, "unresolved") == 0)
+    return _("The name has no address");
   return _("Failed");
 }
 
@@ -81,9 +85,17 @@ refresh (gpointer data)
                                          2, port,
                                          3, transport_up,
                                          4, outcome,
-                                         5, result != NULL ? time : "",
+                                         5, g_strcmp0 (result, "ok") == 0 || g_strcmp0 (result, "refused") == 0
+                                            || g_strcmp0 (result, "timeout") == 0 || g_strcmp0 (result, "error") == 0
+                                            || g_strcmp0 (result, "unreachable") == 0 ? time : "",
                                          -1);
     }
+
+  sd_gui_table_set_empty_text (self->attempts_view,
+                                run == NULL || sd_run_get_step_status (run, SD_STEP_CONNECT) == SD_STATUS_PENDING
+                                ? _("Connecting…") : _("No connection was tried: there was no server to try."));
+  if (sd_json_string (connect, "note") != NULL)
+    g_string_append_printf (tls_text, "%s.\n", sd_json_string (connect, "note"));
 
   if (sd_json_string (tls, "handshake") != NULL)
     {

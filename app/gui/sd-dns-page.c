@@ -20,6 +20,7 @@ struct _SdDnsPage {
   GtkListBox   *findings_list;
   GtkTreeView  *queries_view;
   GtkTreeView  *candidates_view;
+  GtkLabel     *resolver_label;
 
   GtkListStore *queries;
   GtkListStore *candidates;
@@ -70,6 +71,8 @@ describe_answer (JsonObject *a)
   return g_strdup (type != NULL ? type : "?");
 }
 
+static void refresh_placeholders (SdDnsPage *self, SdRun *run, JsonObject *dns);
+
 static void
 refresh (gpointer data)
 {
@@ -116,8 +119,7 @@ refresh (gpointer data)
                                          0, sd_json_string (q, "name"),
                                          1, sd_json_string (q, "type"),
                                          2, answer->str,
-                                         3, sd_json_string (q, "server"),
-                                         4, time,
+                                         3, time,
                                          -1);
     }
 
@@ -140,6 +142,43 @@ refresh (gpointer data)
                                          5, sd_json_string (c, "source"),
                                          -1);
     }
+  refresh_placeholders (self, run, dns);
+}
+
+static void
+refresh_placeholders (SdDnsPage *self, SdRun *run, JsonObject *dns)
+{
+  SdStatus status = run != NULL ? sd_run_get_step_status (run, SD_STEP_DNS) : SD_STATUS_PENDING;
+  const char *resolver = sd_json_string (dns, "resolver");
+  const char *mode = sd_json_string (dns, "mode");
+  g_autofree char *asked = NULL;
+  gboolean done = status != SD_STATUS_PENDING;
+
+  if (g_strcmp0 (mode, "ip-literal") == 0)
+    asked = g_strdup (_("The server is an IP address: a program makes no DNS look-ups at all."));
+  else if (g_strcmp0 (mode, "explicit-server") == 0)
+    asked = g_strdup (_("A server was named, so only its address is looked up; "
+                        "automatic configuration is skipped."));
+  if (resolver != NULL)
+    {
+      g_autofree char *who = g_strcmp0 (resolver, "system") == 0
+        ? g_strdup (_("Asked: this computer's own DNS servers."))
+        /* Translators: %s is a DNS server address such as 127.0.0.1:5353 */
+        : g_strdup_printf (_("Asked: the DNS server at %s."), resolver);
+      g_autofree char *both = asked != NULL ? g_strdup_printf ("%s %s", asked, who) : g_strdup (who);
+      g_free (asked);
+      asked = g_steal_pointer (&both);
+    }
+  gtk_label_set_text (self->resolver_label, asked != NULL ? asked : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->resolver_label), asked != NULL);
+
+  sd_gui_table_set_empty_text (self->queries_view,
+                               !done ? _("Looking up…")
+                               : status == SD_STATUS_SKIP ? _("No look-ups were made.")
+                               : _("No look-ups were needed."));
+  sd_gui_table_set_empty_text (self->candidates_view,
+                               !done ? _("Not known yet.")
+                               : _("None: a program would find no server to connect to."));
 }
 
 static void
@@ -187,12 +226,13 @@ sd_dns_page_class_init (SdDnsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SdDnsPage, findings_list);
   gtk_widget_class_bind_template_child (widget_class, SdDnsPage, queries_view);
   gtk_widget_class_bind_template_child (widget_class, SdDnsPage, candidates_view);
+  gtk_widget_class_bind_template_child (widget_class, SdDnsPage, resolver_label);
 }
 
 static void
 sd_dns_page_init (SdDnsPage *self)
 {
-  const char *query_titles[] = { _("Name looked up"), _("Type"), _("Answer"), _("Asked"), _("Time"), NULL };
+  const char *query_titles[] = { _("Name looked up"), _("Type"), _("Answer"), _("Time"), NULL };
   const char *candidate_titles[] = { "#", _("Server"), _("Port"), _("Transport"), _("Address"),
                                      _("Found through"), NULL };
 
@@ -201,8 +241,7 @@ sd_dns_page_init (SdDnsPage *self)
   sd_page_set_last_step (SD_PAGE (self), SD_STEP_DNS);
   sd_page_set_complete (SD_PAGE (self), TRUE);
 
-  self->queries = gtk_list_store_new (5, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING,
-                                      G_TYPE_STRING, G_TYPE_STRING);
+  self->queries = gtk_list_store_new (4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   gtk_tree_view_set_model (self->queries_view, GTK_TREE_MODEL (self->queries));
   sd_gui_add_text_columns (self->queries_view, query_titles);
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->queries_view)), _("Look-ups"));

@@ -74,6 +74,13 @@ sd_finding_row_new (SdFinding *finding)
     case SD_SEVERITY_WARNING: gtk_style_context_add_class (ctx, "sd-warning"); kind = _("Warning"); break;
     case SD_SEVERITY_INFO: default: gtk_style_context_add_class (ctx, "sd-info"); kind = _("Note"); break;
     }
+  /* A success is a note too, but should look like one. */
+  if (g_str_equal (finding->code, "auth.ok"))
+    {
+      gtk_image_set_from_icon_name (self->icon, "emblem-ok-symbolic", GTK_ICON_SIZE_LARGE_TOOLBAR);
+      gtk_style_context_add_class (ctx, "sd-ok");
+      kind = _("Success");
+    }
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->icon)), kind);
 
   gtk_label_set_text (self->message_label, finding->message);

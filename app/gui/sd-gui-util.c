@@ -326,3 +326,34 @@ sd_gui_add_text_columns (GtkTreeView        *view,
       gtk_tree_view_append_column (view, column);
     }
 }
+
+void
+sd_gui_table_set_empty_text (GtkTreeView *view,
+                             const char  *text)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *box = scroller != NULL ? gtk_widget_get_parent (scroller) : NULL;
+  GtkTreeModel *model = gtk_tree_view_get_model (view);
+  gboolean empty = model == NULL || gtk_tree_model_iter_n_children (model, NULL) == 0;
+  GtkWidget *placeholder;
+
+  if (!GTK_IS_BOX (box))
+    return;
+  placeholder = g_object_get_data (G_OBJECT (view), "sd-placeholder");
+  if (placeholder == NULL)
+    {
+      int position = 0;
+
+      placeholder = gtk_label_new (NULL);
+      gtk_label_set_xalign (GTK_LABEL (placeholder), 0);
+      gtk_label_set_line_wrap (GTK_LABEL (placeholder), TRUE);
+      gtk_style_context_add_class (gtk_widget_get_style_context (placeholder), "dim-label");
+      gtk_container_add (GTK_CONTAINER (box), placeholder);
+      gtk_container_child_get (GTK_CONTAINER (box), scroller, "position", &position, NULL);
+      gtk_box_reorder_child (GTK_BOX (box), placeholder, position + 1);
+      g_object_set_data (G_OBJECT (view), "sd-placeholder", placeholder);
+    }
+  gtk_label_set_text (GTK_LABEL (placeholder), text);
+  gtk_widget_set_visible (placeholder, empty);
+  gtk_widget_set_visible (scroller, !empty);
+}

@@ -70,4 +70,8 @@ void        sd_gui_set_field_hint (GtkLabel   *label,
 void        sd_gui_add_text_columns (GtkTreeView        *view,
                                      const char * const *titles);
 
+/* Hides an empty table and shows @text in its place (in the same box). */
+void        sd_gui_table_set_empty_text (GtkTreeView *view,
+                                         const char  *text);
+
 G_END_DECLS

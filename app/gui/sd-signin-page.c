@@ -144,12 +144,19 @@ refresh (gpointer data)
                               && sd_run_get_step_status (run, SD_STEP_SIP) != SD_STATUS_SKIP
                      ? _("The server did not ask for any sign-in.")
                      : _("Not known yet: the server has not been asked."));
-  else
+  else if (strstr (schemes->str, "NTLM") != NULL || strstr (schemes->str, "Kerberos") != NULL
+           || strstr (schemes->str, "TLS-DSK") != NULL)
     {
       g_string_append (schemes, "\n");
       g_string_append (schemes,
-      _("Digest can be checked here. NTLM, Kerberos and TLS-DSK are Microsoft methods that only "
-        "the real program can complete; the advice above says what it will need."));
+                       _("NTLM, Kerberos and TLS-DSK are Microsoft sign-in methods that only the real "
+                         "program can complete; what was found above says what it will need."));
+    }
+  else if (strstr (schemes->str, "Digest") != NULL)
+    {
+      g_string_append (schemes, "\n");
+      g_string_append (schemes, _("Digest: the password is proved without being sent. This tool can "
+                                  "check it when a password is given."));
     }
   gtk_label_set_text (self->schemes_label, schemes->str);
 

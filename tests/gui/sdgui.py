@@ -132,6 +132,13 @@ class App:
                 continue
         return None
 
+    def resize(self, width, height):
+        """Resizes the window (for screenshots that show a whole page)."""
+        comp = self.window.get_component_iface()
+        comp.set_size(width, height)
+        wait_for(lambda: comp.get_size().x == width, 5, f'the window to be {width} wide')
+        time.sleep(0.3)
+
     # -- finding things ---------------------------------------------------
     def find_all(self, name=None, role=None, visible=True, root=None):
         out = []

@@ -83,6 +83,8 @@ def main():
         app = sdgui.App(args=['alice@example.test'],
                         env={'SD_TEST_SAVE_PATH': report_path, 'SD_TEST_EXPORT_PATH': export_path})
         try:
+            # Larger than the default, so each screenshot shows most of its page.
+            app.resize(860, 780)
             # ---- 1. a good sign-in, page by page --------------------------------
             check(app.get_text(app.entry('SIP address')) == 'alice@example.test',
                   'sip-doctor ADDRESS opens with the address filled in')
