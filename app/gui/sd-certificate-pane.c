@@ -260,8 +260,13 @@ fill_checks (SdCertificatePane *self, JsonObject *tls)
         gtk_style_context_add_class (gtk_widget_get_style_context (label), "sd-finding-message");
       gtk_container_add (GTK_CONTAINER (box), icon);
       gtk_container_add (GTK_CONTAINER (box), label);
-      gtk_widget_show_all (box);
-      gtk_container_add (GTK_CONTAINER (self->checks_list), box);
+      {
+        GtkWidget *row = gtk_list_box_row_new ();
+        gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+        gtk_container_add (GTK_CONTAINER (row), box);
+        gtk_widget_show_all (row);
+        gtk_container_add (GTK_CONTAINER (self->checks_list), row);
+      }
     }
 }
 

@@ -23,6 +23,7 @@ struct _SdServerPage {
   GtkLabel         *dns_server_hint;
   GtkSwitch        *strict_switch;
   GtkSpinButton    *timeout_spin;
+  GtkSwitch        *untrusted_switch;
   GtkButton        *check_everything_button;
 
   GtkFileChooserNative *chooser;
@@ -258,6 +259,8 @@ sd_server_page_fill_config (SdPage *page, SdConfig *config)
     config->transport = transport;
   config->strict_dns_naming = gtk_switch_get_active (self->strict_switch);
   config->timeout_s = (guint) gtk_spin_button_get_value_as_int (self->timeout_spin);
+  /* Deliberately not in the settings: a risk taken once, for one check. */
+  config->allow_untrusted = gtk_switch_get_active (self->untrusted_switch);
 }
 
 static void
@@ -327,6 +330,7 @@ sd_server_page_class_init (SdServerPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SdServerPage, dns_server_hint);
   gtk_widget_class_bind_template_child (widget_class, SdServerPage, strict_switch);
   gtk_widget_class_bind_template_child (widget_class, SdServerPage, timeout_spin);
+  gtk_widget_class_bind_template_child (widget_class, SdServerPage, untrusted_switch);
   gtk_widget_class_bind_template_child (widget_class, SdServerPage, check_everything_button);
   gtk_widget_class_bind_template_callback (widget_class, entry_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_file_changed_cb);
