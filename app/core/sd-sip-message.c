@@ -100,7 +100,8 @@ sd_sip_message_free (SdSipMessage *m)
 static gboolean
 is_token_char (char c)
 {
-  return g_ascii_isalnum (c) || strchr ("-.!%*_+`'~", c) != NULL;
+  /* strchr () finds the terminating NUL too: a NUL is no token character. */
+  return c != '\0' && (g_ascii_isalnum (c) || strchr ("-.!%*_+`'~", c) != NULL);
 }
 
 static gboolean

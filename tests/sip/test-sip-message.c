@@ -169,6 +169,22 @@ test_bounds (void)
   g_string_free (s, TRUE);
 }
 
+/* Found by the fuzzer: a NUL in a header name was taken for a token character. */
+static void
+test_nul_bytes (void)
+{
+  static const char name[] = "SIP/2.0 200 OK\r\nV\0ia: a\r\n\r\n";
+  static const char value[] = "SIP/2.0 200 OK\r\nVia: a\0b\r\n\r\n";
+  static const char body[] = "SIP/2.0 200 OK\r\nl: 3\r\n\r\na\0b";
+  g_autoptr(SdSipMessage) m = NULL;
+
+  g_assert_cmpint (sd_sip_message_parse (name, sizeof name - 1, FALSE, NULL, &m, NULL), ==, SD_SIP_PARSE_ERROR);
+  g_assert_cmpint (sd_sip_message_parse (value, sizeof value - 1, FALSE, NULL, &m, NULL), ==, SD_SIP_PARSE_ERROR);
+  /* A body may hold any bytes. */
+  g_assert_cmpint (sd_sip_message_parse (body, sizeof body - 1, FALSE, NULL, &m, NULL), ==, SD_SIP_PARSE_OK);
+  g_assert_cmpmem (m->body, m->body_length, "a\0b", 3);
+}
+
 static void
 test_build_roundtrip (void)
 {
@@ -232,6 +248,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &cases[i], test_table);
     }
   g_test_add_func ("/sip/message/bounds", test_bounds);
+  g_test_add_func ("/sip/message/nul-bytes", test_nul_bytes);
   g_test_add_func ("/sip/message/build-roundtrip", test_build_roundtrip);
   g_test_add_func ("/sip/message/helpers", test_helpers);
   return g_test_run ();
