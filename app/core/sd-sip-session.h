@@ -29,6 +29,7 @@ typedef struct {
   char            *options_call_id;
   char            *from_tag;
   guint32          cseq;
+  gboolean         tls_step_distrusts; /* the TLS check said no for this very server */
   gboolean         reached;      /* REGISTER got a final answer the auth step can use */
   gboolean         registered;   /* 200 to REGISTER */
   SdSipMessage    *last_response;

@@ -444,7 +444,8 @@ try_digest (GTask *task)
       return;
     }
 
-  if (transport == SD_TRANSPORT_TLS && !sd_sip_connection_get_tls_trusted (connection)
+  if (transport == SD_TRANSPORT_TLS
+      && (!sd_sip_connection_get_tls_trusted (connection) || st->session->tls_step_distrusts)
       && !config->allow_untrusted)
     {
       const char *problem = sd_sip_connection_get_tls_problem (connection);
