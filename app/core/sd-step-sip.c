@@ -194,7 +194,9 @@ follow_redirect (GTask *task, const SdSipMessage *response)
   const char *contact = sd_sip_message_get_header (response, "Contact");
   g_auto(GStrv) contacts = contact != NULL ? sd_sip_split_list (contact) : NULL;
   g_autofree char *uri = contacts != NULL && contacts[0] != NULL ? sd_sip_header_uri (contacts[0]) : NULL;
-  g_autofree char *from = target_key (s->target);
+  g_autofree char *from = g_strdup_printf ("%s:%s:%u;transport=%s", s->target->transport == SD_TRANSPORT_TLS ? "sips" : "sip",
+                                          s->target->host, s->target->port,
+                                          sd_transport_to_string (s->target->transport));
   g_autofree char *host = NULL;
   g_autofree char *key = NULL;
   guint16 port = 0;
@@ -227,7 +229,7 @@ follow_redirect (GTask *task, const SdSipMessage *response)
       {
         g_autofree char *message = g_strdup_printf (
           _("The server redirects the sign-in in a loop: %s sends it to %s, where it has been already "
-            "(%u redirects)."), from, uri, st->hops + 1);
+            "(redirect %u)."), from, uri, st->hops + 1);
         sd_run_report (st->run, SD_STEP_SIP, "sip.redirect-loop", SD_SEVERITY_ERROR, message,
                        _("The servers disagree on which one is your home server. Ask your "
                          "administrator to check where your user is homed (the user's pool or "
