@@ -6,6 +6,7 @@
 
 #define G_LOG_DOMAIN "sd-sip-kerberos"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 #if HAVE_KRB5
 #include <krb5.h>
@@ -32,6 +33,39 @@ krb5_message (krb5_context ctx, krb5_error_code code)
 
   krb5_free_error_message (ctx, msg);
   return out;
+}
+#endif
+
+#if HAVE_KRB5
+/* A ticket-granting ticket for @realm that has not expired: what a
+ * Kerberos sign-in to that realm needs. */
+static gboolean
+find_tgt (krb5_context ctx, krb5_ccache cc, const char *realm)
+{
+  krb5_cc_cursor cursor;
+  krb5_creds creds;
+  gboolean found = FALSE;
+  krb5_timestamp now = (krb5_timestamp) (g_get_real_time () / G_USEC_PER_SEC);
+
+  if (krb5_cc_start_seq_get (ctx, cc, &cursor) != 0)
+    return FALSE;
+  /* Bounded: a cache holds a handful of tickets. */
+  for (guint n = 0; n < 1024 && !found && krb5_cc_next_cred (ctx, cc, &cursor, &creds) == 0; n++)
+    {
+      krb5_principal server = creds.server;
+      if (server != NULL && server->length == 2 && server->data[0].length == 6
+          && memcmp (server->data[0].data, "krbtgt", 6) == 0)
+        {
+          g_autofree char *r = g_strndup (server->realm.data, server->realm.length);
+          g_autofree char *inst = g_strndup (server->data[1].data, server->data[1].length);
+          if (g_ascii_strcasecmp (r, realm) == 0 && g_ascii_strcasecmp (inst, realm) == 0
+              && creds.times.endtime > now)
+            found = TRUE;
+        }
+      krb5_free_cred_contents (ctx, &creds);
+    }
+  krb5_cc_end_seq_get (ctx, cc, &cursor);
+  return found;
 }
 #endif
 
@@ -82,6 +116,8 @@ check_thread (GTask        *task,
           g_autofree char *prealm = g_strndup (principal->realm.data, principal->realm.length);
           ticket->realm_matches = g_ascii_strcasecmp (prealm, realm) == 0;
         }
+      if (realm != NULL)
+        ticket->has_tgt = find_tgt (ctx, cc, realm);
       krb5_free_principal (ctx, principal);
     }
   if (cc != NULL)

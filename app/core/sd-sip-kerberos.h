@@ -12,6 +12,7 @@ typedef struct {
   gboolean  checked;    /* FALSE when built without a Kerberos library */
   gboolean  present;    /* a credentials cache with a principal exists */
   gboolean  realm_matches; /* the principal's realm is the one asked for */
+  gboolean  has_tgt;    /* an unexpired krbtgt/REALM@REALM for the realm asked for */
   char     *principal;  /* "alice@EXAMPLE.TEST" or NULL */
   char     *cache;      /* the credentials cache looked at ("FILE:/tmp/krb5cc_1000") */
   char     *error;      /* why there is none, in words, or NULL */

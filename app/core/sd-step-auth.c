@@ -504,6 +504,7 @@ kerberos_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   json_object_set_boolean_member (kt, "checked", ticket != NULL && ticket->checked);
   json_object_set_boolean_member (kt, "present", ticket != NULL && ticket->present);
   json_object_set_boolean_member (kt, "realm_matches", ticket != NULL && ticket->realm_matches);
+  json_object_set_boolean_member (kt, "tgt", ticket != NULL && ticket->has_tgt);
   if (ticket != NULL && ticket->principal != NULL)
     json_object_set_string_member (kt, "principal", ticket->principal);
   else
@@ -513,12 +514,14 @@ kerberos_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   json_object_set_string_member (kt, "library", HAVE_KRB5 ? "MIT krb5 (krb5_cc_default, krb5_cc_get_principal)" : "none");
   json_object_set_object_member (data_of (st), "kerberos_ticket", kt);
 
-  if (ticket != NULL && ticket->checked && !(ticket->present && ticket->realm_matches))
+  if (ticket != NULL && ticket->checked && !ticket->has_tgt)
     {
       const char *realm = ctx->sign_in->realm != NULL ? ctx->sign_in->realm : ctx->uri->host;
       g_autofree char *upper = g_ascii_strup (realm, -1);
       g_autofree char *domain_guess = NULL;
       g_autofree char *message = NULL;
+      g_autofree char *other = ticket->principal != NULL
+        ? g_strdup_printf (_(" (its Kerberos cache holds %s)"), ticket->principal) : g_strdup ("");
       g_autofree char *advice = NULL;
 
       {
@@ -527,9 +530,9 @@ kerberos_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       }
       message = g_strdup_printf (
         _("The sign-in name %s has the Kerberos form (user@domain), the server offers both Kerberos "
-          "and NTLM, and this computer has no Kerberos ticket for %s. A Windows client then tries "
+          "and NTLM, and this computer has no Kerberos ticket for %s%s. A Windows client then tries "
           "Kerberos, fails (as on a computer in a workgroup), and does not fall back to NTLM."),
-        ctx->sign_in->given, upper);
+        ctx->sign_in->given, upper, other);
       advice = g_strdup_printf (
         _("Sign in with the NTLM form of the name instead: DOMAIN\\user (for example %s\\%s, with "
           "your Windows domain's short name). Or join this computer to the domain."),

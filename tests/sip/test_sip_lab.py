@@ -239,6 +239,27 @@ class WindowsSignIn(SipCase):
         self.assertTrue(auth['kerberos_ticket']['checked'])
         self.assertFalse(auth['kerberos_ticket']['present'])
 
+    def test_kerberos_ticket_present(self):
+        """With a ticket for the realm the trap does not apply; with one for another realm it does."""
+        tool = os.environ.get('SD_MAKE_CCACHE')
+        if not tool:
+            self.skipTest('built without Kerberos')
+        import subprocess
+        with tempfile.TemporaryDirectory() as d:
+            good = os.path.join(d, 'good')
+            other = os.path.join(d, 'other')
+            subprocess.run([tool, good, 'msuser@EXAMPLE.TEST'], check=True)
+            subprocess.run([tool, other, 'msuser@OTHER.TEST'], check=True)
+            r, _ = self.run_cli('msuser', 'udp', env={'KRB5CCNAME': 'FILE:' + good})
+            kt = r.report['steps']['auth']['data']['kerberos_ticket']
+            self.assertTrue(kt['present'])
+            self.assertTrue(kt['tgt'])
+            self.assertEqual(kt['principal'], 'msuser@EXAMPLE.TEST')
+            self.assertIsNone(sdlab.find_finding(r.report, 'auth.kerberos-style-name'))
+            r, _ = self.run_cli('msuser', 'udp', env={'KRB5CCNAME': 'FILE:' + other})
+            k = self.finding(r.report, 'auth.kerberos-style-name')
+            self.assertIn('msuser@OTHER.TEST', k['message'])
+
     def test_ntlm_style_name_avoids_trap(self):
         r, _ = self.run_cli('msuser', 'udp', extra=['--sign-in', 'EXAMPLE\\msuser'])
         self.finding(r.report, 'auth.scheme-not-supported')
