@@ -64,6 +64,9 @@ class DnsLab(unittest.TestCase):
         # --until dns: the exit status and findings are this step's alone.
         argv = list(args) + ['--dns-server', dns or self.lab.dns_server, '--json', '--until', 'dns']
         res = sdlab.run_cli(argv, timeout=timeout)
+        # An ASan/UBSan build of the CLI (SD_CLI) reports on stderr: fail on it.
+        for mark in ('runtime error:', 'AddressSanitizer', 'LeakSanitizer', 'CRITICAL', 'WARNING **'):
+            self.assertNotIn(mark, res.stderr)
         self.assertIsNotNone(res.report, 'no JSON report; stderr: %s' % res.stderr)
         self.assertIn('dns', res.report['steps'])
         return res
