@@ -74,10 +74,21 @@ static void
 quit_action_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = GTK_APPLICATION (user_data);
-  g_autoptr(GList) windows = g_list_copy (gtk_application_get_windows (app));
+  GList *l;
 
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_widget_destroy (l->data);
+  /* Main windows first, one at a time from the live list: each takes its
+   * shortcuts window with it, so a copy of the list would hold a destroyed
+   * one. Each pass removes at least one window, so this ends. */
+  do
+    {
+      for (l = gtk_application_get_windows (app); l != NULL && !SD_IS_WINDOW (l->data); l = l->next)
+        ;
+      if (l == NULL)
+        l = gtk_application_get_windows (app);
+      if (l != NULL)
+        gtk_widget_destroy (l->data);
+    }
+  while (l != NULL);
 }
 
 static void
