@@ -36,13 +36,18 @@ target_key (const SdCandidate *c)
   return g_strdup_printf ("%s:%u/%s", c->host, c->port, sd_transport_to_string (c->transport));
 }
 
-/* The candidate the connect step chose or, before it decides, the first
- * one of the transport asked for that has an address. */
+/* The candidate the connect step chose. When the connect step ran and no
+ * TCP or TLS server accepted a connection, only UDP candidates are left
+ * (the connect step cannot probe UDP): trying a dead TCP server again would
+ * cost the person a second timeout for a fact already reported. Before the
+ * connect step has run, the first candidate of the transport asked for. */
 static SdCandidate *
 pick_target (SdRun *run)
 {
   SdContext *ctx = sd_run_get_context (run);
   const SdConfig *config = sd_run_get_config (run);
+  SdStatus connect_status = sd_run_get_step_status (run, SD_STEP_CONNECT);
+  gboolean connect_ran = connect_status != SD_STATUS_PENDING && connect_status != SD_STATUS_SKIP;
 
   if (ctx->selected != NULL && ctx->selected->address != NULL)
     return ctx->selected;
@@ -51,10 +56,24 @@ pick_target (SdRun *run)
       SdCandidate *c = ctx->candidates->pdata[i];
       if (c->address == NULL)
         continue;
+      if (connect_ran && c->transport != SD_TRANSPORT_UDP)
+        continue;
       if (config->transport == SD_TRANSPORT_AUTO || c->transport == config->transport)
         return c;
     }
   return NULL;
+}
+
+/* TRUE when the TLS step tried this very server and its handshake failed:
+ * SIP over it cannot work, and trying again costs another timeout. */
+static gboolean
+tls_handshake_failed (SdRun *run, SdCandidate *target)
+{
+  JsonObject *tls = sd_run_get_step_data (run, SD_STEP_TLS);
+
+  if (target->transport != SD_TRANSPORT_TLS)
+    return FALSE;
+  return g_strcmp0 (json_object_get_string_member_with_default (tls, "handshake", NULL), "failed") == 0;
 }
 
 static void register_cb (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -373,7 +392,18 @@ sd_step_sip_run_async (SdRun               *run,
   if (target == NULL)
     {
       sd_run_set_step_status (run, SD_STEP_SIP, SD_STATUS_SKIP,
-                              _("Not run: no server address to send SIP to (see the DNS and connection checks)."));
+                              _("Not run: no server to send SIP to: none was found, or none accepted a "
+                                "connection (see the DNS and connection checks)."));
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  if (tls_handshake_failed (run, target))
+    {
+      sd_run_set_step_status (run, SD_STEP_SIP, SD_STATUS_SKIP,
+                              _("Not run: the TLS handshake with the server failed (see the secure "
+                                "connection check), so no SIP message can be sent over it."));
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;
