@@ -162,7 +162,7 @@ sd_sip_session_build (SdSipSession *s,
   sd_sip_message_add_header (m, "Contact", contact);
   if (g_str_equal (method, "REGISTER"))
     {
-      g_autofree char *expires = g_strdup_printf ("%d", REGISTER_EXPIRES);
+      g_autofree char *expires = g_strdup_printf ("%d", s->unregister ? 0 : REGISTER_EXPIRES);
       sd_sip_message_add_header (m, "Expires", expires);
     }
   else

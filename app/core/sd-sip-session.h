@@ -30,6 +30,7 @@ typedef struct {
   char            *from_tag;
   guint32          cseq;
   gboolean         tls_step_distrusts; /* the TLS check said no for this very server */
+  gboolean         unregister;   /* the next REGISTER removes the binding (Expires: 0) */
   gboolean         reached;      /* REGISTER got a final answer the auth step can use */
   gboolean         registered;   /* 200 to REGISTER */
   SdSipMessage    *last_response;

@@ -24,6 +24,7 @@ typedef struct {
   SdRun        *run;
   SdSipSession *session;
   guint         rounds;
+  guint         unregister_rounds;
   gboolean      answered_www;
   gboolean      answered_proxy;
   gboolean      has_digest, has_basic, has_ntlm, has_kerberos, has_tlsdsk, has_other;
@@ -326,6 +327,70 @@ report_rejected (AuthStep *st, const SdSipMessage *response)
   sd_run_report (st->run, SD_STEP_AUTH, "auth.rejected", SD_SEVERITY_ERROR, message, advice);
 }
 
+/* After a successful sign-in, remove the binding again (REGISTER with
+ * Expires: 0), so the diagnosis leaves no registration behind that could
+ * take the user's calls. Best effort: the result is data, not a finding. */
+static void unregister_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+unregister (GTask *task, gboolean with_credentials)
+{
+  AuthStep *st = g_task_get_task_data (task);
+  SdSipChallenge *www = with_credentials ? best_digest (st, "WWW-Authenticate") : NULL;
+  SdSipChallenge *proxy = with_credentials ? best_digest (st, "Proxy-Authenticate") : NULL;
+  g_autofree char *www_credentials = NULL;
+  g_autofree char *proxy_credentials = NULL;
+  g_autofree char *algorithm = g_strdup (st->algorithm);
+
+  st->unregister_rounds++;
+  st->session->unregister = TRUE;
+  if (www != NULL)
+    www_credentials = answer (st, www);
+  if (proxy != NULL)
+    proxy_credentials = answer (st, proxy);
+  /* answer () records the algorithm used; the sign-in's stays the one reported. */
+  g_free (st->algorithm);
+  st->algorithm = g_steal_pointer (&algorithm);
+  sd_run_step_progress (st->run, SD_STEP_AUTH, _("Removing the test registration…"));
+  sd_sip_session_request_async (st->session, "REGISTER",
+                                www_credentials != NULL ? "Authorization" : NULL, www_credentials,
+                                proxy_credentials != NULL ? "Proxy-Authorization" : NULL, proxy_credentials,
+                                g_task_get_cancellable (task), unregister_cb, task);
+  if (www_credentials != NULL)
+    explicit_bzero (www_credentials, strlen (www_credentials));
+  if (proxy_credentials != NULL)
+    explicit_bzero (proxy_credentials, strlen (proxy_credentials));
+}
+
+static void
+unregister_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  AuthStep *st = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(SdSipMessage) response = sd_sip_session_request_finish (st->session, result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_clear_error (&error);
+  if (response != NULL && (response->status == 401 || response->status == 407)
+      && st->unregister_rounds < 2)
+    {
+      /* A fresh nonce for the removal: answer it once. */
+      sd_sip_session_read_challenges (st->session, response, sd_run_get_step_data (st->run, SD_STEP_AUTH), NULL);
+      unregister (task, TRUE);
+      return;
+    }
+  st->session->unregister = FALSE;
+  json_object_set_boolean_member (data_of (st), "unregistered",
+                                  response != NULL && response->status >= 200 && response->status < 300);
+  done (task, "ok");
+}
+
 static gboolean
 has_stale (AuthStep *st)
 {
@@ -370,7 +435,7 @@ digest_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       sd_run_report (st->run, SD_STEP_AUTH, "auth.ok", SD_SEVERITY_INFO, message,
                      _("Nothing to fix: this name and password sign in. If a client still fails, "
                        "compare its server, transport and sign-in name with the ones used here."));
-      done (task, "ok");
+      unregister (task, TRUE);
       return;
     }
 
@@ -588,7 +653,7 @@ sd_step_auth_run_async (SdRun               *run,
                      _("Signed in: the server accepted the registration without asking for credentials."),
                      _("Nothing to fix for signing in. Note that this server lets anyone register "
                        "this address; its administrator may want to require a password."));
-      done (task, "ok");
+      unregister (task, FALSE);
       return;
     }
 

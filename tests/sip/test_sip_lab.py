@@ -96,8 +96,11 @@ class SignIn(SipCase):
                 self.assertEqual([(e['method'], e['status']) for e in sip['exchanges']],
                                  [('OPTIONS', 200), ('REGISTER', 401)])
                 self.assertEqual(sip['server_header'], 'sip-doctor-lab (Kamailio)')
-                self.assertEqual(auth['exchanges'][-1]['status'], 200)
+                self.assertEqual(auth['exchanges'][0]['status'], 200)
                 trace = self.trace_text(r.report)
+                # The test registration is removed again (Expires: 0), so no calls go astray.
+                self.assertTrue(auth['unregistered'])
+                self.assertIn('Expires: 0', trace)
                 # The answer went out, with its response hash redacted.
                 self.assertIn('Authorization: Digest username="alice"', trace)
                 self.assertIn('response="[redacted]"', trace)
