@@ -327,15 +327,18 @@ export_done_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
+  g_autoptr(GCancellable) cancellable = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *path = g_file_get_parse_name (G_FILE (source));
   g_autofree char *text = NULL;
   SdCertificatePane *self;
 
-  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error)
-      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Also when it finished just before a cancel (a newer export, or dispose). */
+  if ((!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error)
+       && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      || g_cancellable_is_cancelled (cancellable))
     return;
-  self = SD_CERTIFICATE_PANE (user_data);
+  self = SD_CERTIFICATE_PANE (g_object_get_data (G_OBJECT (cancellable), "sd-owner"));
   g_clear_object (&self->export_cancellable);
   if (error != NULL)
     text = g_strdup_printf (_("Not exported: %s"), error->message);
@@ -356,9 +359,11 @@ export_to (SdCertificatePane *self, GFile *file)
   g_cancellable_cancel (self->export_cancellable);
   g_clear_object (&self->export_cancellable);
   self->export_cancellable = g_cancellable_new ();
+  g_object_set_data (G_OBJECT (self->export_cancellable), "sd-owner", self);
   bytes = g_bytes_new (pem, strlen (pem));
   g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
-                                       self->export_cancellable, export_done_cb, self);
+                                       self->export_cancellable, export_done_cb,
+                                       g_object_ref (self->export_cancellable));
 }
 
 static void

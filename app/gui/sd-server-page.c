@@ -106,14 +106,16 @@ ca_info_cb (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
+  g_autoptr(GCancellable) cancellable = user_data;
   SdServerPage *self;
   g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GError) error = NULL;
 
   info = g_file_query_info_finish (G_FILE (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Also when it finished just before a cancel (a newer path, or dispose). */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || g_cancellable_is_cancelled (cancellable))
     return;
-  self = SD_SERVER_PAGE (user_data);
+  self = SD_SERVER_PAGE (g_object_get_data (G_OBJECT (cancellable), "sd-owner"));
 
   if (info == NULL)
     {
@@ -171,10 +173,11 @@ ca_file_changed (SdServerPage *self)
   self->ca_ok = FALSE;
   validate (self);
   self->ca_cancellable = g_cancellable_new ();
+  g_object_set_data (G_OBJECT (self->ca_cancellable), "sd-owner", self);
   file = g_file_new_for_path (path);
   g_file_query_info_async (file, G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_ACCESS_CAN_READ,
                            G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, self->ca_cancellable,
-                           ca_info_cb, self);
+                           ca_info_cb, g_object_ref (self->ca_cancellable));
 }
 
 static void

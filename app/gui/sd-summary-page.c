@@ -193,19 +193,19 @@ save_done_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(GFile) file = user_data;
+  g_autoptr(GCancellable) cancellable = user_data;
   g_autoptr(GError) error = NULL;
   SdSummaryPage *self;
+  GFile *file;
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
-  GtkWidget *widget;
 
-  if (!sd_report_save_finish (result, &error)
-      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Also when it finished just before a cancel (a newer save, or dispose). */
+  if ((!sd_report_save_finish (result, &error) && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      || g_cancellable_is_cancelled (cancellable))
     return;
-  /* Not cancelled, so the page still exists: dispose cancels the save. */
-  widget = g_object_get_data (G_OBJECT (file), "sd-summary-page");
-  self = SD_SUMMARY_PAGE (widget);
+  self = SD_SUMMARY_PAGE (g_object_get_data (G_OBJECT (cancellable), "sd-owner"));
+  file = g_object_get_data (G_OBJECT (cancellable), "sd-file");
   g_clear_object (&self->save_cancellable);
 
   path = g_file_get_parse_name (file);
@@ -228,9 +228,11 @@ save_to (SdSummaryPage *self, GFile *file, SdReportFormat format)
   g_cancellable_cancel (self->save_cancellable);
   g_clear_object (&self->save_cancellable);
   self->save_cancellable = g_cancellable_new ();
-  g_object_set_data (G_OBJECT (file), "sd-summary-page", self);
+  g_object_set_data (G_OBJECT (self->save_cancellable), "sd-owner", self);
+  g_object_set_data_full (G_OBJECT (self->save_cancellable), "sd-file", g_object_ref (file), g_object_unref);
   set_status (self, _("Saving the report…"));
-  sd_report_save_async (run, file, format, self->save_cancellable, save_done_cb, g_object_ref (file));
+  sd_report_save_async (run, file, format, self->save_cancellable, save_done_cb,
+                        g_object_ref (self->save_cancellable));
 }
 
 static const struct {

@@ -165,6 +165,14 @@ def main():
         wait_for(lambda: any(t in ('Problems found', 'Signed in', 'Warnings', 'No problems found', 'No problems found so far')
                              for t in app.texts()), 60, 'the Summary verdict')
         app.screenshot('smoke-summary.png')
+        app.click(app.button('Copy Summary'))
+        wait_for(lambda: 'The summary is on the clipboard.' in app.texts(), 5, 'Copy Summary to confirm')
+        check(True, 'Copy Summary puts the line on the clipboard and says so')
+        app.click(app.button('Run Again'))
+        wait_for(lambda: any(t in ('Problems found', 'Signed in', 'Warnings', 'No problems found',
+                                   'No problems found so far') for t in app.texts()), 60,
+                 'the verdict after Run Again')
+        check(True, 'Run Again runs every check again and shows the verdict')
         texts = app.texts()
         check(any('alice@example.test' in t for t in texts), 'the Summary shows the line to read out')
         check(app.button('Save Report…') is not None, 'the Summary offers Save Report…')
