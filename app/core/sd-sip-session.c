@@ -751,7 +751,7 @@ sd_sip_report_error (SdRun        *run,
                      SdSipSession *session,
                      const GError *error)
 {
-  const char *transport = session->target != NULL ? sd_transport_to_string (session->target->transport) : "";
+  g_autofree char *transport = g_ascii_strup (session->target != NULL ? sd_transport_to_string (session->target->transport) : "", -1);
   g_autofree char *where = session->target != NULL
     ? g_strdup_printf ("%s:%u (%s)", session->target->host, session->target->port, transport)
     : g_strdup ("");

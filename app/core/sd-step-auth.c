@@ -430,7 +430,7 @@ digest_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       g_autofree char *message = g_strdup_printf (
         _("Signed in: the server accepted %s with Digest %s over %s."), st->username, st->algorithm,
-        sd_transport_to_string (sd_sip_connection_get_transport (st->session->connection)));
+        sd_sip_connection_get_via_transport (st->session->connection));
       st->session->registered = TRUE;
       sd_run_report (st->run, SD_STEP_AUTH, "auth.ok", SD_SEVERITY_INFO, message,
                      _("Nothing to fix: this name and password sign in. If a client still fails, "
@@ -530,7 +530,7 @@ try_digest (GTask *task)
     {
       g_autofree char *message = g_strdup_printf (
         _("Digest sign-in over %s: the password itself is not sent, but the exchange is not "
-          "encrypted."), sd_transport_to_string (transport));
+          "encrypted."), sd_sip_connection_get_via_transport (connection));
       sd_run_report (st->run, SD_STEP_AUTH, "auth.digest-without-tls", SD_SEVERITY_INFO, message,
                      _("Prefer TLS where the server offers it, so the sign-in and calls are "
                        "encrypted."));

@@ -260,9 +260,10 @@ follow_redirect (GTask *task, const SdSipMessage *response)
   st->hops++;
 
   {
+    g_autofree char *label = g_ascii_strup (sd_transport_to_string (transport), -1);
     g_autofree char *message = g_strdup_printf (
       _("The server sent the sign-in to your home server %s:%u (%s), with %u %s."),
-      host, port, sd_transport_to_string (transport), response->status, response->reason);
+      host, port, label, response->status, response->reason);
     g_autofree char *advice = g_strdup_printf (
       _("Nothing to fix: clients follow this redirect. If a client cannot reach %s, check that its "
         "name resolves and its port is open from here."), host);
