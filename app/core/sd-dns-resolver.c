@@ -39,6 +39,8 @@
 
 #define MAX_SERVERS 3
 #define MAX_UDP 65536
+#define RESEND_MS 1000    /* ask again after this long without an answer */
+#define MAX_RESENDS 3
 
 struct _SdDnsResolver {
   GObject    parent_instance;
@@ -256,6 +258,8 @@ typedef struct {
   GSocket       *udp;
   GSource       *udp_source;
   GSource       *timer;
+  GSource       *resend;
+  guint          resends;
   GSource       *cancel_source;
   GCancellable  *attempt_cancel; /* TCP of the current attempt */
   GSocketConnection *conn;
@@ -285,6 +289,11 @@ teardown_attempt (QueryOp *op)
     {
       g_source_destroy (op->timer);
       g_clear_pointer (&op->timer, g_source_unref);
+    }
+  if (op->resend != NULL)
+    {
+      g_source_destroy (op->resend);
+      g_clear_pointer (&op->resend, g_source_unref);
     }
   if (op->udp != NULL)
     {
@@ -593,11 +602,16 @@ udp_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
       gboolean is_response;
 
       n = g_socket_receive_from (socket, &from, (char *) op->udp_buf, MAX_UDP, NULL, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+        {
+          g_clear_error (&error);
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+                       _("nothing listens on that port (ICMP port unreachable)"));
+        }
       if (n < 0)
         {
           if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             return G_SOURCE_CONTINUE;
-          /* ICMP port unreachable shows up here as "connection refused". */
           attempt_error (op, _("Asking"), error->message);
           return G_SOURCE_REMOVE;
         }
@@ -658,6 +672,24 @@ timer_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* UDP may lose a datagram: ask again, as stub resolvers do, with the same
+ * ID, so the first answer to any copy counts. */
+static gboolean
+resend_cb (gpointer user_data)
+{
+  QueryOp *op = user_data;
+  gsize qlen;
+  const guint8 *q = g_bytes_get_data (op->query, &qlen);
+
+  if (op->udp == NULL || op->udp_source == NULL || ++op->resends > MAX_RESENDS)
+    {
+      g_clear_pointer (&op->resend, g_source_unref);
+      return G_SOURCE_REMOVE;
+    }
+  g_socket_send (op->udp, (const char *) q, qlen, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 start_attempt (QueryOp *op)
 {
@@ -688,12 +720,24 @@ start_attempt (QueryOp *op)
       return;
     }
   g_socket_set_blocking (op->udp, FALSE);
-  sent = g_socket_send_to (op->udp, G_SOCKET_ADDRESS (server), (const char *) q, qlen, NULL, &error);
+  /* Connected: the kernel then drops datagrams from anyone else, and an
+   * ICMP "port unreachable" comes back as an error at once instead of a
+   * silent wait for the timeout. */
+  if (!g_socket_connect (op->udp, G_SOCKET_ADDRESS (server), NULL, &error))
+    {
+      attempt_error (op, _("Asking"), error->message);
+      return;
+    }
+  sent = g_socket_send (op->udp, (const char *) q, qlen, NULL, &error);
   if (sent < 0)
     {
       attempt_error (op, _("Asking"), error->message);
       return;
     }
+  op->resends = 0;
+  op->resend = g_timeout_source_new (RESEND_MS);
+  g_source_set_callback (op->resend, resend_cb, op, NULL);
+  g_source_attach (op->resend, g_task_get_context (op->task));
   op->udp_source = g_socket_create_source (op->udp, G_IO_IN, NULL);
   g_source_set_callback (op->udp_source, G_SOURCE_FUNC (udp_readable_cb), op, NULL);
   g_source_attach (op->udp_source, g_task_get_context (op->task));

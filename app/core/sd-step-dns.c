@@ -431,10 +431,12 @@ naptr_cmp (gconstpointer a, gconstpointer b)
   return 0;
 }
 
-/* SRV names to use, in the client's order, with their transports. For
- * `generic`, NAPTR records (RFC 3263 4.1) choose and order them when present. */
+/* SRV names in the client's order, with their transports. For `generic`,
+ * NAPTR records (RFC 3263 4.1) choose and order them when present: then a
+ * client uses only those (@to_ask FALSE), though the step still asks the
+ * fixed list (@to_ask TRUE) to show what else is published. */
 static void
-srv_plan (DnsStep *step, GPtrArray *names, GArray *transports)
+srv_plan (DnsStep *step, GPtrArray *names, GArray *transports, gboolean to_ask)
 {
   const SrvService *srv = profile_srv (step->config->client);
 
@@ -460,6 +462,8 @@ srv_plan (DnsStep *step, GPtrArray *names, GArray *transports)
         }
     }
 
+  if (names->len > 0 && !to_ask)
+    return;
   /* The client's fixed list (after the NAPTR-chosen ones, duplicates dropped later). */
   for (guint i = 0; srv[i].prefix != NULL; i++)
     {
@@ -489,7 +493,7 @@ advance (DnsStep *step)
 
       if (step->config->client == SD_CLIENT_GENERIC)
         ask (step, SD_DNS_TYPE_NAPTR, step->domain);
-      srv_plan (step, names, transports);
+      srv_plan (step, names, transports, TRUE);
       for (guint i = 0; i < names->len; i++)
         {
           SdDnsResult *r;
@@ -770,7 +774,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
   if (seed != NULL)
     rand = g_rand_new_with_seed ((guint32) g_ascii_strtoull (seed, NULL, 10));
 
-  srv_plan (step, names, transports);
+  srv_plan (step, names, transports, FALSE);
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = names->pdata[i];

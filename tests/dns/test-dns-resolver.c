@@ -16,6 +16,7 @@ typedef enum {
   PEER_SERVFAIL,
   PEER_SPOOF_THEN_ANSWER,   /* a wrong ID and a wrong question first */
   PEER_TRUNCATE,            /* TC over UDP; the full answer over TCP */
+  PEER_DROP_FIRST,          /* loses the first datagram, answers the next */
 } PeerKind;
 
 typedef struct {
@@ -61,6 +62,11 @@ peer_readable_cb (GSocket *socket, GIOCondition cond, gpointer user_data)
     {
     case PEER_SILENT:
       return G_SOURCE_CONTINUE;
+    case PEER_DROP_FIRST:
+      if (peer->queries == 1)
+        return G_SOURCE_CONTINUE;
+      reply = answer_for (buf, n, 0, FALSE, 1);
+      break;
     case PEER_SERVFAIL:
       reply = answer_for (buf, n, 2, FALSE, 0);
       break;
@@ -352,6 +358,49 @@ test_servfail_then_next_server (void)
 }
 
 static void
+test_lost_datagram_is_sent_again (void)
+{
+  Peer *peer = peer_new (PEER_DROP_FIRST);
+  g_autofree char *addr = peer_addr (peer);
+  g_autoptr(SdDnsResolver) resolver = sd_dns_resolver_new_for_server (addr, NULL);
+  Wait w = { 0 };
+
+  run_query (resolver, "host.example.test", SD_DNS_TYPE_A, 4000, NULL, &w);
+  g_assert_cmpstr (w.result->rcode, ==, "NOERROR");
+  g_assert_cmpuint (w.result->answers->len, ==, 1);
+  g_assert_cmpuint (peer->queries, ==, 2);
+  g_assert_cmpfloat (w.result->duration_ms, >=, 900);
+  sd_dns_result_free (w.result);
+  peer_free (peer);
+}
+
+static void
+test_closed_port_fails_fast (void)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *addr = NULL;
+  g_autoptr(SdDnsResolver) resolver = NULL;
+  Wait w = { 0 };
+
+  /* A port that was just free: nothing listens there any more. */
+  g_assert_true (g_socket_bind (s, any, FALSE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  addr = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_close (s, NULL);
+
+  resolver = sd_dns_resolver_new_for_server (addr, NULL);
+  run_query (resolver, "host.example.test", SD_DNS_TYPE_A, 5000, NULL, &w);
+  g_assert_cmpstr (w.result->rcode, ==, "ERROR");
+  g_assert_nonnull (strstr (w.result->error, "nothing listens"));
+  /* well before the 5 s timeout: the ICMP error ends it */
+  g_assert_cmpfloat (w.result->duration_ms, <, 2000);
+  sd_dns_result_free (w.result);
+}
+
+static void
 test_bad_server_strings (void)
 {
   const char *bad[] = { "", "example.com", "127.0.0.1:0", "127.0.0.1:70000", "[::1", "[::1]x", "1.2.3.4:ab" };
@@ -400,6 +449,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/dns/resolver/tcp", test_truncated_goes_tcp);
   g_test_add_func ("/dns/resolver/resolv-conf", test_servfail_then_next_server);
   g_test_add_func ("/dns/resolver/server-strings", test_bad_server_strings);
+  g_test_add_func ("/dns/resolver/resend", test_lost_datagram_is_sent_again);
+  g_test_add_func ("/dns/resolver/closed-port", test_closed_port_fails_fast);
   g_test_add_func ("/dns/resolver/invalid-name", test_invalid_name_is_a_result);
   return g_test_run ();
 }

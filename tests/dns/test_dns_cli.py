@@ -53,6 +53,14 @@ class DnsLab(unittest.TestCase):
         for i in range(30):
             z.srv('_sip._tls.big.test', 'server-number-%02d.big.test' % i, 5061, 10, i)
         z.a('sip.big.test')
+        # naptr.test: NAPTR names only the TCP service (under another name);
+        # a _sip._tls record exists too, which an RFC 3263 client then ignores.
+        z.domain('naptr.test')
+        z.naptr('naptr.test', 10, 10, 's', 'SIP+D2T', '', '_sip._tcp.pool.naptr.test')
+        z.srv('_sip._tcp.pool.naptr.test', 'pool1.naptr.test', 5080, 0, 0)
+        z.srv('_sip._tls.naptr.test', 'sip.naptr.test', 5061, 0, 0)
+        z.a('pool1.naptr.test', '127.0.0.5')
+        z.a('sip.naptr.test')
         cls.big = sdlab.DnsServer(cls.lab, z, name='dnsmasq-big')
 
     @classmethod
@@ -182,6 +190,17 @@ class Profiles(DnsLab):
             ('sip.generic.test', UDP, 'udp', '127.0.0.1', 'SRV _sip._udp.generic.test')])
         self.assertEqual(dns_findings(r.report), [])
         self.assertEqual(r.rc, 0)
+
+    def test_generic_uses_only_what_naptr_names(self):
+        r = self.run_cli('alice@naptr.test', dns=self.big.addr)
+        q = queries(r.report)
+        self.assertIn(('_sip._tcp.pool.naptr.test', 'SRV'), q)    # asked after the NAPTR answer
+        self.assertIn(('_sip._tls.naptr.test', 'SRV'), q)         # asked, shown, not used
+        self.assertEqual(cands(r.report), [
+            ('pool1.naptr.test', 5080, 'tcp', '127.0.0.5', 'SRV _sip._tcp.pool.naptr.test')])
+        # the wm5 client knows no NAPTR: it uses _sip._tls
+        r = self.run_cli('alice@naptr.test', '--client', 'wm5', dns=self.big.addr)
+        self.assertEqual(cands(r.report)[0], ('sip.naptr.test', 5061, 'tls', '127.0.0.1', 'SRV _sip._tls.naptr.test'))
 
     def test_generic_transport_filter(self):
         r = self.run_cli('alice@generic.test', '--transport', 'udp')
@@ -367,10 +386,14 @@ class Findings(DnsLab):
 
     def test_nothing_listening(self):
         port = sdlab.free_port(tcp=False)
-        r = self.run_cli('alice@example.test', '--client', 'wm5', '--timeout', '2',
+        t0 = time.monotonic()
+        r = self.run_cli('alice@example.test', '--client', 'wm5', '--timeout', '5',
                          dns='127.0.0.1:%d' % port)
         q = dns_data(r.report)['queries']
-        self.assertTrue(all(x['rcode'] in ('ERROR', 'TIMEOUT') for x in q), q)
+        self.assertTrue(q and all(x['rcode'] == 'ERROR' and 'nothing listens' in x['error'] for x in q), q)
+        self.assertLess(time.monotonic() - t0, 4, 'the ICMP error ends it before the timeout')
+        f = self.assertFinding(r.report, 'dns.server-error', 'error')
+        self.assertIn('nothing listens', f['message'])
         self.assertEqual(r.rc, 1)
 
 
