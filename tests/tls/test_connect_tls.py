@@ -166,6 +166,18 @@ class TlsChain(Base):
         self.assertNotIn('tls.untrusted-root', self.codes(report, 'tls'))
         self.assertEqual(self.check(report, 'chain')['result'], 'fail')
         self.assert_full_chain(report, 1)
+        self.assertFalse(report['steps']['tls']['data']['trusted'])
+
+    def test_missing_intermediate_installed_here(self):
+        # This computer trusts the intermediate itself: the chain verifies
+        # here, but clients without it fail, so it is still said (a warning).
+        report, rc, _ = self.tls_run('nointer', ca=False, extra=['--ca-file', LAB.pki.intermediate])
+        f = self.finding(report, 'tls.missing-intermediate')
+        self.assertEqual(f['severity'], 'warning')
+        self.assertIn('SIP Doctor Lab Intermediate CA', f['message'])
+        self.assertTrue(report['steps']['tls']['data']['trusted'])
+        self.assertIn('Intermediate', report['steps']['tls']['data']['anchor'])
+        self.assertEqual(rc, 0)
 
     def test_self_signed(self):
         report, _, _ = self.tls_run('selfsigned')
