@@ -1155,6 +1155,8 @@ PEER_KINDS = {
     'tls-old': ('tcp', 'TLS 1.0/1.1 only server (good chain) answering SIP 200 to anything'),
     'tls-rsa1024': ('tcp', 'TLS server presenting the RSA-1024 certificate'),
     'tls-sha1': ('tcp', 'TLS server presenting the SHA-1 signed certificate'),
+    'tls-nocipher': ('tcp', 'TLS 1.2 server whose only cipher (ARIA) GnuTLS clients do not offer: '
+                            'answers the hello with a handshake_failure alert'),
 }
 
 ENDLESS_MAX_BYTES = 64 << 20
@@ -1265,7 +1267,7 @@ def _peer_tcp_conn(kind, conn, ctx=None):
             while sent < ENDLESS_MAX_BYTES and time.monotonic() - start < ENDLESS_MAX_SECONDS:
                 conn.sendall(block)
                 sent += len(block)
-        elif kind in ('sip-padded-tcp', 'tls-old', 'tls-rsa1024', 'tls-sha1'):
+        elif kind in ('sip-padded-tcp', 'tls-old', 'tls-rsa1024', 'tls-sha1', 'tls-nocipher'):
             if ctx is not None:
                 conn = ctx.wrap_socket(conn, server_side=True)
             while True:
@@ -1297,7 +1299,12 @@ def _tls_context(kind, certs):
         if kind == 'tls-old':
             ctx.minimum_version = ssl.TLSVersion.TLSv1
             ctx.maximum_version = ssl.TLSVersion.TLSv1_1
-    name = {'tls-old': 'good', 'tls-rsa1024': 'rsa1024', 'tls-sha1': 'sha1'}[kind]
+    if kind == 'tls-nocipher':
+        # TLS 1.3 suites cannot be narrowed, so 1.2 only, with a cipher
+        # OpenSSL has and GnuTLS's default priorities leave out
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers('ECDHE-ECDSA-ARIA128-GCM-SHA256')
+    name = {'tls-old': 'good', 'tls-rsa1024': 'rsa1024', 'tls-sha1': 'sha1', 'tls-nocipher': 'good'}[kind]
     ctx.load_cert_chain(certs[name]['chain'], certs[name]['key'])
     return ctx
 

@@ -298,6 +298,11 @@ class TlsTests(unittest.TestCase):
         self.assertIn('insecure algorithm', out)
         self.assertRegex(certinfo(served_certs(out)[0]), r'Signature Algorithm: \S*-SHA1\n')
 
+    def test_no_common_cipher(self):
+        rc, out = gnutls_cli(LAB.peers['tls-nocipher'])
+        self.assertNotEqual(rc, 0, out)
+        self.assertRegex(out, r'(?i)alert')
+
     def test_old_protocol(self):
         rc, out = gnutls_cli(LAB.peers['tls-old'])
         self.assertEqual(rc, 0, out)
