@@ -143,6 +143,18 @@ message_has (const GError *error, const char *text)
   return text != NULL && *text != '\0' && strstr (error->message, text) != NULL;
 }
 
+/* glib-networking's own wording for an alert from the peer, in its
+ * translation, up to the alert's name. */
+static gboolean
+message_has_peer_alert (const GError *error)
+{
+  const char *fmt = g_dgettext ("glib-networking", "Peer sent fatal TLS alert: %s");
+  const char *cut = strstr (fmt, "%s");
+  g_autofree char *prefix = g_strndup (fmt, cut != NULL ? (gsize) (cut - fmt) : strlen (fmt));
+
+  return message_has (error, prefix);
+}
+
 static void
 report_handshake_failure (TlsState *st, const GError *error)
 {
@@ -189,7 +201,8 @@ report_handshake_failure (TlsState *st, const GError *error)
                  "TLS version and cipher this computer offers (an old server may need TLS 1.2 enabled). "
                  "Check the port (5061 for TLS) and the server's TLS settings and logs.");
     }
-  else if (message_has (error, gnutls_strerror (GNUTLS_E_FATAL_ALERT_RECEIVED))
+  else if (message_has_peer_alert (error)
+           || message_has (error, gnutls_strerror (GNUTLS_E_FATAL_ALERT_RECEIVED))
            || message_has (error, gnutls_strerror (GNUTLS_E_WARNING_ALERT_RECEIVED))
            || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_INAPPROPRIATE_FALLBACK))
     {

@@ -339,6 +339,13 @@ class Handshake(Base):
         data, _, _ = self.failure('tcp-reset')
         self.assertEqual(data['failure'], 'reset')
 
+    def test_alert(self):
+        data, elapsed, f = self.failure('tls-nocipher')
+        self.assertEqual(data['failure'], 'alert')
+        self.assertIn('alert', f['message'])
+        self.assertIn('TLS 1.2', f['advice'])
+        self.assertLess(elapsed, TIMEOUT)
+
     def test_closed(self):
         data, _, _ = self.failure('tcp-close')
         self.assertEqual(data['failure'], 'closed')
