@@ -19,9 +19,11 @@ dnsmasq, kamailio, certtool (gnutls-bin).  sipp is optional.
 import atexit
 import concurrent.futures
 import datetime
+import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -1152,6 +1154,10 @@ PEER_KINDS = {
     'sip-endless-udp': ('udp', 'SIP over UDP: one 60000-byte datagram, a header without CRLF'),
     'sip-padded-udp': ('udp', 'SIP over UDP: valid 200 OK with Content-Length padded with spaces'),
     'sip-padded-tcp': ('tcp', 'SIP over TCP: valid 200 OK with Content-Length padded with spaces'),
+    'sip-digest-udp': ('udp', 'SIP over UDP: a Digest registrar offering MD5, SHA-256 and SHA-512-256 '
+                              '(three WWW-Authenticate headers, strongest last); the first answer '
+                              'gets 401 stale=true with fresh nonces, a right answer then 200 '
+                              '(user alice, lab password), a wrong one 401'),
     'tls-old': ('tcp', 'TLS 1.0/1.1 only server (good chain) answering SIP 200 to anything'),
     'tls-rsa1024': ('tcp', 'TLS server presenting the RSA-1024 certificate'),
     'tls-sha1': ('tcp', 'TLS server presenting the SHA-1 signed certificate'),
@@ -1194,7 +1200,67 @@ def _dns_relay(sock, data, addr, upstream):
             pass
 
 
+DIGEST_PEER_ALGORITHMS = ('MD5', 'SHA-256', 'SHA-512-256')
+
+
+def _digest_hash(alg, text):
+    name = {'MD5': 'md5', 'SHA-256': 'sha256', 'SHA-512-256': 'sha512_256'}[alg.upper()]
+    return hashlib.new(name, text.encode()).hexdigest()
+
+
+def _digest_params(value):
+    out = {}
+    for m in re.finditer(r'([A-Za-z0-9_-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^,\s]+)', value):
+        out[m.group(1).lower()] = m.group(3) if m.group(3) is not None else m.group(2)
+    return out
+
+
+def _digest_peer_reply(data, state):
+    """One answer of the sip-digest-udp registrar (see PEER_KINDS)."""
+    text = data.decode('utf-8', 'replace')
+    head = text.split('\r\n\r\n', 1)[0].split('\r\n')
+    method = head[0].split(' ', 1)[0]
+    auth = [ln.split(':', 1)[1].strip() for ln in head[1:]
+            if ln.split(':', 1)[0].strip().lower() == 'authorization']
+    base = _sip_reply_for(data).decode().replace('Server: sip-doctor-lab padded',
+                                                 'Server: sip-doctor-lab digest')
+
+    def challenge(stale):
+        gen = state['gen'] = state.get('gen', 0) + 1
+        lines = []
+        for alg in DIGEST_PEER_ALGORITHMS:
+            nonce = '%s-%d-%s' % ('new' if stale else 'old', gen, alg)
+            state.setdefault('nonces', set()).add(nonce)
+            lines.append('WWW-Authenticate: Digest realm="example.test", nonce="%s", '
+                         'algorithm=%s, qop="auth"%s' % (nonce, alg, ', stale=true' if stale else ''))
+        return base.replace('SIP/2.0 200 OK', 'SIP/2.0 401 Unauthorized', 1).replace(
+            'Content-Length: 0', '\r\n'.join(lines) + '\r\nContent-Length: 0', 1).encode()
+
+    if method != 'REGISTER':
+        return base.encode()
+    if not auth:
+        return challenge(False)
+    p = _digest_params(auth[0])
+    nonce = p.get('nonce', '')
+    if nonce not in state.get('nonces', set()):
+        return challenge(False)
+    if nonce.startswith('old-'):
+        return challenge(True)
+    alg = p.get('algorithm', 'MD5')
+    if alg.upper() not in DIGEST_PEER_ALGORITHMS:
+        return challenge(False)
+    ha1 = _digest_hash(alg, '%s:%s:%s' % (p.get('username'), p.get('realm'),
+                                          PASSWORDS.get(p.get('username'), '')))
+    ha2 = _digest_hash(alg, '%s:%s' % (method, p.get('uri')))
+    want = _digest_hash(alg, ':'.join([ha1, nonce, p.get('nc', ''), p.get('cnonce', ''),
+                                       p.get('qop', ''), ha2]))
+    if p.get('response') == want and p.get('username') == 'alice':
+        return base.encode()
+    return challenge(False)
+
+
 def _peer_udp(kind, sock, upstream=None):
+    digest_state = {}
     while True:
         data, addr = sock.recvfrom(65535)
         if kind in ('dns-silent', 'sip-silent-udp'):
@@ -1216,6 +1282,8 @@ def _peer_udp(kind, sock, upstream=None):
             sock.sendto(b'SIP/2.0 200 OK\r\nX-Endless: ' + b'a' * 60000, addr)
         elif kind == 'sip-padded-udp':
             sock.sendto(_sip_reply_for(data, padded=True), addr)
+        elif kind == 'sip-digest-udp':
+            sock.sendto(_digest_peer_reply(data, digest_state), addr)
 
 
 def _read_sip_request(conn, limit=65536):
