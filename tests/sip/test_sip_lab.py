@@ -131,6 +131,23 @@ class SignIn(SipCase):
         self.assertEqual(challenges[0]['header'], 'Proxy-Authenticate')
         self.assertIn('Proxy-Authorization: Digest', self.trace_text(r.report))
 
+    def test_strongest_digest_and_stale_nonce(self):
+        """Three challenges (MD5, SHA-256, SHA-512-256): the strongest is answered,
+        and a stale=true nonce is answered again with the fresh one."""
+        r, _ = self.run_cli('alice', 'udp', host='127.0.0.1', port=LAB.peers['sip-digest-udp'])
+        self.assertEqual(r.rc, 0, codes(r.report))
+        self.finding(r.report, 'auth.ok')
+        auth = r.report['steps']['auth']['data']
+        self.assertEqual(auth['algorithm'], 'SHA-512-256')
+        self.assertEqual([e['status'] for e in auth['exchanges']][:2], [401, 200])
+        trace = self.trace_text(r.report)
+        self.assertIn('stale=true', trace)
+        self.assertIn('nonce="old-1-SHA-512-256"', trace)
+        answers = [ln for ln in trace.splitlines() if ln.startswith('Authorization:')]
+        self.assertGreaterEqual(len(answers), 2)  # the stale one, then the fresh one
+        for ln in answers:
+            self.assertIn('algorithm=SHA-512-256', ln)
+
     def test_wrong_password_rejected(self):
         for transport in ('udp', 'tls'):
             with self.subTest(transport=transport):
