@@ -139,7 +139,8 @@ refresh (gpointer data)
                                          2, port,
                                          3, transport_up,
                                          4, address != NULL ? address : _("does not resolve"),
-                                         5, sd_json_string (c, "source"),
+                                         5, g_strcmp0 (sd_json_string (c, "source"), "--server") == 0
+                                            ? _("The Server field") : sd_json_string (c, "source"),
                                          -1);
     }
   refresh_placeholders (self, run, dns);
