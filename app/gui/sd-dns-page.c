@@ -179,6 +179,8 @@ refresh_placeholders (SdDnsPage *self, SdRun *run, JsonObject *dns)
                                : _("No look-ups were needed."));
   sd_gui_table_set_empty_text (self->candidates_view,
                                !done ? _("Not known yet.")
+                               : status == SD_STATUS_SKIP
+                               ? _("Not known: the look-ups did not run. Next runs them again, Back lets you change the details first.")
                                : _("None: a program would find no server to connect to."));
 }
 
