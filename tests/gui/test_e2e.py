@@ -19,7 +19,9 @@ must then say so honestly) instead of being asserted.
 """
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -77,11 +79,19 @@ def main():
     report_path = os.path.join(out, 'e2e-report.json')
     export_path = os.path.join(out, 'e2e-exported.pem')
 
+    # Settings go to a key file in a temporary folder here (not the memory
+    # backend), to check what is remembered across launches, and that the
+    # password never is.
+    config_home = tempfile.mkdtemp(prefix='sd-gui-settings-')
+    settings_env = {'GSETTINGS_BACKEND': 'keyfile', 'XDG_CONFIG_HOME': config_home}
+    keyfile = os.path.join(config_home, 'glib-2.0', 'settings', 'keyfile')
+
     with sdlab.Lab(sip256=False, peers=False, sipp=False) as lab:
         password = lab.password('alice')
         pwfile = lab.password_file('alice')
         app = sdgui.App(args=['alice@example.test'],
-                        env={'SD_TEST_SAVE_PATH': report_path, 'SD_TEST_EXPORT_PATH': export_path})
+                        env={'SD_TEST_SAVE_PATH': report_path, 'SD_TEST_EXPORT_PATH': export_path,
+                             **settings_env})
         try:
             # Larger than the default, so each screenshot shows most of its page.
             app.resize(860, 780)
@@ -182,8 +192,33 @@ def main():
             else:
                 check('not built yet' in conn_text, 'the Connection page says honestly that TLS is not built yet')
                 print('note: the tls step is not built yet: the certificate problem cannot be shown')
+            # Quit cleanly (Ctrl+Q), so the window size is saved too.
+            app.key_combo('Control_L', 'q')
+            app.proc.wait(20)
+            check(app.proc.returncode == 0, 'Ctrl+Q quits cleanly after a whole run')
         finally:
             app.close()
+
+        # What was remembered, and what was not.
+        settings = open(keyfile, encoding='utf-8').read() if os.path.exists(keyfile) else ''
+        check("last-address='alice@example.test'" in settings, 'the SIP address is remembered')
+        check(f"last-server='sip.example.test:{port}'" in settings, 'the server is remembered')
+        check("last-transport='tls'" in settings, 'the transport is remembered')
+        check(lab.dns_server in settings and lab.pki.ca_file in settings,
+              'the DNS server and CA file are remembered')
+        check('window-width=' in settings, 'the window size is remembered')
+        check(password not in settings, 'the password is not in the settings')
+
+        # A new launch without an address offers the remembered one.
+        app = sdgui.App(env=settings_env)
+        try:
+            check(app.get_text(app.entry('SIP address')) == 'alice@example.test',
+                  'a new launch offers the remembered SIP address')
+            check(app.get_text(app.find('Password', Atspi.Role.PASSWORD_TEXT)) == '',
+                  'a new launch has an empty password field')
+        finally:
+            app.close()
+            shutil.rmtree(config_home, ignore_errors=True)
     print('GUI end-to-end test passed')
 
 
