@@ -633,9 +633,21 @@ report_server_errors (DnsStep *step, gboolean have_candidates)
       if (g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
           || g_str_equal (r->rcode, "TIMEOUT"))
         continue;
-      advice = g_strdup_printf (_("The DNS server %s could not answer for %s. Ask the DNS administrator "
-                                  "to check that server and the zone, or compare with another DNS "
-                                  "server using the DNS server option."), r->server, step->domain);
+      if (g_str_equal (r->rcode, "REFUSED"))
+        advice = g_strdup_printf (_("The DNS server %s refuses to answer questions about %s: it does not "
+                                    "hold that zone and will not look it up for this computer. Use the "
+                                    "DNS server your network gives (leave the DNS server field empty), "
+                                    "or ask its administrator to allow look-ups from here."),
+                                  r->server, step->domain);
+      else if (g_str_equal (r->rcode, "ERROR") && r->answers->len == 0 && r->error != NULL
+               && strstr (r->error, "ICMP") != NULL)
+        advice = g_strdup_printf (_("No DNS server runs at %s. Check the address and port of the DNS "
+                                    "server, or leave the DNS server field empty to use this computer's."),
+                                  r->server);
+      else
+        advice = g_strdup_printf (_("The DNS server %s could not answer for %s. Ask the DNS administrator "
+                                    "to check that server and the zone, or compare with another DNS "
+                                    "server using the DNS server option."), r->server, step->domain);
       sd_run_report (step->run, SD_STEP_DNS, "dns.server-error",
                      have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR,
                      r->error != NULL ? r->error : r->rcode, advice);

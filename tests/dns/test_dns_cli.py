@@ -384,6 +384,18 @@ class Findings(DnsLab):
         self.assertFinding(r.report, 'dns.server-error', 'error')
         self.assertEqual(r.rc, 1)
 
+    def test_refused_is_a_server_error(self):
+        # The lab's dnsmasq holds only .test and forwards nothing: it refuses
+        # any other name (.invalid can never exist anywhere).
+        r = self.run_cli('alice@outside.invalid', '--client', 'wm5')
+        q = dns_data(r.report)['queries']
+        self.assertEqual(len(q), 4)
+        self.assertTrue(all(x['rcode'] == 'REFUSED' and 'REFUSED' in x['error'] for x in q), q)
+        f = self.assertFinding(r.report, 'dns.server-error', 'error')
+        self.assertIn('refuses', f['advice'])
+        self.assertNoFinding(r.report, 'dns.no-records')
+        self.assertEqual(r.rc, 1)
+
     def test_nothing_listening(self):
         port = sdlab.free_port(tcp=False)
         t0 = time.monotonic()
@@ -394,6 +406,7 @@ class Findings(DnsLab):
         self.assertLess(time.monotonic() - t0, 4, 'the ICMP error ends it before the timeout')
         f = self.assertFinding(r.report, 'dns.server-error', 'error')
         self.assertIn('nothing listens', f['message'])
+        self.assertIn('No DNS server runs at', f['advice'])
         self.assertEqual(r.rc, 1)
 
 
