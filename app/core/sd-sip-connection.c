@@ -911,17 +911,20 @@ sd_sip_connection_request_async (SdSipConnection     *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
-  Transaction *t = g_new0 (Transaction, 1);
   const char *via = sd_sip_message_get_header (request, "Via");
   const char *cseq = sd_sip_message_get_header (request, "CSeq");
+  GTask *task;
+  Transaction *t;
   guint timeout_ms;
 
-  g_task_set_source_tag (task, sd_sip_connection_request_async);
-  g_task_set_task_data (task, t, (GDestroyNotify) transaction_free);
-
+  g_return_if_fail (SD_IS_SIP_CONNECTION (self));
   g_return_if_fail (request->is_request && via != NULL && cseq != NULL);
   g_return_if_fail (!self->busy);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  t = g_new0 (Transaction, 1);
+  g_task_set_source_tag (task, sd_sip_connection_request_async);
+  g_task_set_task_data (task, t, (GDestroyNotify) transaction_free);
 
   t->wire = sd_sip_message_to_string (request, &t->wire_len);
   t->branch = sd_sip_header_param (via, "branch");
