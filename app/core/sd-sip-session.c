@@ -777,6 +777,16 @@ sd_sip_report_error (SdRun        *run,
                        "answers are often lost in firewalls and NAT."));
       return;
     }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("Nothing takes SIP at %s: the port is closed (the %s was refused)."), where, method);
+      sd_run_report (run, step, "sip.no-response", SD_SEVERITY_ERROR, message,
+                     _("Check the server address, port and transport: the server may not listen "
+                       "on this transport, or on another port (usually 5060 for UDP and TCP, "
+                       "5061 for TLS)."));
+      return;
+    }
   {
     g_autofree char *message = g_strdup_printf (
       _("No SIP answer from %s to %s: %s"), where, method, error->message);

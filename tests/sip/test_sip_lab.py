@@ -324,6 +324,13 @@ class Misbehaving(SipCase):
                     # Timer E: the request was retransmitted (0.5, 1, 2 s…) within the timeout.
                     self.assertGreaterEqual(len(sent), 3)
 
+    def test_closed_udp_port_ends_at_once(self):
+        """ICMP port unreachable reaches a connected UDP socket: no need to wait the timeout."""
+        r, elapsed = self.run_cli('alice', 'udp', host='127.0.0.1', port=LAB.closed_port)
+        f = self.finding(r.report, 'sip.no-response')
+        self.assertIn('refused', f['message'].lower())
+        self.assertLess(elapsed, TIMEOUT)
+
     def test_garbage(self):
         for kind, transport in (('sip-garbage-udp', 'udp'), ('sip-garbage-tcp', 'tcp')):
             with self.subTest(kind=kind):
