@@ -436,6 +436,7 @@ sd_step_connect_run_async (SdRun               *run,
       if (c->transport == SD_TRANSPORT_UDP)
         {
           attempt_record (a, "skipped", NULL);
+          json_object_set_string_member (a->json, "note", sd_connect_result_to_string ("skipped"));
           json_object_set_double_member (a->json, "duration_ms", 0);
           continue;
         }

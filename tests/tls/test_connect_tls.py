@@ -423,6 +423,7 @@ class Connect(Base):
         report, _, _ = self.run_cli('127.0.0.1:%d' % LAB.sip.ports['udp'], transport='udp')
         attempt = report['steps']['connect']['data']['attempts'][0]
         self.assertEqual(attempt['result'], 'skipped')
+        self.assertIn('SIP OPTIONS', attempt['note'])
         self.assertEqual(report['steps']['connect']['data']['selected']['transport'], 'udp')
         self.assertEqual(self.codes(report, 'connect'), [])
         self.assertIn('UDP', report['steps']['tls']['reason'])
