@@ -112,10 +112,9 @@ seal_servers (SdDnsResolver *self)
     self->server_strs[i] = format_server (self->servers->pdata[i]);
 }
 
-SdDnsResolver *
-sd_dns_resolver_new_for_server (const char *server, GError **error)
+static gboolean
+parse_server (SdDnsResolver *self, const char *server, GError **error)
 {
-  g_autoptr(SdDnsResolver) self = g_object_new (SD_TYPE_DNS_RESOLVER, NULL);
   g_autoptr(GInetAddress) address = NULL;
   g_autofree char *copy = g_strstrip (g_strdup (server));
   char *host = copy;
@@ -149,17 +148,42 @@ sd_dns_resolver_new_for_server (const char *server, GError **error)
   address = g_inet_address_new_from_string (host);
   if (address == NULL)
     goto bad;
-
   add_server (self, address, (guint16) port);
-  seal_servers (self);
-  self->description = g_strdup (self->server_strs[0]);
-  return g_steal_pointer (&self);
+  return TRUE;
 
 bad:
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                _("The DNS server “%s” must be an IP address (optionally with a port), "
                  "such as 192.0.2.53 or 127.0.0.1:5353."), server);
-  return NULL;
+  return FALSE;
+}
+
+SdDnsResolver *
+sd_dns_resolver_new_for_server (const char *server, GError **error)
+{
+  g_autoptr(SdDnsResolver) self = g_object_new (SD_TYPE_DNS_RESOLVER, NULL);
+
+  if (!parse_server (self, server, error))
+    return NULL;
+  seal_servers (self);
+  self->description = g_strdup (self->server_strs[0]);
+  return g_steal_pointer (&self);
+}
+
+SdDnsResolver *
+sd_dns_resolver_new_for_servers (const char * const *servers,
+                                 const char         *description,
+                                 GError            **error)
+{
+  g_autoptr(SdDnsResolver) self = g_object_new (SD_TYPE_DNS_RESOLVER, NULL);
+
+  g_return_val_if_fail (servers != NULL && servers[0] != NULL, NULL);
+  for (guint i = 0; servers[i] != NULL; i++)
+    if (!parse_server (self, servers[i], error))
+      return NULL;
+  seal_servers (self);
+  self->description = g_strdup (description);
+  return g_steal_pointer (&self);
 }
 
 SdDnsResolver *

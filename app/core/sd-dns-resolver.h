@@ -36,6 +36,11 @@ SdDnsResolver *sd_dns_resolver_new_system (GError **error);
 SdDnsResolver *sd_dns_resolver_new_from_resolv_conf (const char *path, GError **error);
 /* One named server: "IP", "IP:PORT", "[IPv6]:PORT"; the port defaults to 53. */
 SdDnsResolver *sd_dns_resolver_new_for_server (const char *server, GError **error);
+/* Several servers, asked in turn as the system ones are; @description is
+ * what get_description() says ("system"). */
+SdDnsResolver *sd_dns_resolver_new_for_servers (const char * const *servers,
+                                                const char         *description,
+                                                GError            **error);
 
 /* "system" or the named server "127.0.0.1:5353". */
 const char    *sd_dns_resolver_get_description (SdDnsResolver *self);
