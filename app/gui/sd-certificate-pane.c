@@ -28,6 +28,7 @@ struct _SdCertificatePane {
   JsonArray    *chain;
   char         *chain_key;
   int           selected;
+  int           grid_row;     /* next free row of details_grid */
   GtkFileChooserNative *chooser;
   GCancellable *export_cancellable;
 };
@@ -62,8 +63,6 @@ common_name (const char *dn)
   return g_strdup (dn);
 }
 
-static int grid_row;
-
 static void
 add_section (SdCertificatePane *self, const char *title)
 {
@@ -72,7 +71,7 @@ add_section (SdCertificatePane *self, const char *title)
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_style_context_add_class (gtk_widget_get_style_context (label), "sd-section-title");
   gtk_widget_set_margin_top (label, 12);
-  gtk_grid_attach (self->details_grid, label, 0, grid_row++, 2, 1);
+  gtk_grid_attach (self->details_grid, label, 0, self->grid_row++, 2, 1);
   gtk_widget_show (label);
 }
 
@@ -97,8 +96,8 @@ add_field (SdCertificatePane *self, const char *name, const char *value, gboolea
   gtk_widget_set_hexpand (val, TRUE);
   if (problem)
     gtk_style_context_add_class (gtk_widget_get_style_context (val), "sd-error-text");
-  gtk_grid_attach (self->details_grid, key, 0, grid_row, 1, 1);
-  gtk_grid_attach (self->details_grid, val, 1, grid_row++, 1, 1);
+  gtk_grid_attach (self->details_grid, key, 0, self->grid_row, 1, 1);
+  gtk_grid_attach (self->details_grid, val, 1, self->grid_row++, 1, 1);
   gtk_widget_show (key);
   gtk_widget_show (val);
 }
@@ -151,7 +150,7 @@ show_details (SdCertificatePane *self, int index)
 
   self->selected = index;
   sd_gui_clear_container (GTK_CONTAINER (self->details_grid));
-  grid_row = 0;
+  self->grid_row = 0;
   gtk_widget_set_sensitive (self->export_button, c != NULL && sd_json_string (c, "pem") != NULL);
   if (c == NULL)
     return;

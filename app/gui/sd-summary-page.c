@@ -61,7 +61,7 @@ refresh (gpointer data)
   SdSummaryPage *self = data;
   SdRun *run = sd_page_get_run (SD_PAGE (self));
   gboolean running = run != NULL && (sd_run_is_running (run) || sd_page_get_applying (SD_PAGE (self)));
-  guint errors = 0, warnings = 0, skipped = 0, n;
+  guint errors = 0, warnings = 0, skipped = 0, cancelled = 0, n;
   g_autofree char *summary = NULL;
   g_autofree char *detail = NULL;
 
@@ -99,9 +99,21 @@ refresh (gpointer data)
       warnings += f->severity == SD_SEVERITY_WARNING;
     }
   for (guint i = 0; i < G_N_ELEMENTS (all_steps); i++)
-    skipped += sd_run_get_step_status (run, all_steps[i]) == SD_STATUS_SKIP;
+    {
+      skipped += sd_run_get_step_status (run, all_steps[i]) == SD_STATUS_SKIP;
+      /* The engine's own words for a step stopped by Cancel. */
+      cancelled += g_strcmp0 (sd_run_get_step_reason (run, all_steps[i]),
+                              _("Cancelled before this check finished.")) == 0;
+    }
 
-  if (errors > 0)
+  if (cancelled > 0 && errors == 0)
+    {
+      gtk_image_set_from_icon_name (self->verdict_icon, "process-stop-symbolic", GTK_ICON_SIZE_DIALOG);
+      set_icon_class (self->verdict_icon, "dim-label");
+      gtk_label_set_text (self->verdict_label, _("Stopped"));
+      detail = g_strdup (_("The checks were stopped before the end. Run Again finishes them."));
+    }
+  else if (errors > 0)
     {
       gtk_image_set_from_icon_name (self->verdict_icon, "dialog-error-symbolic", GTK_ICON_SIZE_DIALOG);
       set_icon_class (self->verdict_icon, "sd-error");

@@ -67,7 +67,7 @@ def save_report(app, path):
 
 
 def verdict_shown(app):
-    verdicts = ('Problems found', 'Signed in', 'Warnings', 'No problems found', 'No problems found so far')
+    verdicts = ('Problems found', 'Signed in', 'Warnings', 'No problems found', 'No problems found so far', 'Stopped')
     return wait_for(lambda: next((t for t in app.texts() if t in verdicts), None), 90, 'the verdict')
 
 

@@ -155,23 +155,37 @@ def main():
         check(any(t in ('Automatic configuration (DNS)', 'SIP address') for t in app.texts()),
               'the DNS page lists its steps')
 
+        # Check Everything, still against the silent DNS server (never the
+        # machine's own resolver), with a short timeout: the run ends with
+        # the DNS server's timeout as its finding.
         app.click(app.button('Back'))
         app.wait_title('Server')
-        app.set_text(app.entry('DNS server'), '')
+        check(app.get_text(app.reveal('DNS server', Atspi.Role.TEXT)) == silent_addr, 'Back keeps the DNS server')
         app.set_text(app.reveal('Timeout', Atspi.Role.SPIN_BUTTON), '2')
-        wait_for(lambda: sdgui.sensitive(app.reveal('Check Everything', Atspi.Role.PUSH_BUTTON)), 5, 'Check Everything to be sensitive')
+        wait_for(lambda: sdgui.sensitive(app.reveal('Check Everything', Atspi.Role.PUSH_BUTTON)), 5,
+                 'Check Everything to be sensitive')
         app.click(app.reveal('Check Everything', Atspi.Role.PUSH_BUTTON))
         app.wait_title('Summary')
-        wait_for(lambda: any(t in ('Problems found', 'Signed in', 'Warnings', 'No problems found', 'No problems found so far')
-                             for t in app.texts()), 60, 'the Summary verdict')
+        verdicts = ('Problems found', 'Signed in', 'Warnings', 'No problems found', 'No problems found so far',
+                    'Stopped')
+        verdict = wait_for(lambda: next((t for t in app.texts() if t in verdicts), None), 60, 'the Summary verdict')
+        check(verdict == 'Problems found', f'a DNS server that never answers is a problem (“{verdict}”)')
+        check(any(t == 'Code: dns.server-timeout' for t in app.label_texts_all()),
+              'the Summary lists dns.server-timeout with its advice')
         app.screenshot('smoke-summary.png')
         app.click(app.button('Copy Summary'))
         wait_for(lambda: 'The summary is on the clipboard.' in app.texts(), 5, 'Copy Summary to confirm')
         check(True, 'Copy Summary puts the line on the clipboard and says so')
+
+        # Run Again, and Escape while it runs: the Summary says it stopped.
         app.click(app.button('Run Again'))
-        wait_for(lambda: any(t in ('Problems found', 'Signed in', 'Warnings', 'No problems found',
-                                   'No problems found so far') for t in app.texts()), 60,
-                 'the verdict after Run Again')
+        wait_for(lambda: app.running(), 5, 'Run Again to start the checks')
+        app.key('Escape')
+        wait_for(lambda: 'Stopped' in app.texts(), 5, 'the Summary to say the checks stopped')
+        check(True, 'Escape on the Summary stops Run Again, and the verdict says so')
+        app.screenshot('smoke-summary-stopped.png')
+        app.click(app.button('Run Again'))
+        wait_for(lambda: 'Problems found' in app.texts(), 30, 'the verdict after Run Again')
         check(True, 'Run Again runs every check again and shows the verdict')
         texts = app.texts()
         check(any('alice@example.test' in t for t in texts), 'the Summary shows the line to read out')
