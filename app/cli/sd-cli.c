@@ -108,6 +108,7 @@ main (int argc, char *argv[])
   g_autoptr(GError) error = NULL;
   CliState state = { 0 };
   int status;
+  const char *localedir;
 
   const GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &server,
@@ -144,7 +145,10 @@ main (int argc, char *argv[])
   };
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* SIP_DOCTOR_LOCALEDIR: translations from the build folder (development
+   * and tests only; see HACKING.md). */
+  localedir = g_getenv ("SIP_DOCTOR_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

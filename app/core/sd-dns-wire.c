@@ -253,7 +253,7 @@ read_name (Cursor *c, GError **error)
 
 malformed:
   g_set_error (error, SD_DNS_ERROR, SD_DNS_ERROR_MALFORMED,
-               _("a name in the answer is malformed (at byte %" G_GSIZE_FORMAT ")"), pos);
+               _("a name in the answer is malformed (at byte %lu)"), (gulong) pos);
   return NULL;
 }
 
@@ -418,7 +418,7 @@ sd_dns_message_parse (const guint8  *data,
   if (data == NULL || len < SD_DNS_HEADER_SIZE)
     {
       g_set_error (error, SD_DNS_ERROR, SD_DNS_ERROR_MALFORMED,
-                   _("the answer is shorter than a DNS header (%" G_GSIZE_FORMAT " bytes)"), len);
+                   _("the answer is shorter than a DNS header (%lu bytes)"), (gulong) len);
       return NULL;
     }
   read_u16 (&c, &msg->id);
@@ -440,8 +440,8 @@ sd_dns_message_parse (const guint8  *data,
       if (!msg->truncated)
         {
           g_set_error (error, SD_DNS_ERROR, SD_DNS_ERROR_MALFORMED,
-                       _("the answer claims %u questions and %u records but has only %" G_GSIZE_FORMAT " bytes"),
-                       qd, an, len);
+                       _("the answer claims %u questions and %u records but has only %lu bytes"),
+                       qd, an, (gulong) len);
           return NULL;
         }
     }

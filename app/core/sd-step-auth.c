@@ -101,8 +101,8 @@ check_clock (AuthStep *st)
     if (ABS (skew_s) > MAX_CLOCK_SKEW_S)
       {
         g_autofree char *message = g_strdup_printf (
-          _("The clocks differ by %" G_GINT64_FORMAT " minutes: the server says %s, this computer %s."),
-          ABS (skew_s) / 60, server_iso, local_iso);
+          _("The clocks differ by %lld minutes: the server says %s, this computer %s."),
+          (long long) (ABS (skew_s) / 60), server_iso, local_iso);
         sd_run_report (st->run, SD_STEP_AUTH, "auth.clock-skew",
                        st->has_kerberos ? SD_SEVERITY_ERROR : SD_SEVERITY_WARNING, message,
                        _("Set this computer's clock right (turn on automatic time), or ask the "

@@ -12,9 +12,13 @@ int
 main (int argc, char *argv[])
 {
   g_autoptr(SdApplication) app = NULL;
+  const char *localedir;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* SIP_DOCTOR_LOCALEDIR: translations from the build folder (development
+   * and tests only; see HACKING.md). */
+  localedir = g_getenv ("SIP_DOCTOR_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_application_name (_("SIP Sign-in Doctor"));
