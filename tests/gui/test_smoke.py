@@ -22,12 +22,15 @@ INPUT_ROLES = {Atspi.Role.TEXT, Atspi.Role.PASSWORD_TEXT, Atspi.Role.COMBO_BOX,
                Atspi.Role.SPIN_BUTTON, Atspi.Role.RADIO_BUTTON}
 
 
-def unnamed_inputs(app):
-    """Every visible input or button must have an accessible name."""
+def unnamed_inputs(app, everywhere=False):
+    """Every input or button must have an accessible name: those on screen,
+    or (everywhere) those of every page, scrolled out of view or not."""
     missing = []
     for acc in sdgui.walk(app.window):
         try:
-            if acc.get_role() in INPUT_ROLES and sdgui.showing(acc) and not acc.get_name():
+            shown = (acc.get_state_set().contains(Atspi.StateType.VISIBLE) if everywhere
+                     else sdgui.showing(acc))
+            if acc.get_role() in INPUT_ROLES and shown and not acc.get_name():
                 missing.append(acc.get_role_name())
         except sdgui.GLibError:
             continue
@@ -130,6 +133,8 @@ def main():
         app.set_text(dns, 'dns.example.test')
         wait_for(lambda: not sdgui.sensitive(app.button('Next')), 5, 'Next to become insensitive for a DNS server name')
         check(any('IP address' in t for t in app.texts()), 'the DNS server field says it needs an IP address')
+        check(not unnamed_inputs(app, everywhere=True),
+              'every input and button of every page (Advanced open) has an accessible name')
         app.set_text(dns, silent_addr)
         app.set_text(app.reveal('Timeout', Atspi.Role.SPIN_BUTTON), '30')
         wait_for(lambda: sdgui.sensitive(app.button('Next')), 5, 'Next to become sensitive again')
