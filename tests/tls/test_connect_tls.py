@@ -157,6 +157,13 @@ class TlsChain(Base):
         self.assertFalse(report['steps']['tls']['data']['trusted'])
         self.assertEqual(rc, 1)
 
+    def test_ca_file_without_certificates(self):
+        # A CRL alone is no CA: said, and the root stays untrusted.
+        report, rc, _ = self.tls_run('good', ca=False, extra=['--ca-file', LAB.pki.crl])
+        self.assertEqual(rc, 1)
+        self.assertEqual(self.finding(report, 'tls.ca-file-empty')['severity'], 'warning')
+        self.assertIn('tls.untrusted-root', self.codes(report, 'tls'))
+
     def test_missing_intermediate(self):
         report, _, _ = self.tls_run('nointer')
         f = self.finding(report, 'tls.missing-intermediate')
