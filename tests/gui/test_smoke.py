@@ -80,7 +80,10 @@ def main():
     silent.bind(('127.0.0.1', 0))
     silent_addr = f'127.0.0.1:{silent.getsockname()[1]}'
 
-    app = sdgui.App()
+    html_path = os.path.join(sdgui.out_dir(), 'smoke-report.html')
+    if os.path.exists(html_path):
+        os.unlink(html_path)
+    app = sdgui.App(env={'SD_TEST_SAVE_PATH': html_path})
     try:
         check(app.current_page_title() == 'Account', 'the wizard opens on the Account page')
         address = app.entry('SIP address')
@@ -181,6 +184,16 @@ def main():
         app.click(app.button('Copy Summary'))
         wait_for(lambda: 'The summary is on the clipboard.' in app.texts(), 5, 'Copy Summary to confirm')
         check(True, 'Copy Summary puts the line on the clipboard and says so')
+
+        app.click(app.button('Copy Full Report'))
+        wait_for(lambda: 'The full report is on the clipboard, as text.' in app.texts(), 5,
+                 'Copy Full Report to confirm')
+        check(True, 'Copy Full Report puts the text report on the clipboard and says so')
+        app.click(app.button('Save Report…'))
+        wait_for(lambda: any(t.startswith('Report saved to') for t in app.texts()), 20, 'the report to be saved')
+        html = open(html_path, encoding='utf-8').read()
+        check(html.lstrip().lower().startswith('<!doctype html') and 'dns.server-timeout' in html,
+              'Save Report… writes an HTML report (by the file name) with the finding in it')
 
         # Run Again, and Escape while it runs: the Summary says it stopped.
         app.click(app.button('Run Again'))
