@@ -19,8 +19,10 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lab'))
 import sdlab  # noqa: E402
 
-TIMEOUT = 2          # --timeout given to the CLI
-HANG_GUARD = TIMEOUT + 2
+TIMEOUT = 3          # --timeout given to the CLI
+# Below two timeouts: a second wait fails the test, while sanitizer builds on
+# a loaded machine still have room.
+HANG_GUARD = 2 * TIMEOUT - 0.5
 # No Kerberos ticket, whatever the machine running the tests has.
 NO_TICKET_ENV = {'KRB5CCNAME': 'FILE:/nonexistent/sip-doctor-test-ccache'}
 
