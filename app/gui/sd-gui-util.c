@@ -261,7 +261,10 @@ sd_run_watch_set (SdRunWatch    *watch,
                   gpointer       data)
 {
   if (watch->run != NULL)
-    g_signal_handlers_disconnect_by_data (watch->run, watch);
+    {
+      g_signal_handlers_disconnect_by_data (sd_run_get_trace (watch->run), watch);
+      g_signal_handlers_disconnect_by_data (watch->run, watch);
+    }
   g_set_object (&watch->run, run);
   watch->refresh = refresh;
   watch->data = data;
