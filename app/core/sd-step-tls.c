@@ -356,6 +356,23 @@ start_handshake (GTask *task, GSocketConnection *base)
   g_autoptr(GSocketConnectable) identity = g_network_address_new (st->candidate->host, st->candidate->port);
   GIOStream *tls;
 
+  /* glib-networking looks up the socket's peer while it sets up a client
+   * connection and unrefs NULL when the peer has already reset it (a
+   * critical, then a crash under G_DEBUG=fatal-criticals). A server that
+   * resets at once is common enough on a wrong port: report it here. */
+  {
+    g_autoptr(GSocketAddress) peer = g_socket_connection_get_remote_address (base, NULL);
+    if (peer == NULL)
+      {
+        g_autoptr(GError) gone = g_error_new_literal (G_IO_ERROR, g_io_error_from_errno (ECONNRESET),
+                                                      g_strerror (ECONNRESET));
+        report_handshake_failure (st, gone);
+        g_task_return_boolean (task, TRUE);
+        g_object_unref (task);
+        return;
+      }
+  }
+
   tls = g_tls_client_connection_new (G_IO_STREAM (base), identity, &error);
   if (tls == NULL)
     {
