@@ -520,8 +520,8 @@ try_digest (GTask *task)
         problem != NULL ? ": " : "", problem != NULL ? problem : "");
       sd_run_report (st->run, SD_STEP_AUTH, "auth.untrusted-not-sent", SD_SEVERITY_ERROR, message,
                      _("Fix the certificate problem the TLS check shows (or name the server as its "
-                       "certificate does). To try anyway on a network you trust, allow untrusted "
-                       "servers (--allow-untrusted)."));
+                       "certificate does). To try anyway on a network you trust, turn on “Sign in despite "
+                       "certificate problems” on the Server page (--allow-untrusted on the command line)."));
       done (task, "not-attempted");
       return;
     }
