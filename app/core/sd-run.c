@@ -447,7 +447,8 @@ sd_run_dup_summary (SdRun *self)
     }
   for (guint i = 0; i < SD_N_STEPS; i++)
     {
-      skipped += self->steps[i].status == SD_STATUS_SKIP;
+      /* Pending steps were never asked for (--until, a page not reached): not run either. */
+      skipped += self->steps[i].status == SD_STATUS_SKIP || self->steps[i].status == SD_STATUS_PENDING;
       checked += self->steps[i].status == SD_STATUS_PASS || self->steps[i].status == SD_STATUS_WARN
                  || self->steps[i].status == SD_STATUS_FAIL;
     }

@@ -128,6 +128,7 @@ class Report(unittest.TestCase):
         self.assertEqual(code, 0, err)
         report = json.loads(out)
         self.assertEqual(report["steps"]["uri"]["status"], "pass")
+        self.assertIn("5 of 6 checks not run", report["summary"])
         for step in STEP_IDS[1:]:
             self.assertEqual(report["steps"][step]["status"], "skip")
             self.assertIn("Not run", report["steps"][step]["reason"])
