@@ -68,3 +68,21 @@ sd_candidate_describe (const SdCandidate *self)
     }
   return g_strdup_printf ("%s:%u (%s)", self->host, self->port, transport);
 }
+
+JsonObject *
+sd_candidate_to_json (const SdCandidate *self)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "host", self->host);
+  json_object_set_int_member (o, "port", self->port);
+  json_object_set_string_member (o, "transport", sd_transport_to_string (self->transport));
+  if (self->address != NULL)
+    {
+      g_autofree char *addr = g_inet_address_to_string (self->address);
+      json_object_set_string_member (o, "address", addr);
+    }
+  else
+    json_object_set_null_member (o, "address");
+  return o;
+}

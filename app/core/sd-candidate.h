@@ -5,6 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 #include "sd-types.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,8 @@ SdCandidate *sd_candidate_new (const char   *host,
                                const char   *source);
 SdCandidate *sd_candidate_ref (SdCandidate *candidate);
 void         sd_candidate_unref (SdCandidate *candidate);
+/* {host, port, transport, address (or null)}: how reports name a candidate. */
+JsonObject  *sd_candidate_to_json (const SdCandidate *candidate);
 /* "sip.example.com:5061 (TLS) at 192.0.2.1" */
 char        *sd_candidate_describe (const SdCandidate *candidate);
 

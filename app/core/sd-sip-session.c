@@ -199,24 +199,6 @@ request_data_free (RequestData *d)
   g_free (d);
 }
 
-JsonObject *
-sd_sip_candidate_to_json (const SdCandidate *c)
-{
-  JsonObject *o = json_object_new ();
-
-  json_object_set_string_member (o, "host", c->host);
-  json_object_set_int_member (o, "port", c->port);
-  json_object_set_string_member (o, "transport", sd_transport_to_string (c->transport));
-  if (c->address != NULL)
-    {
-      g_autofree char *a = g_inet_address_to_string (c->address);
-      json_object_set_string_member (o, "address", a);
-    }
-  else
-    json_object_set_null_member (o, "address");
-  return o;
-}
-
 static JsonArray *
 ensure_array (JsonObject *data, const char *name)
 {

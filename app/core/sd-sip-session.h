@@ -93,7 +93,6 @@ void          sd_sip_resolve_async  (SdRun               *run,
 GInetAddress *sd_sip_resolve_finish (GAsyncResult  *result,
                                      GError       **error);
 
-JsonObject   *sd_sip_candidate_to_json (const SdCandidate *candidate);
 /* The mapping of a final failure response to a finding (403, 404, 5xx…);
  * FALSE when @status is not one of those. */
 gboolean      sd_sip_report_status (SdRun              *run,

@@ -97,24 +97,6 @@ sd_connect_take_stream (SdRun *run, const SdCandidate *candidate)
   return conn;
 }
 
-static JsonObject *
-candidate_json (const SdCandidate *c)
-{
-  JsonObject *o = json_object_new ();
-
-  json_object_set_string_member (o, "host", c->host);
-  json_object_set_int_member (o, "port", c->port);
-  json_object_set_string_member (o, "transport", sd_transport_to_string (c->transport));
-  if (c->address != NULL)
-    {
-      g_autofree char *addr = g_inet_address_to_string (c->address);
-      json_object_set_string_member (o, "address", addr);
-    }
-  else
-    json_object_set_null_member (o, "address");
-  return o;
-}
-
 static const char *
 classify_error (const GError *error)
 {
@@ -340,7 +322,7 @@ finish_step (ConnectState *st)
     }
 
   if (ctx->selected != NULL)
-    json_object_set_object_member (data, "selected", candidate_json (ctx->selected));
+    json_object_set_object_member (data, "selected", sd_candidate_to_json (ctx->selected));
   else
     json_object_set_null_member (data, "selected");
 
@@ -420,7 +402,7 @@ sd_step_connect_run_async (SdRun               *run,
 
       a->state = st;
       a->candidate = sd_candidate_ref (c);
-      a->json = candidate_json (c);
+      a->json = sd_candidate_to_json (c);
       a->start_us = g_get_monotonic_time ();
       json_object_set_string_member (a->json, "result", "pending");
       json_object_set_string_member (a->json, "source", c->source);

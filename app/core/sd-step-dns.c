@@ -568,18 +568,8 @@ add_fixed_candidates (DnsStep *step, GPtrArray *out, GPtrArray *addresses, const
 static JsonObject *
 candidate_to_json (const SdCandidate *c)
 {
-  JsonObject *o = json_object_new ();
+  JsonObject *o = sd_candidate_to_json (c);
 
-  json_object_set_string_member (o, "host", c->host);
-  json_object_set_int_member (o, "port", c->port);
-  json_object_set_string_member (o, "transport", sd_transport_to_string (c->transport));
-  if (c->address != NULL)
-    {
-      g_autofree char *a = g_inet_address_to_string (c->address);
-      json_object_set_string_member (o, "address", a);
-    }
-  else
-    json_object_set_null_member (o, "address");
   json_object_set_string_member (o, "source", c->source);
   return o;
 }

@@ -196,7 +196,7 @@ redirect_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                                                       "redirect");
       JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_SIP);
 
-      json_object_set_object_member (data, "target", sd_sip_candidate_to_json (next));
+      json_object_set_object_member (data, "target", sd_candidate_to_json (next));
       sd_sip_session_connect (st->session, next);
       send_register (task);
     }
@@ -423,7 +423,7 @@ sd_step_sip_run_async (SdRun               *run,
   g_ptr_array_add (st->visited, target_key (target));
   g_task_set_task_data (task, st, (GDestroyNotify) sip_step_free);
 
-  json_object_set_object_member (data, "target", sd_sip_candidate_to_json (target));
+  json_object_set_object_member (data, "target", sd_candidate_to_json (target));
   json_object_set_array_member (data, "exchanges", json_array_new ());
   json_object_set_array_member (data, "redirects", json_array_new ());
   json_object_set_array_member (data, "challenges", json_array_new ());
