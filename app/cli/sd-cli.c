@@ -140,7 +140,7 @@ main (int argc, char *argv[])
     { "until", 0, 0, G_OPTION_ARG_STRING, &until,
       N_("Stop after this check: uri, dns, connect, tls, sip or auth (default auth)"), N_("STEP") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version and exit"), NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, N_("SIP-ADDRESS") },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL },
     { NULL }
   };
 

@@ -603,10 +603,15 @@ report_timeouts (DnsStep *step, gboolean have_candidates)
                                             "No answer from %s within %u s for %u look-up (%s).",
                                             "No answer from %s within %u s for %u look-ups (%s).", n),
                                who, step->config->timeout_s, n, names->str);
-    advice = g_strdup_printf (_("The DNS server %s does not answer. Check that it is the right address, "
-                                "that it is running, and that a firewall lets DNS (UDP and TCP port 53, "
-                                "or the port given) through. Compare with another DNS server using "
-                                "the DNS server option."), who);
+    if (server == who)
+      advice = g_strdup_printf (_("The DNS server %s does not answer. Check that it is the right address, "
+                                  "that it is running, and that a firewall lets DNS (UDP and TCP port 53, "
+                                  "or the port given) through. Compare with another DNS server using "
+                                  "the DNS server option."), who);
+    else
+      advice = g_strdup (_("The DNS servers of this computer do not answer. Check the network connection "
+                           "and this computer's DNS settings, and that a firewall lets DNS (UDP and TCP "
+                           "port 53) through. Compare with another DNS server using the DNS server option."));
     sd_run_report (step->run, SD_STEP_DNS, "dns.server-timeout",
                    have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
   }
