@@ -777,3 +777,13 @@ sd_sip_report_error (SdRun        *run,
                      "that it stays up; the connection check shows whether the port is open."));
   }
 }
+
+gboolean
+sd_sip_task_return_if_cancelled (GTask *task, GError *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  g_task_return_error (task, error);
+  g_object_unref (task);
+  return TRUE;
+}

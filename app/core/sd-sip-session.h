@@ -106,4 +106,9 @@ void          sd_sip_report_error (SdRun        *run,
                                    SdSipSession *session,
                                    const GError *error);
 
+/* For the steps' request callbacks: when @error is a cancellation, returns
+ * it on @task, drops the callback's reference to @task, takes @error and
+ * returns TRUE; otherwise leaves both alone and returns FALSE. */
+gboolean      sd_sip_task_return_if_cancelled (GTask *task, GError *error);
+
 G_END_DECLS

@@ -370,12 +370,8 @@ unregister_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr(SdSipMessage) response = sd_sip_session_request_finish (st->session, result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (sd_sip_task_return_if_cancelled (task, error))
+    return;
   g_clear_error (&error);
   if (response != NULL && (response->status == 401 || response->status == 407)
       && st->unregister_rounds < 2)
@@ -412,12 +408,8 @@ digest_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr(SdSipMessage) response = sd_sip_session_request_finish (st->session, result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (sd_sip_task_return_if_cancelled (task, error))
+    return;
   if (response == NULL)
     {
       sd_sip_report_error (st->run, SD_STEP_AUTH, "REGISTER", st->session, error);

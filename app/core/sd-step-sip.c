@@ -288,12 +288,8 @@ register_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   SdSipMessage *response = sd_sip_session_request_finish (st->session, result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (sd_sip_task_return_if_cancelled (task, error))
+    return;
   if (response == NULL)
     {
       sd_sip_report_error (st->run, SD_STEP_SIP, "REGISTER", st->session, error);
@@ -347,12 +343,8 @@ options_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *error = NULL;
   g_autoptr(SdSipMessage) response = sd_sip_session_request_finish (st->session, result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (sd_sip_task_return_if_cancelled (task, error))
+    return;
   if (response == NULL)
     {
       /* A server that does not answer OPTIONS will not answer REGISTER
