@@ -339,7 +339,7 @@ main (int argc, char *argv[])
         {
           g_autofree char *quoted = g_shell_quote (password_file);
           g_printerr ("sip-doctor-cli: ");
-          g_printerr (_("Warning: the password file “%s” can be read by other users (mode %04o). "
+          g_printerr (_("Warning: the password file “%s” is open to other users (mode %04o). "
                         "Make it private: chmod 600 %s"), password_file, mode, quoted);
           g_printerr ("\n");
         }
