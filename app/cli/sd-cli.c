@@ -6,9 +6,13 @@
 
 #define G_LOG_DOMAIN "sd-cli"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
@@ -85,6 +89,86 @@ write_file (const char *path, const char *contents, const char *what)
   return TRUE;
 }
 
+/* The terminal a password is being typed on, for the signal handlers: they
+ * put echo back before the signal takes its usual effect. */
+static int prompt_tty = -1;
+static struct termios prompt_saved;
+static struct termios prompt_quiet;
+static const int prompt_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
+
+static void
+on_prompt_signal (int sig)
+{
+  int saved_errno = errno;
+
+  tcsetattr (prompt_tty, TCSAFLUSH, &prompt_saved);
+  if (sig != SIGTSTP)
+    (void) !write (prompt_tty, "\n", 1);
+  /* SA_RESETHAND and SA_NODEFER: this raise() gets the default action at
+   * once (end, or stop until SIGCONT). */
+  raise (sig);
+  /* Continued after a stop: echo off again, and catch the next one. */
+  {
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_prompt_signal;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER | SA_RESTART;
+    sigemptyset (&sa.sa_mask);
+    sigaction (sig, &sa, NULL);
+  }
+  tcsetattr (prompt_tty, TCSAFLUSH, &prompt_quiet);
+  errno = saved_errno;
+}
+
+/* Asks for the password on the controlling terminal with echo off, so it
+ * is neither shown nor kept in the terminal's scrollback. Echo comes back
+ * on every way out: return, error, or a signal while at the prompt. */
+static char *
+prompt_password (const char *name, GError **error)
+{
+  struct sigaction saved_actions[G_N_ELEMENTS (prompt_signals)];
+  struct sigaction sa = { 0 };
+  g_autofree char *prompt = NULL;
+  char *password;
+  int tty;
+
+  tty = open ("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (tty < 0 || tcgetattr (tty, &prompt_saved) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("Cannot ask for the password on the terminal: %s. Put the password in a file "
+                     "readable only by you and use --password-file FILE."),
+                   g_strerror (saved));
+      if (tty >= 0)
+        close (tty);
+      return NULL;
+    }
+
+  prompt_tty = tty;
+  prompt_quiet = prompt_saved;
+  prompt_quiet.c_lflag &= ~(tcflag_t) (ECHO | ECHOE | ECHOK | ECHONL);
+  /* Handlers first: a signal between the two calls finds them in place. */
+  sa.sa_handler = on_prompt_signal;
+  sa.sa_flags = SA_RESETHAND | SA_NODEFER | SA_RESTART;
+  sigemptyset (&sa.sa_mask);
+  for (guint i = 0; i < G_N_ELEMENTS (prompt_signals); i++)
+    sigaction (prompt_signals[i], &sa, &saved_actions[i]);
+  tcsetattr (tty, TCSAFLUSH, &prompt_quiet);
+
+  prompt = g_strdup_printf (_("Password for %s: "), name);
+  (void) !write (tty, prompt, strlen (prompt));
+  password = sd_read_password_fd (tty, "/dev/tty", error);
+
+  tcsetattr (tty, TCSAFLUSH, &prompt_saved);
+  for (guint i = 0; i < G_N_ELEMENTS (prompt_signals); i++)
+    sigaction (prompt_signals[i], &saved_actions[i], NULL);
+  /* The Enter typed was not echoed either. */
+  (void) !write (tty, "\n", 1);
+  prompt_tty = -1;
+  close (tty);
+  return password;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -144,6 +228,7 @@ main (int argc, char *argv[])
     { NULL }
   };
 
+  sd_secret_protect_process ();
   setlocale (LC_ALL, "");
   /* SIP_DOCTOR_LOCALEDIR: translations from the build folder (development
    * and tests only; see HACKING.md). */
@@ -240,9 +325,24 @@ main (int argc, char *argv[])
 
   if (password_file != NULL)
     {
-      char *password = sd_read_password_file (password_file, &error);
+      char *password;
+      guint mode = 0;
+
+      if (g_str_equal (password_file, "-") && isatty (STDIN_FILENO))
+        password = prompt_password (sign_in != NULL ? sign_in : config->address, &error);
+      else
+        password = sd_read_password_file (password_file, &mode, &error);
       if (password == NULL)
         return usage_error (error->message);
+      /* As ssh does for a private key, but a warning: the run goes on. */
+      if ((mode & 077) != 0)
+        {
+          g_autofree char *quoted = g_shell_quote (password_file);
+          g_printerr ("sip-doctor-cli: ");
+          g_printerr (_("Warning: the password file “%s” is open to other users (mode %04o). "
+                        "Make it private: chmod 600 %s"), password_file, mode, quoted);
+          g_printerr ("\n");
+        }
       sd_config_set_password (config, password);
       sd_secret_free (password);
     }

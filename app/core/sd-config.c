@@ -4,9 +4,15 @@
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-config"
+
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include "sd-config.h"
@@ -15,16 +21,31 @@
 
 G_DEFINE_BOXED_TYPE (SdConfig, sd_config, sd_config_copy, sd_config_free)
 
-/* A password is at most a line; anything bigger is not a password file. */
-#define MAX_PASSWORD_FILE 4096
+void
+sd_secret_wipe (gpointer mem, gsize length)
+{
+  if (mem != NULL && length > 0)
+    explicit_bzero (mem, length);
+}
 
 void
 sd_secret_free (char *secret)
 {
   if (secret == NULL)
     return;
-  explicit_bzero (secret, strlen (secret));
+  sd_secret_wipe (secret, strlen (secret));
   g_free (secret);
+}
+
+void
+sd_secret_protect_process (void)
+{
+  const struct rlimit none = { 0, 0 };
+
+  /* Both are best effort: a sandbox may forbid them, and the program must
+   * still run there. */
+  (void) setrlimit (RLIMIT_CORE, &none);
+  (void) prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 SdConfig *
@@ -276,83 +297,146 @@ sd_config_validate (const SdConfig *self, GError **error)
   return TRUE;
 }
 
-char *
-sd_read_password_file (const char *path, GError **error)
+/* Reads from @fd into @buf until a line end, end of file, or @size bytes;
+ * returns the length, or -1 with errno set. */
+static gssize
+read_line (int fd, char *buf, gsize size)
 {
-  char buf[MAX_PASSWORD_FILE + 1];
   gsize len = 0;
+
+  while (len < size)
+    {
+      ssize_t n = read (fd, buf + len, size - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return -1;
+      if (n == 0)
+        break;
+      /* The first line is all we need; stop at once for interactive use. */
+      if (memchr (buf + len, '\n', (gsize) n) != NULL)
+        return (gssize) (len + (gsize) n);
+      len += (gsize) n;
+    }
+  return (gssize) len;
+}
+
+/* Turns what was read into the password: the first line without "\n" or
+ * "\r\n". @buf has room for @len + 1 bytes and is wiped by the caller. */
+static char *
+password_from_buffer (char *buf, gsize len, const char *name, GError **error)
+{
   char *nl;
+
+  buf[len] = '\0';
+  nl = memchr (buf, '\n', len);
+  if (nl == NULL && len > SD_PASSWORD_MAX - 1)
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("The password file “%s” is too large. Put only the password in it, on one line."),
+                   name);
+      return NULL;
+    }
+  if (nl != NULL)
+    {
+      if (nl > buf && nl[-1] == '\r')
+        nl--;
+      *nl = '\0';
+      len = (gsize) (nl - buf);
+    }
+  if (len == 0)
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("The password file “%s” is empty. Put the password on its first line."), name);
+      return NULL;
+    }
+  if (memchr (buf, '\0', len) != NULL || !g_utf8_validate (buf, (gssize) len, NULL))
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("The password in “%s” is not valid UTF-8 text. Save the file as UTF-8."), name);
+      return NULL;
+    }
+  return g_strndup (buf, len);
+}
+
+char *
+sd_read_password_fd (int fd, const char *name, GError **error)
+{
+  /* One byte more than allowed tells "too large" from "just fits". */
+  char buf[SD_PASSWORD_MAX + 1];
+  gssize len;
+  char *password = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  len = read_line (fd, buf, SD_PASSWORD_MAX);
+  if (len < 0)
+    {
+      int saved = errno;
+      if (g_str_equal (name, "-"))
+        g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                     _("Cannot read the password from standard input: %s."), g_strerror (saved));
+      else
+        g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                     _("Cannot read the %s “%s”: %s. Check its permissions."),
+                     _("password file"), name, g_strerror (saved));
+    }
+  else
+    password = password_from_buffer (buf, (gsize) len, name, error);
+  sd_secret_wipe (buf, sizeof buf);
+  return password;
+}
+
+char *
+sd_read_password_file (const char *path, guint *mode, GError **error)
+{
+  struct stat st;
+  char *password;
+  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  if (mode != NULL)
+    *mode = 0;
   if (g_str_equal (path, "-"))
-    {
-      ssize_t n;
-      while (len < sizeof buf - 1 && (n = read (STDIN_FILENO, buf + len, sizeof buf - 1 - len)) != 0)
-        {
-          if (n < 0)
-            {
-              if (errno == EINTR)
-                continue;
-              int saved = errno;
-              g_set_error (error, SD_ERROR, SD_ERROR_FILE,
-                           _("Cannot read the password from standard input: %s."), g_strerror (saved));
-              explicit_bzero (buf, sizeof buf);
-              return NULL;
-            }
-          len += (gsize) n;
-          /* The first line is all we need; stop at once for interactive use. */
-          if (memchr (buf, '\n', len) != NULL)
-            break;
-        }
-    }
-  else
-    {
-      FILE *f;
-      if (!check_readable_file (path, _("password file"), error))
-        return NULL;
-      f = fopen (path, "rb");
-      if (f == NULL)
-        {
-          int saved = errno;
-          g_set_error (error, SD_ERROR, SD_ERROR_FILE,
-                       _("Cannot open the password file “%s”: %s."), path, g_strerror (saved));
-          return NULL;
-        }
-      len = fread (buf, 1, sizeof buf - 1, f);
-      fclose (f);
-    }
+    return sd_read_password_fd (STDIN_FILENO, path, error);
 
-  buf[len] = '\0';
-  nl = strpbrk (buf, "\r\n");
-  if (nl != NULL)
-    *nl = '\0';
-  else if (len >= sizeof buf - 1)
+  /* open and read, not stdio or g_file_get_contents: no copy of the
+   * password in buffers this code cannot wipe. O_NONBLOCK keeps a FIFO
+   * from blocking the open; it is refused below. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0)
     {
-      explicit_bzero (buf, sizeof buf);
+      int saved = errno;
+      if (saved == EACCES || saved == EPERM)
+        g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                     _("Cannot read the %s “%s”: %s. Check its permissions."),
+                     _("password file"), path, g_strerror (saved));
+      else
+        g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                     _("Cannot open the %s “%s”: %s. Check the path and that the file exists."),
+                     _("password file"), path, g_strerror (saved));
+      return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
+                   _("The %s “%s” is not a regular file. Give the path of a file."), _("password file"), path);
+      close (fd);
+      return NULL;
+    }
+  /* A password is at most a line: refuse big files without reading them. */
+  if (st.st_size > SD_PASSWORD_MAX)
+    {
       g_set_error (error, SD_ERROR, SD_ERROR_FILE,
                    _("The password file “%s” is too large. Put only the password in it, on one line."),
                    path);
+      close (fd);
       return NULL;
     }
-
-  if (buf[0] == '\0')
-    {
-      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
-                   _("The password file “%s” is empty. Put the password on its first line."), path);
-      return NULL;
-    }
-  if (memchr (buf, '\0', strlen (buf)) != NULL || !g_utf8_validate (buf, -1, NULL))
-    {
-      explicit_bzero (buf, sizeof buf);
-      g_set_error (error, SD_ERROR, SD_ERROR_FILE,
-                   _("The password in “%s” is not valid UTF-8 text. Save the file as UTF-8."), path);
-      return NULL;
-    }
-
-  {
-    char *result = g_strdup (buf);
-    explicit_bzero (buf, sizeof buf);
-    return result;
-  }
+  password = sd_read_password_fd (fd, path, error);
+  close (fd);
+  if (password != NULL && mode != NULL)
+    *mode = st.st_mode & 07777;
+  return password;
 }

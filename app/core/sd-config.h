@@ -39,12 +39,34 @@ void      sd_config_set_password (SdConfig *config, const char *password);
  * names the field and says what form is expected. */
 gboolean  sd_config_validate (const SdConfig *config, GError **error);
 
+/* The most bytes a password file (or a typed password) may hold. */
+#define SD_PASSWORD_MAX 4096
+
 /* Reads a password from a file ('-' = standard input): the first line,
- * without its line end. Never logs the content. */
-char     *sd_read_password_file (const char *path, GError **error);
+ * without its line end ("\n" or "\r\n"). Never logs the content; wipes
+ * every buffer it used. Sets @mode (when not NULL) to the file's permission
+ * bits, 0 for standard input, so the caller can warn when others may read it. */
+char     *sd_read_password_file (const char  *path,
+                                 guint       *mode,
+                                 GError     **error);
+
+/* The same from an open descriptor (a pipe, or a terminal with echo off),
+ * read up to the first line end; @name stands for it in messages. */
+char     *sd_read_password_fd (int          fd,
+                               const char  *name,
+                               GError     **error);
+
+/* Overwrites @length bytes at @mem in a way the compiler may not drop as a
+ * dead store. The one way to wipe a secret or anything derived from it. */
+void      sd_secret_wipe (gpointer mem, gsize length);
 
 /* Wipes and frees a secret string. */
 void      sd_secret_free (char *secret);
+
+/* Keeps secrets out of core dumps and away from other processes of the same
+ * user: no core file, not dumpable (so no ptrace, /proc/PID/mem or
+ * /proc/PID/environ by others). Call first thing in main(). */
+void      sd_secret_protect_process (void);
 
 /* Parses HOST[:PORT], [IPv6]:PORT or a bare IPv6 address. @port is 0 when
  * absent. @host is returned without brackets, lower-cased. */

@@ -619,7 +619,11 @@ sd_report_save_async (SdRun               *run,
   g_autoptr(GBytes) bytes = g_bytes_new_take (text, strlen (text));
 
   g_task_set_source_tag (task, sd_report_save_async);
-  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE, G_FILE_CREATE_REPLACE_DESTINATION,
+  /* Private from the moment it exists: a report names the user and holds
+   * the trace. REPLACE_DESTINATION writes a new file rather than keeping
+   * the mode of one it replaces. */
+  g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                       G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
                                        cancellable, replace_contents_cb, task);
 }
 

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #ifdef SD_HAVE_NETTLE
+#include <nettle/md5.h>
 #include <nettle/sha2.h>
 #endif
+#include "sd-config.h"
 #include "sd-sip-auth.h"
 #include "sd-sip-message.h"
 
@@ -218,6 +220,28 @@ sd_digest_algorithm_strength (SdDigestAlgorithm algorithm)
   return 0;
 }
 
+#ifdef SD_HAVE_NETTLE
+/* Lower-case hex of @digest, which is then wiped. */
+static char *
+hex_and_wipe (guint8 *digest, gsize length)
+{
+  static const char hex[] = "0123456789abcdef";
+  char *out = g_malloc (2 * length + 1);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      out[2 * i] = hex[digest[i] >> 4];
+      out[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+  out[2 * length] = '\0';
+  sd_secret_wipe (digest, length);
+  return out;
+}
+#endif
+
+/* With nettle, the hash state lives on this stack frame and is wiped, since
+ * HA1 is as good as the password for this realm. GChecksum (the fallback
+ * without nettle) frees its state unwiped. */
 char *
 sd_digest_hash (SdDigestAlgorithm algorithm, const char *data, gsize length)
 {
@@ -225,24 +249,48 @@ sd_digest_hash (SdDigestAlgorithm algorithm, const char *data, gsize length)
     {
     case SD_DIGEST_MD5:
     case SD_DIGEST_MD5_SESS:
+#ifdef SD_HAVE_NETTLE
+      {
+        struct md5_ctx ctx;
+        guint8 digest[MD5_DIGEST_SIZE];
+
+        md5_init (&ctx);
+        md5_update (&ctx, length, (const guint8 *) data);
+        md5_digest (&ctx, sizeof digest, digest);
+        sd_secret_wipe (&ctx, sizeof ctx);
+        return hex_and_wipe (digest, sizeof digest);
+      }
+#else
       return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, length);
+#endif
     case SD_DIGEST_SHA256:
     case SD_DIGEST_SHA256_SESS:
+#ifdef SD_HAVE_NETTLE
+      {
+        struct sha256_ctx ctx;
+        guint8 digest[SHA256_DIGEST_SIZE];
+
+        sha256_init (&ctx);
+        sha256_update (&ctx, length, (const guint8 *) data);
+        sha256_digest (&ctx, sizeof digest, digest);
+        sd_secret_wipe (&ctx, sizeof ctx);
+        return hex_and_wipe (digest, sizeof digest);
+      }
+#else
       return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
+#endif
     case SD_DIGEST_SHA512_256:
     case SD_DIGEST_SHA512_256_SESS:
 #ifdef SD_HAVE_NETTLE
       {
         struct sha512_256_ctx ctx;
         guint8 digest[SHA512_256_DIGEST_SIZE];
-        GString *hex = g_string_sized_new (2 * SHA512_256_DIGEST_SIZE);
 
         sha512_256_init (&ctx);
         sha512_256_update (&ctx, length, (const guint8 *) data);
         sha512_256_digest (&ctx, sizeof digest, digest);
-        for (guint i = 0; i < sizeof digest; i++)
-          g_string_append_printf (hex, "%02x", digest[i]);
-        return g_string_free (hex, FALSE);
+        sd_secret_wipe (&ctx, sizeof ctx);
+        return hex_and_wipe (digest, sizeof digest);
       }
 #else
       return NULL;
@@ -253,13 +301,15 @@ sd_digest_hash (SdDigestAlgorithm algorithm, const char *data, gsize length)
     }
 }
 
+/* The hash of @parts joined by ':'. The joined text holds the password or
+ * HA1, so it is wiped. */
 static char *
 hash_join (SdDigestAlgorithm algorithm, const char * const *parts)
 {
-  g_autofree char *joined = g_strjoinv (":", (char **) parts);
+  char *joined = g_strjoinv (":", (char **) parts);
   char *hash = sd_digest_hash (algorithm, joined, strlen (joined));
 
-  explicit_bzero (joined, strlen (joined));
+  sd_secret_free (joined);
   return hash;
 }
 
@@ -270,10 +320,12 @@ is_sess (SdDigestAlgorithm algorithm)
          || algorithm == SD_DIGEST_SHA512_256_SESS;
 }
 
+/* HA1 stands in for the password (RFC 7616 section 5.13): every copy of it
+ * is freed with sd_secret_free. */
 char *
 sd_digest_response (const SdDigestInput *in)
 {
-  g_autofree char *ha1 = NULL, *ha2 = NULL;
+  char *ha1 = NULL, *ha2 = NULL, *response;
   char nc[9];
 
   if (in->algorithm == SD_DIGEST_UNKNOWN)
@@ -288,7 +340,7 @@ sd_digest_response (const SdDigestInput *in)
     {
       const char *a1s[] = { ha1, in->nonce, in->cnonce != NULL ? in->cnonce : "", NULL };
       char *sess = hash_join (in->algorithm, a1s);
-      g_free (ha1);
+      sd_secret_free (ha1);
       ha1 = sess;
     }
   {
@@ -299,13 +351,16 @@ sd_digest_response (const SdDigestInput *in)
   if (in->qop != NULL)
     {
       const char *r[] = { ha1, in->nonce, nc, in->cnonce != NULL ? in->cnonce : "", in->qop, ha2, NULL };
-      return hash_join (in->algorithm, r);
+      response = hash_join (in->algorithm, r);
     }
   else
     {
       const char *r[] = { ha1, in->nonce, ha2, NULL };
-      return hash_join (in->algorithm, r);
+      response = hash_join (in->algorithm, r);
     }
+  sd_secret_free (ha1);
+  sd_secret_free (ha2);
+  return response;
 }
 
 static void

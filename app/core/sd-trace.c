@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "sd-trace"
 
 #include <string.h>
+#include "sd-config.h"
 #include "sd-trace.h"
 
 #define REDACTED "[redacted]"
@@ -45,11 +46,7 @@ entry_clear (gpointer data)
 static void
 secret_free (gpointer data)
 {
-  char *s = data;
-  if (s == NULL)
-    return;
-  explicit_bzero (s, strlen (s));
-  g_free (s);
+  sd_secret_free (data);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <glib/gi18n.h>
 #include "sd-application.h"
+#include "sd-config.h"
 
 int
 main (int argc, char *argv[])
@@ -14,6 +15,8 @@ main (int argc, char *argv[])
   g_autoptr(SdApplication) app = NULL;
   const char *localedir;
 
+  /* Before anything can hold the password typed on the Account page. */
+  sd_secret_protect_process ();
   setlocale (LC_ALL, "");
   /* SIP_DOCTOR_LOCALEDIR: translations from the build folder (development
    * and tests only; see HACKING.md). */

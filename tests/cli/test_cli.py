@@ -6,10 +6,16 @@ reaches the machine's resolver.
 """
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+import sdlab  # noqa: E402
 
 CLI = os.environ.get("SD_CLI", "sip-doctor-cli")
 CANARY = "canary-Pw-51e7b0c2"
@@ -90,6 +96,129 @@ class BadInput(unittest.TestCase):
         code, _, err = run(["alice@example.com", "--password-file", "-"], stdin="")
         self.assertEqual(code, 2)
         self.assertIn("empty", err)
+
+
+class PasswordSecrecy(unittest.TestCase):
+    """How the password is read: prompt with echo off, file modes, size."""
+
+    BASE = ["alice@example.com", "--server", CLOSED, "--timeout", "2", "--json"]
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def password_file(self, content, mode):
+        path = os.path.join(self.tmp.name, "pw with space")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.chmod(path, mode)
+        return path
+
+    def test_prompt_on_terminal_without_echo(self):
+        r = sdlab.run_cli_pty(self.BASE + ["--password-file", "-", "-u", "EXAMPLE\\alice"],
+                              typed=CANARY + "\n", env={"LANG": "C.UTF-8"})
+        self.assertTrue(r.echo_before)
+        self.assertIn("Password for EXAMPLE\\alice: ", r.screen)
+        self.assertFalse(r.echo_at_prompt, "echo is off while the password is typed")
+        self.assertTrue(r.echo_after, "echo is back on after the run")
+        self.assertNotIn(CANARY, r.screen + r.stdout + r.stderr)
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        self.assertTrue(r.report["input"]["password_given"])
+
+    def test_prompt_signals_restore_echo(self):
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            with self.subTest(signal=sig):
+                r = sdlab.run_cli_pty(self.BASE + ["--password-file", "-"], send_signal=sig,
+                                      env={"LANG": "C.UTF-8"})
+                self.assertFalse(r.echo_at_prompt)
+                self.assertEqual(r.returncode, -sig)
+                self.assertTrue(r.echo_after, "echo is back on after the signal")
+
+    def test_prompt_errors_restore_echo(self):
+        for typed, expected in ((b"\n", "empty"), (b"\xff\n", "UTF-8")):
+            with self.subTest(typed=typed):
+                r = sdlab.run_cli_pty(self.BASE + ["--password-file", "-"], typed=typed,
+                                      env={"LANG": "C.UTF-8"})
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(expected, r.stderr)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+                self.assertTrue(r.echo_after)
+
+    def test_group_readable_file_warns(self):
+        for mode in (0o640, 0o604, 0o644):
+            with self.subTest(mode=oct(mode)):
+                path = self.password_file(CANARY.encode() + b"\n", mode)
+                code, out, err = run(self.BASE + ["--password-file", path])
+                self.assertIn(code, (0, 1), err)
+                warnings = [line for line in err.splitlines() if "chmod 600" in line]
+                self.assertEqual(len(warnings), 1, err)
+                self.assertIn(path, warnings[0])
+                self.assertIn("'%s'" % path, warnings[0], "the command can be pasted")
+                self.assertIn("%04o" % mode, warnings[0])
+                self.assertTrue(json.loads(out)["input"]["password_given"])
+                self.assertNotIn(CANARY, out + err)
+        path = self.password_file(CANARY.encode() + b"\n", 0o600)
+        code, out, err = run(self.BASE + ["--password-file", path])
+        self.assertIn(code, (0, 1), err)
+        self.assertNotIn("chmod", err)
+        self.assertTrue(json.loads(out)["input"]["password_given"])
+
+    def test_oversize_password(self):
+        big = CANARY.encode() + b"\n" + b"x" * (4 * 1024 * 1024)
+        path = self.password_file(big, 0o600)
+        for args, stdin in ((["--password-file", path], None),
+                            (["--password-file", "-"], big.replace(b"\n", b"y").decode())):
+            with self.subTest(args=args):
+                code, out, err = run(self.BASE + args, stdin=stdin)
+                self.assertEqual(code, 2, err)
+                lines = err.strip().splitlines()
+                self.assertEqual(len(lines), 1, err)
+                self.assertIn("too large", lines[0])
+                self.assertEqual(out, "")
+                self.assertNotIn(CANARY, err)
+
+    def test_no_core_dumps(self):
+        """While it runs, no core file may be written and the process is not
+        dumpable: /proc/PID belongs to root, not to the user running it."""
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        silent.settimeout(20)
+        port = silent.getsockname()[1]
+        path = self.password_file(CANARY.encode(), 0o600)
+        # As root, run it as nobody, or root would own /proc/PID either way.
+        as_user = os.geteuid() == 0
+        if as_user:
+            os.chmod(self.tmp.name, 0o755)
+            os.chmod(path, 0o644)
+
+        def drop():
+            if as_user:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+
+        proc = subprocess.Popen([CLI, "alice@example.com", "--server", "127.0.0.1:%d" % port,
+                                 "-t", "udp", "--timeout", "10", "--password-file", path, "--json"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=dict(os.environ, LANG="C.UTF-8"), preexec_fn=drop)
+        try:
+            # A request on the silent server: main() has long been running.
+            silent.recvfrom(65536)
+            with open("/proc/%d/limits" % proc.pid, encoding="utf-8") as f:
+                limit = [line for line in f if line.startswith("Max core file size")]
+            self.assertEqual(limit[0].split()[4:6], ["0", "0"], limit)
+            self.assertEqual(os.stat("/proc/%d/status" % proc.pid).st_uid, 0,
+                             "not dumpable: /proc/PID belongs to root")
+            with open("/proc/%d/status" % proc.pid, encoding="utf-8") as f:
+                uid = [line for line in f if line.startswith("Uid:")][0].split()[1]
+            self.assertNotEqual(uid, "0", "the check runs as another user than root")
+        finally:
+            proc.kill()
+            proc.communicate()
+            silent.close()
 
 
 class Report(unittest.TestCase):

@@ -83,8 +83,17 @@ def main():
     html_path = os.path.join(sdgui.out_dir(), 'smoke-report.html')
     if os.path.exists(html_path):
         os.unlink(html_path)
+    # A stale world-readable file in the way: the saved report replaces it
+    # and must not keep its mode.
+    fd = os.open(html_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    os.fchmod(fd, 0o644)
+    os.write(fd, b'stale')
+    os.close(fd)
     app = sdgui.App(env={'SD_TEST_SAVE_PATH': html_path})
     try:
+        with open(f'/proc/{app.proc.pid}/limits', encoding='utf-8') as f:
+            core = [line.split()[4:6] for line in f if line.startswith('Max core file size')]
+        check(core == [['0', '0']], f'the wizard turns core files off, keeping the password out of them ({core})')
         check(app.current_page_title() == 'Account', 'the wizard opens on the Account page')
         address = app.entry('SIP address')
         check(address is not None, 'the SIP address field is found by its accessible name')
@@ -194,6 +203,8 @@ def main():
         html = open(html_path, encoding='utf-8').read()
         check(html.lstrip().lower().startswith('<!doctype html') and 'dns.server-timeout' in html,
               'Save Report… writes an HTML report (by the file name) with the finding in it')
+        mode = os.stat(html_path).st_mode & 0o7777
+        check(mode == 0o600, f'the saved report is private to the user (mode {mode:04o}), as the CLI writes it')
 
         # Run Again, and Escape while it runs: the Summary says it stopped.
         app.click(app.button('Run Again'))

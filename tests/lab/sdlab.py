@@ -1791,6 +1791,101 @@ def run_cli(args, timeout=30, stdin=None, env=None, netns=None):
     return CliResult(p.returncode, report, out_s, err_s)
 
 
+class PtyResult:
+    """What run_cli_pty saw: returncode, screen (every byte the program and the
+    terminal's echo put on the terminal), stdout, stderr, report (parsed JSON
+    stdout or None), echo_before / echo_at_prompt / echo_after (the terminal's
+    ECHO flag before the start, while the prompt was up, after the end)."""
+
+
+def _pty_echo(fd):
+    import termios
+    return bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+
+
+def run_cli_pty(args, typed=None, send_signal=None, prompt=b'Password for', timeout=30, env=None):
+    """Run sip-doctor-cli with a pseudo-terminal as its standard input and
+    controlling terminal (stdout and stderr stay pipes). Waits for `prompt` on
+    the terminal, then types `typed` (str or bytes) or sends `send_signal` to the
+    program. Returns a PtyResult. Raises LabError when the prompt does not
+    come or the program does not end within timeout seconds (it is killed)."""
+    import fcntl
+    import select
+    import termios
+    master, slave = os.openpty()
+    full_env = dict(os.environ)
+    full_env.setdefault('G_DEBUG', 'fatal-criticals')
+    full_env.update(env or {})
+    res = PtyResult()
+    res.echo_before = _pty_echo(slave)
+    res.echo_at_prompt = None
+    screen = bytearray()
+    outs = {}
+
+    def make_controlling():
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen([cli_path()] + list(args), stdin=slave, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=full_env, start_new_session=True,
+                         preexec_fn=make_controlling)
+    readers = []
+    for name, stream in (('out', p.stdout), ('err', p.stderr)):
+        t = threading.Thread(target=lambda n=name, st=stream: outs.__setitem__(n, st.read()),
+                             daemon=True)
+        t.start()
+        readers.append(t)
+    deadline = time.monotonic() + timeout
+    acted = False
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    chunk = b''
+                screen += chunk
+            if not acted and prompt in screen:
+                # The prompt is written after echo is turned off.
+                res.echo_at_prompt = _pty_echo(slave)
+                acted = True
+                if send_signal is not None:
+                    os.kill(p.pid, send_signal)
+                elif typed is not None:
+                    os.write(master, typed if isinstance(typed, bytes) else typed.encode('utf-8'))
+            if p.poll() is not None and not ready:
+                break
+        else:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            raise LabError('sip-doctor-cli did not end within %s s; terminal: %r' % (timeout, bytes(screen)))
+        for t in readers:
+            t.join(timeout)
+        p.stdout.close()
+        p.stderr.close()
+        res.echo_after = _pty_echo(slave)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        os.close(master)
+        os.close(slave)
+    res.returncode = p.returncode
+    res.screen = bytes(screen).decode('utf-8', 'replace')
+    res.stdout = outs.get('out', b'').decode('utf-8', 'replace')
+    res.stderr = outs.get('err', b'').decode('utf-8', 'replace')
+    res.report = None
+    if res.stdout.lstrip().startswith('{'):
+        try:
+            res.report = json.loads(res.stdout)
+        except ValueError:
+            pass
+    if not acted:
+        raise LabError('no prompt %r on the terminal; it showed %r; stderr: %s'
+                       % (prompt, res.screen, res.stderr[-2000:]))
+    return res
+
+
 def find_finding(report, code):
     """The first finding with this code in a JSON report, or None."""
     for f in (report or {}).get('findings', []):

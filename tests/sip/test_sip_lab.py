@@ -391,6 +391,47 @@ class NoPasswordAnywhere(SipCase):
                         self.assertGreater(len(t), 100)
                         self.assertNotIn(password, t)
 
+    def test_prompt_on_terminal(self):
+        """--password-file - on a terminal: asked with echo off, never shown,
+        and the sign-in really uses it."""
+        canary = 'Canary-%d-Tty' % os.getpid()
+        real = sdlab.PASSWORDS['alice']
+        with tempfile.TemporaryDirectory() as d:
+            for password in (canary, real):
+                for transport in ('udp', 'tls'):
+                    with self.subTest(password=password == real, transport=transport):
+                        trace, report = os.path.join(d, 'trace.txt'), os.path.join(d, 'r.html')
+                        args = LAB.cli_base('alice@example.test') + [
+                            '--server', 'sip.example.test:%d' % LAB.sip.ports[transport],
+                            '-t', transport, '--timeout', str(TIMEOUT), '--json',
+                            '--password-file', '-', '--trace', trace, '--report', report]
+                        r = sdlab.run_cli_pty(args, typed=password + '\n', env=NO_TICKET_ENV)
+                        self.assertIn('Password for alice@example.test: ', r.screen)
+                        self.assertFalse(r.echo_at_prompt)
+                        self.assertTrue(r.echo_after)
+                        self.assertIsNotNone(r.report, r.stderr[-2000:])
+                        self.finding(r.report, 'auth.ok' if password == real else 'auth.rejected')
+                        texts = [r.screen, r.stdout + r.stderr]
+                        for p in (trace, report):
+                            with open(p, encoding='utf-8', errors='replace') as f:
+                                texts.append(f.read())
+                        for t in texts[1:]:
+                            self.assertGreater(len(t), 100)
+                        for t in texts:
+                            self.assertNotIn(password, t)
+
+    def test_group_readable_password_file(self):
+        """A password file others may read: a warning naming it, and the
+        sign-in still goes on."""
+        path = LAB.password_file('alice')
+        os.chmod(path, 0o640)
+        r, _ = self.run_cli('alice', 'udp', password=None, extra=['--password-file', path])
+        self.finding(r.report, 'auth.ok')
+        warnings = [line for line in r.stderr.splitlines() if 'chmod 600' in line]
+        self.assertEqual(len(warnings), 1, r.stderr)
+        self.assertIn(path, warnings[0])
+        self.assertNotIn(sdlab.PASSWORDS['alice'], r.stdout + r.stderr)
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=2)
