@@ -367,6 +367,19 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
 
   sd_cert_info_get_names (leaf, &names);
   match = sd_tls_match_host (&names, in->server_name);
+  r->name_match = match;
+
+  if (leaf->invalid_names != NULL && leaf->invalid_names[0] != NULL)
+    {
+      g_autofree char *bad = g_strjoinv (", ", leaf->invalid_names);
+      g_autofree char *m = g_strdup_printf (
+        _("The certificate holds a name with a NUL or another control character in it: %s (shown with "
+          "\\x escapes). No valid name holds one, so this name matches nothing; such names are made to "
+          "trick clients that read only up to the NUL."), bad);
+      add_problem (r, "tls.invalid-name", SD_SEVERITY_ERROR, m,
+                   _("Do not sign in through this connection: someone may be impersonating the server. If it "
+                     "is your server, request a certificate whose names are plain host names."));
+    }
 
   switch (match)
     {
