@@ -355,13 +355,17 @@ ca_issuers_url (gnutls_x509_crt_t crt)
   return NULL;
 }
 
-static const unsigned verify_any = GNUTLS_VERIFY_DISABLE_TIME_CHECKS
-                                   | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS
-                                   | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5
-                                   | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1
-                                   | GNUTLS_VERIFY_ALLOW_ANY_X509_V1_CA_CRT
-                                   | GNUTLS_VERIFY_ALLOW_BROKEN
-                                   | GNUTLS_VERIFY_DISABLE_CRL_CHECKS;
+/* Only the signature is in question here: whether the issuer may issue,
+ * dates and weak-but-real algorithms are each judged (and reported) on
+ * their own. The weak algorithms are allowed so that their signatures are
+ * computed and checked, not skipped. */
+static const unsigned verify_signature_only = GNUTLS_VERIFY_DISABLE_TIME_CHECKS
+                                              | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS
+                                              | GNUTLS_VERIFY_DISABLE_CA_SIGN
+                                              | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5
+                                              | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1
+                                              | GNUTLS_VERIFY_ALLOW_BROKEN
+                                              | GNUTLS_VERIFY_DISABLE_CRL_CHECKS;
 
 gboolean
 sd_cert_info_issued_by (const SdCertInfo *info, const SdCertInfo *issuer)
@@ -371,9 +375,11 @@ sd_cert_info_issued_by (const SdCertInfo *info, const SdCertInfo *issuer)
 
   if (!gnutls_x509_crt_check_issuer (info->crt, issuer->crt))
     return FALSE;
-  if (gnutls_x509_crt_verify (info->crt, &ca, 1, verify_any, &status) < 0)
+  if (gnutls_x509_crt_verify (info->crt, &ca, 1, verify_signature_only, &status) < 0)
     return FALSE;
-  return (status & (GNUTLS_CERT_SIGNATURE_FAILURE | GNUTLS_CERT_SIGNER_NOT_FOUND)) == 0;
+  /* Any bit at all: GnuTLS sets GNUTLS_CERT_INVALID alone when it did not
+   * check the signature (an unknown or refused algorithm). */
+  return status == 0;
 }
 
 SdCertInfo *
