@@ -788,7 +788,10 @@ sd_tls_backend_verify_async (GTlsCertificate     *chain,
   job->identity = identity != NULL ? g_object_ref (identity) : NULL;
   job->ca_file = g_strdup (ca_file);
   g_task_set_task_data (task, job, (GDestroyNotify) backend_job_free);
-  /* Loading the system store and verifying cost real work: off the main loop. */
+  /* Loading the system store and verifying cost real work: off the main
+   * loop; a cancel returns at once (the thread only touches @job, which
+   * the task keeps alive until it ends). */
+  g_task_set_return_on_cancel (task, TRUE);
   g_task_run_in_thread (task, backend_verify_thread);
 }
 

@@ -21,10 +21,13 @@ tls.weak-signature / tls.weak-key.
 Run: meson test -C _build --suite tls   (or SD_CLI=… python3 tests/tls/test_forged_certs.py -v)
 """
 
+import json
 import os
 import secrets
+import shutil
 import socket
 import ssl
+import subprocess
 import sys
 import threading
 import unittest
@@ -205,25 +208,34 @@ def tearDownModule():
 class Base(unittest.TestCase):
     maxDiff = None
 
-    def sign_in(self, chain, key, ca_file=True, extra=()):
+    def sign_in(self, chain, key, ca_file=True, extra=(), cwd=None):
         """The CLI's whole run against a recording registrar serving chain;
-        returns (report, the registrar)."""
+        returns (report, the registrar). ca_file: True for the lab's root,
+        or a path as given on the command line (relative to cwd)."""
         peer = RecordingRegistrar(chain, key)
         self.addCleanup(peer.close)
         args = ['alice@example.test', '--server', 'sip.example.test:%d' % peer.port,
                 '--transport', 'tls', '--dns-server', LAB.dns_server, '--json',
                 '--timeout', str(TIMEOUT), '--password-file', LAB.password_file('alice')]
         if ca_file:
-            args += ['--ca-file', LAB.pki.ca_file]
+            args += ['--ca-file', LAB.pki.ca_file if ca_file is True else ca_file]
         args += list(extra)
-        res = sdlab.run_cli(args, timeout=TIMEOUT * 6 + 20)
-        self.assertIsNotNone(res.report, 'no JSON report: rc=%s\n%s' % (res.rc, res.stderr[-3000:]))
-        self.assertIn(res.rc, (0, 1), res.stderr[-3000:])
-        self.assertNotRegex(res.stderr, r'Sanitizer|runtime error|CRITICAL')
+        if cwd is None:
+            res = sdlab.run_cli(args, timeout=TIMEOUT * 6 + 20)
+            rc, report, stderr = res.rc, res.report, res.stderr
+        else:
+            env = dict(os.environ, G_DEBUG='fatal-criticals')
+            p = subprocess.run([sdlab.cli_path()] + args, cwd=cwd, env=env, capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, timeout=TIMEOUT * 6 + 20)
+            rc, stderr = p.returncode, p.stderr
+            report = json.loads(p.stdout) if p.stdout.lstrip().startswith('{') else None
+        self.assertIsNotNone(report, 'no JSON report: rc=%s\n%s' % (rc, stderr[-3000:]))
+        self.assertIn(rc, (0, 1), stderr[-3000:])
+        self.assertNotRegex(stderr, r'Sanitizer|runtime error|CRITICAL|WARNING')
         # The peer saw the sign-in attempt at all (else "no Authorization" proves nothing).
         self.assertTrue(any(r.startswith(b'REGISTER') for r in peer.requests),
                         'the registrar got no REGISTER: %s' % [r[:20] for r in peer.requests])
-        return res.report, peer
+        return report, peer
 
     def codes(self, report, step):
         return sorted(f['code'] for f in report['findings'] if f['step'] == step)
@@ -340,6 +352,20 @@ class Honest(Base):
         self.assertTrue(data['trusted'])
         self.assertEqual(data['backend_verdict'], {'errors': [], 'agrees': True})
         self.assertEqual(self.codes(report, 'tls'), [])
+        self.finding(report, 'auth.ok')
+        self.assertNotEqual(peer.authorizations(), [])
+
+    def test_relative_ca_file(self):
+        # As typed on a command line: the second opinion (GTlsFileDatabase
+        # wants an absolute path) must read the same file.
+        good = LAB.pki['good']
+        here = os.path.join(LAB.dir, 'relative')
+        os.makedirs(here, exist_ok=True)
+        shutil.copy(LAB.pki.ca_file, os.path.join(here, 'lab-root.pem'))
+        report, peer = self.sign_in(good.chain, good.key, ca_file='lab-root.pem', cwd=here)
+        data = report['steps']['tls']['data']
+        self.assertTrue(data['trusted'])
+        self.assertEqual(data['backend_verdict'], {'errors': [], 'agrees': True})
         self.finding(report, 'auth.ok')
         self.assertNotEqual(peer.authorizations(), [])
 
