@@ -4,8 +4,10 @@
  * so the chain is captured even when it would fail: connecting by IP
  * address over TLS "will almost always give a certificate error", which
  * proves a TLS server answers and shows who it is. The decision to trust
- * is made afterwards, from GnuTLS's own checks (sd-tls-verify.c), and
- * ctx->tls_trusted tells the SIP step whether credentials may be sent.
+ * is made afterwards, from GnuTLS's own checks (sd-tls-verify.c) and, as
+ * a second opinion, glib-networking's verdict on the same chain (asked in
+ * a thread); ctx->tls_trusted tells the SIP step whether credentials may
+ * be sent: only when both say trusted.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
