@@ -43,6 +43,8 @@ LAB = None
 TIMEOUT = 4
 FORGED = {}    # name -> (chain PEM path, key PEM path, needs --ca-file)
 SYSTEM_CA = None
+NO_SYSTEM_CA = ('no RSA CA with a subject key identifier in the system store '
+                '(/etc/ssl/certs/ca-certificates.crt, from ca-certificates: tools/install-deps.sh)')
 
 
 class RecordingRegistrar:
@@ -263,27 +265,23 @@ class Forged(Base):
         return report
 
     def test_unknown_algorithm_system_issuer(self):
-        if SYSTEM_CA is None:
-            self.skipTest('no RSA CA with a key identifier in the system store')
+        self.assertIsNotNone(SYSTEM_CA, NO_SYSTEM_CA)
         report = self.assert_refused('system-unknown-algorithm', 'tls.bad-signature')
         self.assertIn(report['steps']['tls']['data']['chain'][0]['issuer'],
                       self.finding(report, 'tls.bad-signature')['message'])
         self.assertIsNone(report['steps']['tls']['data']['anchor'])
 
     def test_refused_algorithm_system_issuer(self):
-        if SYSTEM_CA is None:
-            self.skipTest('no RSA CA with a key identifier in the system store')
+        self.assertIsNotNone(SYSTEM_CA, NO_SYSTEM_CA)
         self.assert_refused('system-refused-algorithm', 'tls.bad-signature')
 
     def test_weak_algorithm_wrong_signature_system_issuer(self):
         # MD5 is let through as a weak algorithm, but its signature is still checked.
-        if SYSTEM_CA is None:
-            self.skipTest('no RSA CA with a key identifier in the system store')
+        self.assertIsNotNone(SYSTEM_CA, NO_SYSTEM_CA)
         self.assert_refused('system-weak-algorithm-wrong-signature', 'tls.bad-signature')
 
     def test_wrong_signature_system_issuer(self):
-        if SYSTEM_CA is None:
-            self.skipTest('no RSA CA with a key identifier in the system store')
+        self.assertIsNotNone(SYSTEM_CA, NO_SYSTEM_CA)
         self.assert_refused('system-wrong-signature', 'tls.bad-signature')
 
     def test_unknown_algorithm_ca_file_issuer(self):
