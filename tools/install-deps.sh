@@ -11,7 +11,7 @@ PACKAGES="
   desktop-file-utils appstream flatpak-builder librsvg2-bin
   python3 python3-gi gir1.2-atspi-2.0 python3-dogtail
   xvfb xauth dbus-x11 at-spi2-core imagemagick
-  gnutls-bin dnsmasq-base kamailio kamailio-tls-modules sip-tester sipsak
+  gnutls-bin openssl dnsmasq-base kamailio kamailio-tls-modules sip-tester sipsak
   knot-dnsutils iproute2 krb5-user time
   gss-ntlmssp gss-ntlmssp-dev python3-gssapi krb5-kdc krb5-admin-server
 "

@@ -19,11 +19,48 @@
 /* Bounds on what one certificate may make us collect. */
 #define MAX_ITEMS 256
 
+/* All @len bytes, as valid UTF-8: a NUL or another control byte becomes
+ * "\xNN", visible, instead of ending the string early (a name
+ * "sip.example.test\0.attacker.test" must not read as "sip.example.test").
+ * Sets *@escaped when a byte was escaped. */
+static char *
+text_of (const void *data, gsize len, gboolean *escaped)
+{
+  const guchar *p = data;
+  g_autoptr(GString) s = g_string_sized_new (len);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (p[i] < 0x20 || p[i] == 0x7f)
+        {
+          g_string_append_printf (s, "\\x%02x", p[i]);
+          if (escaped != NULL)
+            *escaped = TRUE;
+        }
+      else
+        g_string_append_c (s, (char) p[i]);
+    }
+  return g_utf8_make_valid (s->str, (gssize) s->len);
+}
+
 static char *
 utf8_of (const void *data, gsize len)
 {
-  g_autofree char *raw = g_strndup (data, len);
-  return g_utf8_make_valid (raw, -1);
+  return text_of (data, len, NULL);
+}
+
+/* A name holding a NUL or another control byte is no valid name: it goes
+ * into the list, shown with its escapes, and (as sd-tls-names refuses
+ * such names) never matches anything. */
+static char *
+name_of (const void *data, gsize len, GPtrArray *invalid)
+{
+  gboolean escaped = FALSE;
+  char *name = text_of (data, len, &escaped);
+
+  if (escaped && invalid != NULL && !g_ptr_array_find_with_equal_func (invalid, name, g_str_equal, NULL))
+    g_ptr_array_add (invalid, g_strdup (name));
+  return name;
 }
 
 static char *
@@ -41,23 +78,101 @@ dn_string (gnutls_x509_crt_t crt, gboolean issuer)
   return out;
 }
 
+/* GnuTLS gives a value it cannot print (a NUL in it, say) in RFC 4514's
+ * "#<hex of the DER>" form, which no person reads as the name it claims to
+ * be: read the DER string itself (@der, @len: tag, length, bytes) instead. */
 static char *
-last_cn (gnutls_x509_crt_t crt)
+der_string_text (const guchar *der, gsize len, gboolean *escaped)
+{
+  gsize n, start = 2;
+
+  if (len < 2)
+    return NULL;
+  n = der[1];
+  if (n & 0x80)
+    {
+      gsize k = n & 0x7f;
+      if (k == 0 || k > 2 || len < 2 + k)
+        return NULL;
+      n = 0;
+      for (gsize i = 0; i < k; i++)
+        n = (n << 8) | der[2 + i];
+      start += k;
+    }
+  if (n > len - start)
+    return NULL;
+  switch (der[0])
+    {
+    case 0x0c: /* UTF8String */
+    case 0x13: /* PrintableString */
+    case 0x14: /* TeletexString */
+    case 0x16: /* IA5String */
+    case 0x1a: /* VisibleString */
+      return text_of (der + start, n, escaped);
+    case 0x1e: /* BMPString */
+    case 0x1c: /* UniversalString */
+      {
+        gsize utf8_len = 0;
+        /* The length written, not a terminator: an encoded NUL stays in. */
+        g_autofree char *utf8 = g_convert ((const char *) der + start, (gssize) n, "UTF-8",
+                                           der[0] == 0x1e ? "UTF-16BE" : "UTF-32BE", NULL, &utf8_len, NULL);
+
+        return utf8 != NULL ? text_of (utf8, utf8_len, escaped) : NULL;
+      }
+    default:
+      return NULL;
+    }
+}
+
+static char *
+cn_text (gnutls_x509_crt_t crt, unsigned idx, const char *printed, gsize size, gboolean *escaped)
+{
+  if (size > 0 && printed[0] == '#')
+    {
+      size_t raw_size = 0;
+      g_autofree guchar *raw = NULL;
+
+      if (gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, idx, 1, NULL, &raw_size)
+            == GNUTLS_E_SHORT_MEMORY_BUFFER
+          && raw_size <= 65536)
+        {
+          raw = g_malloc0 (raw_size + 1);
+          if (gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, idx, 1, raw, &raw_size) >= 0)
+            {
+              char *text = der_string_text (raw, raw_size, escaped);
+              if (text != NULL)
+                return text;
+            }
+        }
+    }
+  return text_of (printed, size, escaped);
+}
+
+static char *
+last_cn (gnutls_x509_crt_t crt, GPtrArray *invalid)
 {
   char *found = NULL;
+  gboolean found_invalid = FALSE;
 
   for (unsigned idx = 0; idx < MAX_ITEMS; idx++)
     {
-      char buf[1024];
-      size_t size = sizeof buf;
-      int ret = gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, idx, 0, buf, &size);
-      if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
-        continue;
+      size_t size = 0;
+      g_autofree char *buf = NULL;
+      int ret = gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, idx, 0, NULL, &size);
+
+      if (ret != GNUTLS_E_SHORT_MEMORY_BUFFER || size > 65536)
+        break;
+      /* Room for the terminator GnuTLS may add; the length it reports is the name's. */
+      buf = g_malloc0 (size + 1);
+      ret = gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, idx, 0, buf, &size);
       if (ret < 0)
         break;
       g_free (found);
-      found = utf8_of (buf, MIN (size, sizeof buf));
+      found_invalid = FALSE;
+      found = cn_text (crt, idx, buf, size, &found_invalid);
     }
+  if (found_invalid && !g_ptr_array_find_with_equal_func (invalid, found, g_str_equal, NULL))
+    g_ptr_array_add (invalid, g_strdup (found));
   return found;
 }
 
@@ -90,7 +205,7 @@ fingerprint (GBytes *der, GChecksumType type)
 }
 
 static void
-read_sans (SdCertInfo *info)
+read_sans (SdCertInfo *info, GPtrArray *invalid)
 {
   g_autoptr(GPtrArray) dns = g_ptr_array_new ();
   g_autoptr(GPtrArray) ip = g_ptr_array_new ();
@@ -114,10 +229,10 @@ read_sans (SdCertInfo *info)
       switch (ret)
         {
         case GNUTLS_SAN_DNSNAME:
-          g_ptr_array_add (dns, utf8_of (buf, size));
+          g_ptr_array_add (dns, name_of (buf, size, invalid));
           break;
         case GNUTLS_SAN_URI:
-          g_ptr_array_add (uri, utf8_of (buf, size));
+          g_ptr_array_add (uri, name_of (buf, size, invalid));
           break;
         case GNUTLS_SAN_IPADDRESS:
           if (size == 4 || size == 16)
@@ -240,13 +355,17 @@ ca_issuers_url (gnutls_x509_crt_t crt)
   return NULL;
 }
 
-static const unsigned verify_any = GNUTLS_VERIFY_DISABLE_TIME_CHECKS
-                                   | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS
-                                   | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5
-                                   | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1
-                                   | GNUTLS_VERIFY_ALLOW_ANY_X509_V1_CA_CRT
-                                   | GNUTLS_VERIFY_ALLOW_BROKEN
-                                   | GNUTLS_VERIFY_DISABLE_CRL_CHECKS;
+/* Only the signature is in question here: whether the issuer may issue,
+ * dates and weak-but-real algorithms are each judged (and reported) on
+ * their own. The weak algorithms are allowed so that their signatures are
+ * computed and checked, not skipped. */
+static const unsigned verify_signature_only = GNUTLS_VERIFY_DISABLE_TIME_CHECKS
+                                              | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS
+                                              | GNUTLS_VERIFY_DISABLE_CA_SIGN
+                                              | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5
+                                              | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1
+                                              | GNUTLS_VERIFY_ALLOW_BROKEN
+                                              | GNUTLS_VERIFY_DISABLE_CRL_CHECKS;
 
 gboolean
 sd_cert_info_issued_by (const SdCertInfo *info, const SdCertInfo *issuer)
@@ -256,9 +375,11 @@ sd_cert_info_issued_by (const SdCertInfo *info, const SdCertInfo *issuer)
 
   if (!gnutls_x509_crt_check_issuer (info->crt, issuer->crt))
     return FALSE;
-  if (gnutls_x509_crt_verify (info->crt, &ca, 1, verify_any, &status) < 0)
+  if (gnutls_x509_crt_verify (info->crt, &ca, 1, verify_signature_only, &status) < 0)
     return FALSE;
-  return (status & (GNUTLS_CERT_SIGNATURE_FAILURE | GNUTLS_CERT_SIGNER_NOT_FOUND)) == 0;
+  /* Any bit at all: GnuTLS sets GNUTLS_CERT_INVALID alone when it did not
+   * check the signature (an unknown or refused algorithm). */
+  return status == 0;
 }
 
 SdCertInfo *
@@ -272,6 +393,7 @@ sd_cert_info_new_from_der (const guint8 *data, gsize len, GError **error)
   unsigned bits = 0, critical = 0, ca = 0;
   int algo, sign, ret, pathlen = -1;
   time_t t;
+  g_autoptr(GPtrArray) invalid = NULL;
 
   info->not_before = info->not_after = -1;
   info->path_len = -1;
@@ -289,7 +411,8 @@ sd_cert_info_new_from_der (const guint8 *data, gsize len, GError **error)
   info->der = g_bytes_new (data, len);
   info->subject = dn_string (info->crt, FALSE);
   info->issuer = dn_string (info->crt, TRUE);
-  info->cn = last_cn (info->crt);
+  invalid = g_ptr_array_new ();
+  info->cn = last_cn (info->crt, invalid);
   if (gnutls_x509_crt_get_serial (info->crt, serial, &serial_size) >= 0 && serial_size <= sizeof serial)
     info->serial = hex_colon (serial, serial_size, FALSE, FALSE);
   else
@@ -298,7 +421,9 @@ sd_cert_info_new_from_der (const guint8 *data, gsize len, GError **error)
   info->not_before = t == (time_t) -1 ? -1 : (gint64) t;
   t = gnutls_x509_crt_get_expiration_time (info->crt);
   info->not_after = t == (time_t) -1 ? -1 : (gint64) t;
-  read_sans (info);
+  read_sans (info, invalid);
+  g_ptr_array_add (invalid, NULL);
+  info->invalid_names = (char **) g_ptr_array_steal (invalid, NULL);
 
   algo = gnutls_x509_crt_get_pk_algorithm (info->crt, &bits);
   info->key_type = g_strdup (algo < 0 ? "unknown" : key_type_name (algo));
@@ -361,6 +486,7 @@ sd_cert_info_free (SdCertInfo *info)
   g_strfreev (info->san_dns);
   g_strfreev (info->san_ip);
   g_strfreev (info->san_uri);
+  g_strfreev (info->invalid_names);
   g_free (info->key_type);
   g_free (info->signature_algorithm);
   g_free (info->sha256);
@@ -430,6 +556,7 @@ sd_cert_info_to_json (const SdCertInfo *info)
   json_object_set_array_member (san, "ip", strv_array (info->san_ip));
   json_object_set_array_member (san, "uri", strv_array (info->san_uri));
   json_object_set_object_member (o, "san", san);
+  json_object_set_array_member (o, "invalid_names", strv_array (info->invalid_names));
   json_object_set_string_member (key, "type", info->key_type);
   json_object_set_int_member (key, "bits", info->key_bits);
   json_object_set_object_member (o, "key", key);

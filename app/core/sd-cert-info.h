@@ -26,6 +26,7 @@ typedef struct {
   char   **san_dns;
   char   **san_ip;
   char   **san_uri;
+  char   **invalid_names;    /* names (SAN, CN) holding a NUL or other control byte, escaped as "\\xNN" */
   char    *key_type;         /* "RSA", "EC", "Ed25519", "DSA", … */
   guint    key_bits;
   char    *signature_algorithm;  /* "RSA-SHA256", "ECDSA-SHA1", … */
@@ -49,7 +50,9 @@ void        sd_cert_info_free (SdCertInfo *info);
 
 /* The names it holds, borrowed from @info. */
 void        sd_cert_info_get_names (const SdCertInfo *info, SdCertNames *names);
-/* Whether @info's signature verifies with @issuer's key and names match. */
+/* Whether @issuer's name matches and @info's signature really verifies
+ * with @issuer's key (weak-but-real algorithms included; an unknown or
+ * refused algorithm is no verified signature). */
 gboolean    sd_cert_info_issued_by (const SdCertInfo *info, const SdCertInfo *issuer);
 /* The report's certificate object (docs/report-data.md, tls.chain[]). */
 JsonObject *sd_cert_info_to_json (const SdCertInfo *info);

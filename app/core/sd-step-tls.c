@@ -4,8 +4,10 @@
  * so the chain is captured even when it would fail: connecting by IP
  * address over TLS "will almost always give a certificate error", which
  * proves a TLS server answers and shows who it is. The decision to trust
- * is made afterwards, from GnuTLS's own checks (sd-tls-verify.c), and
- * ctx->tls_trusted tells the SIP step whether credentials may be sent.
+ * is made afterwards, from GnuTLS's own checks (sd-tls-verify.c) and, as
+ * a second opinion, glib-networking's verdict on the same chain (asked in
+ * a thread); ctx->tls_trusted tells the SIP step whether credentials may
+ * be sent: only when both say trusted.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -32,6 +34,9 @@ typedef struct {
   gboolean       timed_out;
   GTlsCertificateFlags backend_flags;
   gint64         start_us;
+  SdTlsVerifyResult *verdict;     /* this program's own checks, for the second opinion */
+  gboolean       own_trusted;
+  GTlsCertificate *peer;
 } TlsState;
 
 static void
@@ -53,6 +58,8 @@ tls_state_free (TlsState *st)
   g_clear_object (&st->run_cancellable);
   g_clear_object (&st->cancellable);
   g_clear_object (&st->tls);
+  g_clear_pointer (&st->verdict, sd_tls_verify_result_free);
+  g_clear_object (&st->peer);
   sd_candidate_unref (st->candidate);
   g_free (st);
 }
@@ -249,7 +256,6 @@ analyse (TlsState *st)
   JsonArray *chain_json = json_array_new ();
   g_autoptr(SdTlsVerifyResult) result = NULL;
   SdTlsVerifyInput input = { 0 };
-  gboolean trusted;
 
   json_object_set_string_member (data, "handshake", "ok");
   json_object_set_string_member (data, "protocol", sd_tls_protocol_to_string (version));
@@ -302,7 +308,56 @@ analyse (TlsState *st)
       sd_run_report (run, SD_STEP_TLS, p->code, p->severity, p->message, p->advice);
     }
 
-  trusted = chain->len > 0 && result->trust_ok && result->name_ok && result->validity_ok;
+  st->own_trusted = chain->len > 0 && result->trust_ok && result->name_ok && result->validity_ok;
+  st->verdict = g_steal_pointer (&result);
+  if (chain->len > 0)
+    st->peer = g_object_ref (g_tls_connection_get_peer_certificate (conn));
+
+  g_signal_handlers_disconnect_by_func (st->tls, accept_certificate_cb, st);
+  g_clear_object (&ctx->tls_stream);
+  ctx->tls_stream = G_IO_STREAM (g_steal_pointer (&st->tls));
+  ctx->tls_trusted = FALSE;
+}
+
+/* The decision to let credentials go: this program's checks and
+ * glib-networking's own verdict (@have_backend) must both say trusted. */
+static void
+conclude (TlsState *st, gboolean have_backend, GTlsCertificateFlags backend, const char *error, const char *note)
+{
+  SdRun *run = st->run;
+  const SdConfig *config = sd_run_get_config (run);
+  SdContext *ctx = sd_run_get_context (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
+  GTlsCertificateFlags unexplained = G_TLS_CERTIFICATE_GENERIC_ERROR;
+  gboolean trusted;
+
+  if (have_backend)
+    {
+      JsonObject *verdict = json_object_new ();
+
+      unexplained = sd_tls_verify_unexplained (st->verdict, backend);
+      json_object_set_array_member (verdict, "errors", flags_array (backend));
+      json_object_set_boolean_member (verdict, "agrees", st->own_trusted ? unexplained == 0 : backend != 0);
+      if (error != NULL)
+        json_object_set_string_member (verdict, "error", error);
+      if (note != NULL)
+        json_object_set_string_member (verdict, "note", note);
+      json_object_set_object_member (data, "backend_verdict", verdict);
+      if (st->own_trusted && unexplained != 0)
+        {
+          g_autofree char *why = error != NULL ? g_strdup (error) : sd_tls_flags_describe (unexplained);
+          g_autofree char *message = g_strdup_printf (
+            _("The system's TLS library (GnuTLS through glib-networking) does not accept the server's "
+              "certificate: %s. This program's own checks passed; where the two disagree, no credentials "
+              "are sent."), why);
+          sd_run_report (run, SD_STEP_TLS, "tls.backend-rejected", SD_SEVERITY_ERROR, message,
+                         _("Ask the server's administrator for a certificate that names the server in a DNS "
+                           "name (subjectAltName) and is issued by a trusted authority with a current "
+                           "algorithm; other clients on this system judge it as the system's TLS library does."));
+        }
+    }
+
+  trusted = st->own_trusted && have_backend && unexplained == 0;
   json_object_set_boolean_member (data, "trusted", trusted);
   json_object_set_boolean_member (data, "credentials_allowed", trusted || config->allow_untrusted);
   if (!trusted && config->allow_untrusted)
@@ -313,11 +368,25 @@ analyse (TlsState *st)
     json_object_set_string_member (data, "note",
                                    _("The certificate failed verification: the sign-in check will not send "
                                      "credentials over this connection."));
-
-  g_signal_handlers_disconnect_by_func (st->tls, accept_certificate_cb, st);
-  g_clear_object (&ctx->tls_stream);
-  ctx->tls_stream = G_IO_STREAM (g_steal_pointer (&st->tls));
   ctx->tls_trusted = trusted || config->allow_untrusted;
+}
+
+static void
+backend_verify_cb (GObject      *source,
+                   GAsyncResult *res,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *note = NULL;
+  GTlsCertificateFlags flags = sd_tls_backend_verify_finish (res, &note, &error);
+
+  if (error != NULL && return_if_run_cancelled (task, st, error))
+    return;
+  conclude (st, TRUE, flags, error != NULL ? error->message : NULL, note);
+  sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -344,6 +413,16 @@ handshake_cb (GObject      *source,
   json_object_set_double_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake_ms",
                                  (g_get_monotonic_time () - st->start_us) / 1000.0);
   analyse (st);
+  if (st->peer != NULL)
+    {
+      const SdConfig *config = sd_run_get_config (st->run);
+      g_autoptr(GSocketConnectable) identity = g_network_address_new (st->candidate->host, st->candidate->port);
+
+      sd_tls_backend_verify_async (st->peer, identity, config->ca_file, st->cancellable, backend_verify_cb,
+                                   g_steal_pointer (&task));
+      return;
+    }
+  conclude (st, FALSE, 0, NULL, NULL);
   sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
   g_task_return_boolean (task, TRUE);
 }

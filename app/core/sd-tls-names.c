@@ -51,13 +51,26 @@ is_ip (const char *host)
   return host != NULL && g_hostname_is_ip_address (host);
 }
 
+/* No host name holds a control byte, a space or a backslash; a certificate
+ * name that does (sd-cert-info shows a NUL as "\x00") matches nothing. */
+static gboolean
+name_usable (const char *name)
+{
+  if (name == NULL || *name == '\0')
+    return FALSE;
+  for (const guchar *p = (const guchar *) name; *p != '\0'; p++)
+    if (*p <= 0x20 || *p == 0x7f || *p == '\\')
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 names_equal (const char *a, const char *b)
 {
   g_autofree char *na = sd_tls_normalize_host (a);
   g_autofree char *nb = sd_tls_normalize_host (b);
 
-  return na != NULL && nb != NULL && *na != '\0' && g_str_equal (na, nb);
+  return name_usable (na) && name_usable (nb) && g_str_equal (na, nb);
 }
 
 gboolean
@@ -68,7 +81,7 @@ sd_tls_wildcard_matches (const char *pattern, const char *host)
   const char *p_dot, *h_dot, *star;
   gsize prefix_len, suffix_len, label_len;
 
-  if (p == NULL || h == NULL || *h == '\0' || is_ip (h))
+  if (!name_usable (p) || !name_usable (h) || is_ip (h))
     return FALSE;
   p_dot = strchr (p, '.');
   h_dot = strchr (h, '.');
@@ -125,7 +138,7 @@ sd_tls_sip_uri_host (const char *uri)
       const char *colon = memchr (p, ':', (gsize) (end - p));
       host = g_strndup (p, (gsize) ((colon != NULL ? colon : end) - p));
     }
-  if (*host == '\0')
+  if (!name_usable (host))
     return NULL;
   return sd_tls_normalize_host (host);
 }
@@ -217,14 +230,17 @@ sd_tls_sip_identities (const SdCertNames *names)
       for (gsize i = 0; i < count (names->dns); i++)
         {
           g_autofree char *n = sd_tls_normalize_host (names->dns[i]);
-          g_strv_builder_add (b, n);
-          any = TRUE;
+          if (name_usable (n))
+            g_strv_builder_add (b, n);
         }
     }
-  if (!any && count (names->ip) == 0 && count (names->uri) == 0 && names->cn != NULL)
+  /* An invalid name still counts as a name: it does not let the CN in. */
+  if (!any && count (names->dns) == 0 && count (names->ip) == 0 && count (names->uri) == 0
+      && names->cn != NULL)
     {
       g_autofree char *n = sd_tls_normalize_host (names->cn);
-      g_strv_builder_add (b, n);
+      if (name_usable (n))
+        g_strv_builder_add (b, n);
     }
   return g_strv_builder_end (b);
 }

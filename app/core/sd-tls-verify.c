@@ -173,7 +173,16 @@ build_path (SdTlsVerifyResult *r, GPtrArray *chain)
             next_i = i;
           }
       if (next == NULL)
-        break;
+        {
+          /* Named as the issuer, but its key did not make the signature (or
+           * the signature could not be checked at all): not part of the path. */
+          for (guint i = 0; i < n && r->unverified_issuer == NULL; i++)
+            if (!used[i] && gnutls_x509_crt_check_issuer (cur->crt, ((SdCertInfo *) chain->pdata[i])->crt))
+              r->unverified_issuer = chain->pdata[i];
+          if (r->unverified_issuer == NULL && cur->self_issued)
+            r->unverified_issuer = cur;
+          break;
+        }
       used[next_i] = TRUE;
       g_ptr_array_add (r->path, next);
       json_array_add_int_element (r->path_json, next_i);
@@ -218,14 +227,24 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
 
   for (guint i = 0; i < n; i++)
     crts[i] = ((SdCertInfo *) r->path->pdata[i])->crt;
+  /* Weak keys and signatures are their own findings (check_algorithms), so
+   * the flags let SHA-1 and MD5 through: those signatures are still
+   * computed and checked. Trusted means GnuTLS verified the whole chain and
+   * set no status bit at all; GNUTLS_CERT_INVALID alone means it did not
+   * check a signature (an unknown or refused algorithm). */
   ret = gnutls_x509_trust_list_verify_crt2 (tl, crts, n, NULL, 0, flags, &status, NULL);
-  if (ret < 0)
-    status = GNUTLS_CERT_INVALID;
-  /* Weak keys and signatures are their own findings, not a trust failure. */
-  if ((status & ~(GNUTLS_CERT_INVALID | GNUTLS_CERT_INSECURE_ALGORITHM)) == 0)
-    status = 0;
 
-  if (status == 0)
+  if (ret < 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("The certificate chain could not be verified: %s"),
+                                              gnutls_strerror (ret));
+      add_problem (r, "tls.chain-invalid", SD_SEVERITY_ERROR, msg,
+                   _("The server's certificates could not be checked, so they are not trusted. Ask the "
+                     "server's administrator to install the certificate and chain exactly as the authority "
+                     "delivered them."));
+      add_check (r, "trust", "fail", msg);
+    }
+  else if (status == 0)
     {
       g_autofree char *msg = NULL;
 
@@ -258,6 +277,25 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
                              r->anchor != NULL ? r->anchor : top->subject, where);
       add_check (r, "trust", "pass", msg);
       add_check (r, "chain", "pass", _("The server sends every certificate needed to reach a trusted authority."));
+    }
+  else if ((status & (GNUTLS_CERT_SIGNATURE_FAILURE | GNUTLS_CERT_INSECURE_ALGORITHM))
+           || (status & ~GNUTLS_CERT_INVALID) == 0
+           || ((status & GNUTLS_CERT_SIGNER_NOT_FOUND) && r->unverified_issuer != NULL))
+    {
+      /* The certificate that names an authority carries no signature that
+       * authority's key made: it may be forged. */
+      const char *by = r->unverified_issuer != NULL ? r->unverified_issuer->subject : top->issuer;
+      g_autofree char *msg = g_strdup_printf (
+        _("The signature of “%s” does not verify as made by “%s”, the authority it names as its issuer "
+          "(signature algorithm: %s): the certificate was not issued by that authority, or was changed "
+          "since. It may be forged."), cert_label (top), by, top->signature_algorithm);
+
+      add_problem (r, "tls.bad-signature", SD_SEVERITY_ERROR, msg,
+                   _("Do not sign in through this connection: someone may be impersonating the server. If it "
+                     "is your server, install its certificate and chain exactly as the authority delivered "
+                     "them, signed with an algorithm such as SHA-256."));
+      add_check (r, "trust", "fail", msg);
+      add_check (r, "chain", "fail", msg);
     }
   else if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA) && top->self_signed)
     {
@@ -367,6 +405,19 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
 
   sd_cert_info_get_names (leaf, &names);
   match = sd_tls_match_host (&names, in->server_name);
+  r->name_match = match;
+
+  if (leaf->invalid_names != NULL && leaf->invalid_names[0] != NULL)
+    {
+      g_autofree char *bad = g_strjoinv (", ", leaf->invalid_names);
+      g_autofree char *m = g_strdup_printf (
+        _("The certificate holds a name with a NUL or another control character in it: %s (shown with "
+          "\\x escapes). No valid name holds one, so this name matches nothing; such names are made to "
+          "trick clients that read only up to the NUL."), bad);
+      add_problem (r, "tls.invalid-name", SD_SEVERITY_ERROR, m,
+                   _("Do not sign in through this connection: someone may be impersonating the server. If it "
+                     "is your server, request a certificate whose names are plain host names."));
+    }
 
   switch (match)
     {
@@ -527,6 +578,7 @@ check_algorithms (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
                          "install it on the server."));
           add_check (r, "key", "warn", m);
           key_ok = FALSE;
+          r->weak_algorithm = TRUE;
         }
       /* A root's signature on itself is never checked, so it does not matter. */
       if (c->weak_signature && !c->self_signed)
@@ -539,6 +591,7 @@ check_algorithms (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
                          "install it on the server."));
           add_check (r, "signature", "warn", m);
           sig_ok = FALSE;
+          r->weak_algorithm = TRUE;
         }
     }
   if (key_ok)
@@ -598,4 +651,165 @@ sd_tls_verify (const SdTlsVerifyInput *in)
   else
     add_check (r, "revocation", "skip", _("Not checked: the chain is not trusted."));
   return r;
+}
+
+char *
+sd_tls_flags_describe (GTlsCertificateFlags flags)
+{
+  g_autoptr(GPtrArray) words = g_ptr_array_new ();
+
+  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    g_ptr_array_add (words, (gpointer) _("it is not signed by a trusted certificate authority"));
+  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    g_ptr_array_add (words, (gpointer) _("it does not name the server that was contacted"));
+  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    g_ptr_array_add (words, (gpointer) _("it is not valid yet"));
+  if (flags & G_TLS_CERTIFICATE_EXPIRED)
+    g_ptr_array_add (words, (gpointer) _("it has expired"));
+  if (flags & G_TLS_CERTIFICATE_REVOKED)
+    g_ptr_array_add (words, (gpointer) _("it has been revoked"));
+  if (flags & G_TLS_CERTIFICATE_INSECURE)
+    g_ptr_array_add (words, (gpointer) _("it uses an insecure algorithm"));
+  if (flags & G_TLS_CERTIFICATE_GENERIC_ERROR)
+    g_ptr_array_add (words, (gpointer) _("it could not be verified"));
+  g_ptr_array_add (words, NULL);
+  return g_strjoinv ("; ", (char **) words->pdata);
+}
+
+GTlsCertificateFlags
+sd_tls_verify_unexplained (const SdTlsVerifyResult *r, GTlsCertificateFlags backend)
+{
+  GTlsCertificateFlags left = backend;
+
+  /* SHA-1, MD5 and short keys: glib-networking refuses what this program
+   * reports as a warning of its own (tls.weak-signature, tls.weak-key). */
+  if (r->weak_algorithm)
+    left &= ~G_TLS_CERTIFICATE_INSECURE;
+  /* RFC 5922: a URI:sip: name vouches for the SIP domain (reported as a
+   * tls.name-mismatch warning); glib-networking knows DNS names only. */
+  if (r->name_match == SD_NAME_MATCH_SIP_URI)
+    left &= ~G_TLS_CERTIFICATE_BAD_IDENTITY;
+  return left;
+}
+
+typedef struct {
+  GTlsCertificate    *chain;
+  GSocketConnectable *identity;
+  char               *ca_file;
+  char               *note;
+} BackendJob;
+
+static void
+backend_job_free (BackendJob *job)
+{
+  g_clear_object (&job->chain);
+  g_clear_object (&job->identity);
+  g_free (job->ca_file);
+  g_free (job->note);
+  g_free (job);
+}
+
+static void
+backend_verify_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  BackendJob *job = task_data;
+  GTlsCertificateFlags flags = 0;
+  gboolean decided = FALSE;
+  GError *error = NULL;
+
+  /* The CA file first: it is small, and when it vouches for the chain the
+   * system store (costly to load) is not needed. */
+  if (job->ca_file != NULL)
+    {
+      g_autofree char *path = g_canonicalize_filename (job->ca_file, NULL);
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(GTlsDatabase) file_db = g_tls_file_database_new (path, &load_error);
+
+      if (file_db == NULL)
+        job->note = g_strdup (load_error->message);
+      else
+        {
+          flags = g_tls_database_verify_chain (file_db, job->chain, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                               job->identity, NULL, G_TLS_DATABASE_VERIFY_NONE, cancellable,
+                                               &error);
+          if (error != NULL)
+            {
+              g_task_return_error (task, error);
+              return;
+            }
+          decided = !(flags & G_TLS_CERTIFICATE_UNKNOWN_CA);
+        }
+    }
+  if (!decided)
+    {
+      g_autoptr(GTlsDatabase) system_db = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+      GTlsCertificateFlags system_flags;
+
+      if (system_db == NULL)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                   _("The system's certificate store could not be opened (is glib-networking "
+                                     "installed?)."));
+          return;
+        }
+      system_flags = g_tls_database_verify_chain (system_db, job->chain, G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                                  job->identity, NULL, G_TLS_DATABASE_VERIFY_NONE, cancellable,
+                                                  &error);
+      if (error != NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      /* Unknown to both: the CA file's verdict, which names the rest. */
+      if (job->ca_file == NULL || job->note != NULL || !(system_flags & G_TLS_CERTIFICATE_UNKNOWN_CA))
+        flags = system_flags;
+    }
+  g_task_return_int (task, (gssize) flags);
+}
+
+void
+sd_tls_backend_verify_async (GTlsCertificate     *chain,
+                             GSocketConnectable  *identity,
+                             const char          *ca_file,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  BackendJob *job = g_new0 (BackendJob, 1);
+
+  g_return_if_fail (G_IS_TLS_CERTIFICATE (chain));
+
+  g_task_set_source_tag (task, sd_tls_backend_verify_async);
+  job->chain = g_object_ref (chain);
+  job->identity = identity != NULL ? g_object_ref (identity) : NULL;
+  job->ca_file = g_strdup (ca_file);
+  g_task_set_task_data (task, job, (GDestroyNotify) backend_job_free);
+  /* Loading the system store and verifying cost real work: off the main
+   * loop; a cancel returns at once (the thread only touches @job, which
+   * the task keeps alive until it ends). */
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_run_in_thread (task, backend_verify_thread);
+}
+
+GTlsCertificateFlags
+sd_tls_backend_verify_finish (GAsyncResult  *result,
+                              char         **note,
+                              GError       **error)
+{
+  GTask *task = G_TASK (result);
+  gssize flags;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), G_TLS_CERTIFICATE_GENERIC_ERROR);
+  g_return_val_if_fail (g_task_get_source_tag (task) == sd_tls_backend_verify_async, G_TLS_CERTIFICATE_GENERIC_ERROR);
+
+  flags = g_task_propagate_int (task, error);
+  if (note != NULL)
+    *note = g_strdup (((BackendJob *) g_task_get_task_data (task))->note);
+  if (flags < 0)
+    return G_TLS_CERTIFICATE_GENERIC_ERROR;
+  return (GTlsCertificateFlags) flags;
 }

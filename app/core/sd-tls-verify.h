@@ -35,15 +35,41 @@ typedef struct {
   GPtrArray *path;       /* SdCertInfo* (borrowed from the input): leaf to top, as verified */
   JsonArray *path_json;  /* indexes of @path in the chain as sent */
   char      *anchor;     /* subject of the trusted CA the chain ends at, or NULL */
-  gboolean   trust_ok;
+  gboolean   trust_ok;     /* GnuTLS verified the whole chain, no status bit set */
   gboolean   name_ok;
   gboolean   validity_ok;
   gboolean   revoked;
+  gboolean   weak_algorithm;  /* a tls.weak-key or tls.weak-signature was found */
+  SdNameMatch name_match;
+  SdCertInfo *unverified_issuer;  /* borrowed: named as the issuer of the path's top, its signature failed */
   guint      n_crl;      /* CRLs found in the CA file */
 } SdTlsVerifyResult;
 
 SdTlsVerifyResult *sd_tls_verify (const SdTlsVerifyInput *input);
 void               sd_tls_verify_result_free (SdTlsVerifyResult *result);
+
+/* GTlsCertificateFlags in words, "; "-separated. */
+char                *sd_tls_flags_describe (GTlsCertificateFlags flags);
+
+/* The flags of glib-networking's verdict (@backend) that this program's
+ * own checks in @result do not account for: a chain this program trusts is
+ * trusted only when there are none (the second opinion). */
+GTlsCertificateFlags sd_tls_verify_unexplained (const SdTlsVerifyResult *result, GTlsCertificateFlags backend);
+
+/* glib-networking's verdict on @chain for @identity: against the CA file
+ * (given as typed; made absolute here), and the system's default database
+ * when the CA file does not vouch for it. Runs in a thread. @note gets why
+ * the CA file was left out, or NULL. On error (cancelled included) the
+ * flags are G_TLS_CERTIFICATE_GENERIC_ERROR. */
+void                 sd_tls_backend_verify_async (GTlsCertificate     *chain,
+                                                  GSocketConnectable  *identity,
+                                                  const char          *ca_file,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+GTlsCertificateFlags sd_tls_backend_verify_finish (GAsyncResult  *result,
+                                                   char         **note,
+                                                   GError       **error);
 
 /* "TLS 1.2" */
 const char        *sd_tls_protocol_to_string (GTlsProtocolVersion version);

@@ -64,6 +64,23 @@ static const MatchCase match_cases[] = {
   { "sips URI upper case", NULL, NULL, V ("SIPS:Example.Test"), NULL, "example.test", SD_NAME_MATCH_SIP_URI },
   { "http URI is not sip", NULL, NULL, V ("https://sip.example.test/"), NULL, "sip.example.test", SD_NAME_MATCH_NONE },
   { "DNS beats sip URI", V ("sip.example.test"), NULL, V ("sip:sip.example.test"), NULL, "sip.example.test", SD_NAME_MATCH_DNS },
+  /* names holding a NUL (sd-cert-info shows it as "\\x00") or another control byte */
+  { "NUL in name is not cut there", V ("sip.example.test\\x00.attacker.test"), NULL, NULL, NULL,
+    "sip.example.test", SD_NAME_MATCH_NONE },
+  { "NUL in name matches not even itself", V ("sip.example.test\\x00.attacker.test"), NULL, NULL, NULL,
+    "sip.example.test\\x00.attacker.test", SD_NAME_MATCH_NONE },
+  { "invalid DNS name keeps the CN out", V ("sip.example.test\\x00.attacker.test"), NULL, NULL,
+    "sip.example.test", "sip.example.test", SD_NAME_MATCH_NONE },
+  { "NUL in CN", NULL, NULL, NULL, "sip.example.test\\x00.attacker.test", "sip.example.test", SD_NAME_MATCH_NONE },
+  { "NUL in wildcard", V ("*.example.test\\x00.attacker.test"), NULL, NULL, NULL, "sip.example.test",
+    SD_NAME_MATCH_NONE },
+  { "NUL in sip URI", NULL, NULL, V ("sip:sip.example.test\\x00.attacker.test"), NULL, "sip.example.test",
+    SD_NAME_MATCH_NONE },
+  { "raw control byte", V ("sip.example.test\n"), NULL, NULL, NULL, "sip.example.test\n", SD_NAME_MATCH_NONE },
+  { "space", V ("sip.example.test other.test"), NULL, NULL, NULL, "sip.example.test other.test",
+    SD_NAME_MATCH_NONE },
+  { "valid name next to an invalid one", V ("sip.example.test\\x00.attacker.test", "sip.example.test"), NULL,
+    NULL, NULL, "sip.example.test", SD_NAME_MATCH_DNS },
   { "empty host", V ("example.test"), NULL, NULL, NULL, "", SD_NAME_MATCH_NONE },
   { "nothing at all", NULL, NULL, NULL, NULL, "example.test", SD_NAME_MATCH_NONE },
 };
@@ -117,6 +134,13 @@ static const SipCase sip_cases[] = {
   { "CN ignored with a SAN", NULL, V ("192.0.2.1"), NULL, "example.test", "example.test", FALSE, NULL, "" },
   { "case and trailing dot of domain", V ("example.test"), NULL, NULL, NULL, "EXAMPLE.test.",
     TRUE, "example.test", "example.test" },
+  { "invalid DNS name is no identity", V ("sip.example.test\\x00.attacker.test", "example.test"), NULL, NULL,
+    NULL, "example.test", TRUE, "example.test", "example.test" },
+  { "invalid DNS name keeps the CN out", V ("example.test\\x00.attacker.test"), NULL, NULL, "example.test",
+    "example.test", FALSE, NULL, "" },
+  { "invalid sip URI is no identity", V ("sip.example.test"), NULL, V ("sip:example.test\\x00.attacker.test"),
+    NULL, "example.test", FALSE, "sip.example.test", "sip.example.test" },
+  { "NUL in CN", NULL, NULL, NULL, "example.test\\x00.attacker.test", "example.test", FALSE, NULL, "" },
 };
 
 static void
@@ -155,6 +179,8 @@ static const UriCase uri_cases[] = {
   { "tel:+123", NULL },
   { "http://example.com", NULL },
   { "", NULL },
+  { "sip:example.test\\x00.attacker.test", NULL },
+  { "sip:alice@example.test\x01", NULL },
 };
 
 static void
