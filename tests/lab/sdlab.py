@@ -1775,6 +1775,7 @@ class BlackholeHosts:
 
     def __init__(self, addresses, port=None):
         self.addresses = list(addresses)
+        self.address_set = set(self.addresses)
         self.sockets = []
         self.fillers = set()
         for _ in range(20):
@@ -1805,7 +1806,11 @@ class BlackholeHosts:
                 self.fillers.add(c.getsockname())
 
     def syn_sent(self):
-        n = 0
+        return len(self.syn_sent_list())
+
+    def syn_sent_list(self):
+        """[(local address, local port, remote address)] of those connections."""
+        found = []
         with open('/proc/net/tcp') as f:
             next(f)
             for line in f:
@@ -1813,11 +1818,14 @@ class BlackholeHosts:
                 local, remote, state = fields[1], fields[2], fields[3]
                 if state != '02' or int(remote.split(':')[1], 16) != self.port:
                     continue
+                rip = socket.inet_ntoa(struct.pack('<I', int(remote.split(':')[0], 16)))
+                if rip not in self.address_set:
+                    continue   # another program's connection to the same port number
                 ip_hex, port_hex = local.split(':')
                 ip = socket.inet_ntoa(struct.pack('<I', int(ip_hex, 16)))
                 if (ip, int(port_hex, 16)) not in self.fillers:
-                    n += 1
-        return n
+                    found.append((ip, int(port_hex, 16), rip))
+        return found
 
     def close(self):
         for s in self.sockets:
