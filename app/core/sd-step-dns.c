@@ -20,6 +20,7 @@
 #include "sd-dns-resolver.h"
 #include "sd-dns-srv.h"
 #include "sd-dns-naming.h"
+#include "sd-error.h"
 
 #define MAX_QUERIES   96   /* a hostile zone cannot make us ask forever */
 #define MAX_CNAME      8
@@ -80,6 +81,7 @@ typedef struct {
   JsonObject     *cands_cut;       /* data.left_out's candidates entry (borrowed), NULL until one is cut */
   JsonObject     *lookups_cut;     /* its look-ups entry (borrowed), NULL until a host goes unasked */
   guint           not_asked_count;
+  char           *local_failure; /* set when this computer could not ask: the step fails internally */
 } DnsStep;
 
 typedef enum {
@@ -107,6 +109,7 @@ dns_step_free (DnsStep *step)
   g_clear_pointer (&step->cand_keys, g_hash_table_unref);
   g_clear_pointer (&step->cut_summary, g_ptr_array_unref);
   g_clear_pointer (&step->capped_hosts, g_hash_table_unref);
+  g_free (step->local_failure);
   g_free (step);
 }
 
@@ -219,6 +222,8 @@ return_from_step (DnsStep *step)
   step->task = NULL;
   if (step->cancelled)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+  else if (step->local_failure != NULL)
+    g_task_return_new_error (task, SD_ERROR, SD_ERROR_INTERNAL, "%s", step->local_failure);
   else
     g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -790,7 +795,7 @@ report_server_errors (DnsStep *step, gboolean have_candidates)
       g_autofree char *advice = NULL;
 
       if (g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
-          || g_str_equal (r->rcode, "TIMEOUT"))
+          || g_str_equal (r->rcode, "TIMEOUT") || g_str_equal (r->rcode, "LOCAL"))
         continue;
       if (g_str_equal (r->rcode, "REFUSED"))
         advice = g_strdup_printf (_("The DNS server %s refuses to answer questions about %s: it does not "
@@ -1213,6 +1218,40 @@ report_left_out (DnsStep *step, GPtrArray *out)
   sd_run_report (step->run, SD_STEP_DNS, "dns.too-many-records", SD_SEVERITY_WARNING, message, advice);
 }
 
+/* A question this computer could not even send (no socket, no memory)
+ * tells nothing about the DNS server or the zone: said as this computer's
+ * problem, and the run ends as an internal failure. */
+static void
+report_local (DnsStep *step)
+{
+  const char *why = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < step->order->len; i++)
+    {
+      SdDnsResult *r = step->order->pdata[i];
+      if (!g_str_equal (r->rcode, "LOCAL"))
+        continue;
+      if (why == NULL)
+        why = r->error;
+      n++;
+    }
+  if (n == 0)
+    return;
+  step->local_failure = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                      "This computer ran out of resources, so %u DNS look-up "
+                                                      "could not be made (%s). This says nothing about the DNS "
+                                                      "server or the zone.",
+                                                      "This computer ran out of resources, so %u DNS look-ups "
+                                                      "could not be made (%s). This says nothing about the DNS "
+                                                      "server or the zone.", n),
+                                         n, why);
+  sd_run_report (step->run, SD_STEP_DNS, "dns.local-resources", SD_SEVERITY_ERROR, step->local_failure,
+                 _("Close programs that are not needed, or raise this computer's limit of open files "
+                   "(for example \"ulimit -n 4096\" in the shell that starts the check), then run the "
+                   "check again."));
+}
+
 static void
 conclude (DnsStep *step)
 {
@@ -1229,6 +1268,7 @@ conclude (DnsStep *step)
   else
     conclude_fixed (step, out);
   report_left_out (step, out);
+  report_local (step);
 
   g_ptr_array_set_size (ctx->candidates, 0);
   for (guint i = 0; i < out->len; i++)

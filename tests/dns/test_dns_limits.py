@@ -63,14 +63,17 @@ class DnsLimits(unittest.TestCase):
         if cls.lab is not None:
             cls.lab.stop()
 
-    def run_cli(self, *args):
+    def run_cli(self, *args, nofile=None):
         argv = list(args) + ['--dns-server', self.dns.addr, '--json', '--until', 'dns',
                              '--timeout', str(TIMEOUT)]
         start = time.monotonic()
         # Hang guard: a few round trips, each bounded by the timeout.
-        res = sdlab.run_cli(argv, timeout=4 * TIMEOUT + 10)
+        res = sdlab.run_cli(argv, timeout=4 * TIMEOUT + 10, nofile=nofile)
         elapsed = time.monotonic() - start
-        for mark in ('runtime error:', 'AddressSanitizer', 'LeakSanitizer', 'CRITICAL', 'WARNING **'):
+        marks = ['runtime error:', 'AddressSanitizer', 'LeakSanitizer', 'CRITICAL']
+        if nofile is None:
+            marks.append('WARNING **')   # an internal failure is logged as one
+        for mark in marks:
             self.assertNotIn(mark, res.stderr)
         self.assertIsNotNone(res.report, 'no JSON report; stderr: %s' % res.stderr)
         self.assertLess(elapsed, 4 * TIMEOUT + 5)
@@ -167,6 +170,25 @@ class DnsLimits(unittest.TestCase):
                 self.assertNotIn(h, f['message'])
         self.assertIn('not looked up', sdlab.find_finding(res.report, 'dns.too-many-records')['message'])
         self.assertEqual([c['address'] for c in d['candidates']], ['127.0.3.1'])
+
+    def test_out_of_file_descriptors_is_local(self):
+        # 6 open files leave no socket for most of the 7 questions of the
+        # first round: this computer's problem, not the DNS server's.
+        res = self.run_cli('alice@huge.test', nofile=6)
+        self.assertEqual(res.rc, 3, res.stderr)
+        self.assertIn('ran out of resources', res.stderr)
+        qs = dns_data(res.report)['queries']
+        local = [q for q in qs if q['rcode'] == 'LOCAL']
+        self.assertTrue(local, qs)
+        for q in local:
+            self.assertIn('Too many open files', q['error'])
+        f = sdlab.find_finding(res.report, 'dns.local-resources')
+        self.assertEqual((f['severity'], f['step']), ('error', 'dns'))
+        self.assertIn('This says nothing about the DNS server', f['message'])
+        self.assertIn('ulimit', f['advice'])
+        for code in ('dns.server-error', 'dns.no-records', 'dns.server-timeout', 'dns.srv-target-unresolvable'):
+            self.assertIsNone(sdlab.find_finding(res.report, code), code)
+        self.assertEqual(res.report['steps']['dns']['status'], 'fail')
 
     def test_small_zone_untouched(self):
         res = self.run_cli('alice@small.test')
