@@ -1167,6 +1167,7 @@ report_left_out (DnsStep *step, GPtrArray *out)
   g_autoptr(GString) what = g_string_new (NULL);
   g_autofree char *message = NULL;
   g_autofree char *advice = NULL;
+  const char *zone = step->mode == MODE_AUTO ? step->domain : step->host;
 
   if (step->cands_cut != NULL)
     {
@@ -1176,20 +1177,21 @@ report_left_out (DnsStep *step, GPtrArray *out)
       json_object_set_int_member (o, "found", step->cand_found);
       json_object_set_int_member (o, "kept", out->len);
       json_object_set_int_member (o, "left_out", step->cand_found - out->len);
+      /* The whole picture first: the message shows only the first few cuts. */
       /* TRANSLATORS: part of a list: "64 of the 1000 servers to try (address, port and transport)" */
-      g_ptr_array_add (step->cut_summary,
-                       g_strdup_printf (_("%u of the %u servers to try (address, port and transport)"),
-                                        out->len, step->cand_found));
+      g_ptr_array_insert (step->cut_summary, 0,
+                          g_strdup_printf (_("%u of the %u servers to try (address, port and transport)"),
+                                           out->len, step->cand_found));
     }
   if (step->lookups_cut != NULL)
     {
       json_object_set_int_member (step->lookups_cut, "left_out", step->not_asked_count);
-      g_ptr_array_add (step->cut_summary,
-                       g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                     "%u host not looked up (the check asks at most %u questions)",
-                                                     "%u hosts not looked up (the check asks at most %u questions)",
-                                                     step->not_asked_count),
-                                        step->not_asked_count, MAX_QUERIES));
+      g_ptr_array_insert (step->cut_summary, step->cands_cut != NULL ? 1 : 0,
+                          g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                        "%u host not looked up (the check asks at most %u questions)",
+                                                        "%u hosts not looked up (the check asks at most %u questions)",
+                                                        step->not_asked_count),
+                                           step->not_asked_count, MAX_QUERIES));
     }
   if (step->cut_summary->len == 0)
     return;
@@ -1210,11 +1212,11 @@ report_left_out (DnsStep *step, GPtrArray *out)
     }
   message = g_strdup_printf (_("The DNS records of %s name far more servers than a client would try, so "
                                "this check kept only the first ones in the client's order: %s."),
-                             step->domain, what->str);
+                             zone, what->str);
   advice = g_strdup_printf (_("A SIP service needs a few SRV records per service and a few addresses per "
                               "server. Ask the DNS administrator of %s to look for records created by "
                               "mistake (a script run twice, a wildcard) and remove them: a client that must "
-                              "work through so many servers signs in slowly or gives up."), step->domain);
+                              "work through so many servers signs in slowly or gives up."), zone);
   sd_run_report (step->run, SD_STEP_DNS, "dns.too-many-records", SD_SEVERITY_WARNING, message, advice);
 }
 

@@ -129,6 +129,9 @@ class DnsLimits(unittest.TestCase):
         f = sdlab.find_finding(res.report, 'dns.too-many-records')
         self.assertIsNotNone(f)
         self.assertEqual((f['severity'], f['step']), ('warning', 'dns'))
+        # The whole picture first, then the cuts one by one.
+        self.assertIn('huge.test name far more servers than a client would try', f['message'])
+        self.assertIn('first ones in the client\'s order: 64 of the 512 servers to try', f['message'])
         self.assertIn('32 of the 60 SRV records of _sip._tls.huge.test', f['message'])
         self.assertIn('16 of the 250 addresses of', f['message'])
         self.assertIn('huge.test', f['advice'])
@@ -145,8 +148,9 @@ class DnsLimits(unittest.TestCase):
         self.assertEqual(a['answers_not_listed'], 250 - LISTED)
         e = left_out(res.report, 'addresses')
         self.assertEqual([(x['name'], x['left_out']) for x in e], [('h07.huge.test', 250 - ADDR_PER_HOST)])
-        self.assertIn('16 of the 250 addresses of h07.huge.test',
-                      sdlab.find_finding(res.report, 'dns.too-many-records')['message'])
+        f = sdlab.find_finding(res.report, 'dns.too-many-records')
+        self.assertIn('The DNS records of h07.huge.test name', f['message'])
+        self.assertIn('16 of the 250 addresses of h07.huge.test', f['message'])
 
     def test_query_budget_is_not_no_address(self):
         # 4 x 32 targets need 256 look-ups, the step asks at most 96: the hosts
