@@ -430,6 +430,23 @@ attempt_error (QueryOp *op, const char *what, const char *detail)
                                                    current_server (op), detail)));
 }
 
+/* This computer's own shortage (too many open files, no memory) says
+ * nothing about the server: rcode LOCAL, and no other server is tried, as
+ * it would fail the same way. Anything else is the server's (ERROR). */
+static void
+attempt_failed (QueryOp *op, const char *what, const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    {
+      /* TRANSLATORS: "Asking 127.0.0.1:53 failed on this computer: Too many open files" */
+      finish (op, new_result (op, "LOCAL", g_strdup_printf (_("%s %s failed on this computer: %s"), what,
+                                                            current_server (op), error->message)));
+      return;
+    }
+  attempt_error (op, what, error->message);
+}
+
 static void
 handle_message (QueryOp *op, SdDnsMessage *msg, gboolean used_tcp)
 {
@@ -576,7 +593,7 @@ tcp_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   if (conn == NULL)
     {
-      attempt_error (op, _("Connecting over TCP to"), error->message);
+      attempt_failed (op, _("Connecting over TCP to"), error);
       return;
     }
   op->conn = conn;
@@ -740,7 +757,7 @@ start_attempt (QueryOp *op)
                           G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
   if (op->udp == NULL)
     {
-      attempt_error (op, _("Asking"), error->message);
+      attempt_failed (op, _("Asking"), error);
       return;
     }
   g_socket_set_blocking (op->udp, FALSE);
@@ -749,13 +766,13 @@ start_attempt (QueryOp *op)
    * silent wait for the timeout. */
   if (!g_socket_connect (op->udp, G_SOCKET_ADDRESS (server), NULL, &error))
     {
-      attempt_error (op, _("Asking"), error->message);
+      attempt_failed (op, _("Asking"), error);
       return;
     }
   sent = g_socket_send (op->udp, (const char *) q, qlen, NULL, &error);
   if (sent < 0)
     {
-      attempt_error (op, _("Asking"), error->message);
+      attempt_failed (op, _("Asking"), error);
       return;
     }
   op->resends = 0;

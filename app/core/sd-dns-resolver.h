@@ -15,7 +15,8 @@ typedef struct {
   char      *name;         /* as asked, no final dot */
   guint16    type;
   char      *server;       /* "127.0.0.1:5353" that answered (or was asked last) */
-  char      *rcode;        /* NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …, TIMEOUT, ERROR */
+  char      *rcode;        /* NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …, TIMEOUT, ERROR,
+                            LOCAL (this computer ran out of sockets or memory) */
   GPtrArray *answers;      /* SdDnsRecord*, the answer section */
   double     duration_ms;
   char      *error;        /* a sentence when rcode is not NOERROR, else NULL */

@@ -32,6 +32,12 @@ sd_dns_srv_is_unavailable (const SdDnsRecord *record)
 GPtrArray *
 sd_dns_srv_order (GPtrArray *records, GRand *rand)
 {
+  return sd_dns_srv_order_max (records, rand, G_MAXUINT);
+}
+
+GPtrArray *
+sd_dns_srv_order_max (GPtrArray *records, GRand *rand, guint max)
+{
   g_autoptr(GPtrArray) srv = g_ptr_array_new ();
   GPtrArray *out = g_ptr_array_new ();
   guint i = 0;
@@ -45,7 +51,7 @@ sd_dns_srv_order (GPtrArray *records, GRand *rand)
   /* g_ptr_array_sort is stable (since GLib 2.32), so equal records keep the server's order before the draw. */
   g_ptr_array_sort (srv, by_priority);
 
-  while (i < srv->len)
+  while (i < srv->len && out->len < max)
     {
       guint16 prio = ((SdDnsRecord *) srv->pdata[i])->priority;
       guint end = i;
@@ -54,7 +60,9 @@ sd_dns_srv_order (GPtrArray *records, GRand *rand)
       while (end < srv->len && ((SdDnsRecord *) srv->pdata[end])->priority == prio)
         g_ptr_array_add (group, srv->pdata[end++]);
 
-      while (group->len > 0)
+      /* Stopping once @max are drawn keeps the first picks exactly those of a
+       * full ordering, and a group of thousands costs @max passes, not n. */
+      while (group->len > 0 && out->len < max)
         {
           guint64 total = 0, pick, sum = 0;
           guint chosen = group->len - 1;

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  * numbers (seed it in tests); NULL uses the global GLib generator.
  * The array holds borrowed pointers into @records. */
 GPtrArray *sd_dns_srv_order (GPtrArray *records, GRand *rand);
+/* The first @max records of that same order (the draw is the same). */
+GPtrArray *sd_dns_srv_order_max (GPtrArray *records, GRand *rand, guint max);
 
 /* TRUE for the "service decidedly not available" record: a single SRV
  * record whose target is "." (RFC 2782). */

@@ -16,13 +16,21 @@
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
 #include "sd-connect.h"
+#include "sd-error.h"
 
 #define STREAM_KEY "sd-connect-stream"
+
+/* Connections being made at once. A real client has a handful of servers
+ * to try and tries them one after another; 16 at once still costs one
+ * timeout for any real list, while a list of dozens (the dns step allows 64)
+ * cannot make this computer hold a socket per candidate. */
+#define MAX_IN_FLIGHT 16
 
 typedef struct _ConnectState ConnectState;
 
 typedef struct {
   ConnectState      *state;
+  guint              index;       /* in client order */
   SdCandidate       *candidate;
   JsonObject        *json;        /* its member of data.attempts */
   GCancellable      *cancellable; /* cancelled by the timeout or the run */
@@ -38,7 +46,10 @@ struct _ConnectState {
   SdRun         *run;
   GSocketClient *client;
   GPtrArray     *attempts;
-  guint          pending;
+  guint          pending;     /* connections in flight */
+  guint          next;        /* the first attempt not started yet */
+  gint64         start_us;
+  gint64         deadline_us; /* the step's one timeout holds from its start */
   GCancellable  *run_cancellable;
   gulong         cancel_id;
 };
@@ -83,6 +94,10 @@ sd_connect_result_to_string (const char *result)
     return _("not probed here (SIP OPTIONS probes UDP in the SIP step)");
   if (g_strcmp0 (result, "unresolved") == 0)
     return _("the name has no address");
+  if (g_strcmp0 (result, "not-tried") == 0)
+    return _("not tried (time ran out first)");
+  if (g_strcmp0 (result, "local") == 0)
+    return _("this computer ran out of resources");
   return _("failed");
 }
 
@@ -97,9 +112,21 @@ sd_connect_take_stream (SdRun *run, const SdCandidate *candidate)
   return conn;
 }
 
+/* Failures of this computer, not of the path to the server: too many open
+ * files (EMFILE, ENFILE) or no memory (ENOMEM). GLib 2.74 maps ENOBUFS to
+ * G_IO_ERROR_FAILED, which cannot be told apart from other failures. */
+static gboolean
+is_local_resource_error (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
+}
+
 static const char *
 classify_error (const GError *error)
 {
+  if (is_local_resource_error (error))
+    return "local";
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     return "refused";
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
@@ -111,6 +138,7 @@ classify_error (const GError *error)
 }
 
 static void finish_step (ConnectState *st);
+static void start_more (ConnectState *st);
 
 static void
 attempt_record (Attempt *a, const char *result, const char *error_message)
@@ -128,6 +156,26 @@ attempt_record (Attempt *a, const char *result, const char *error_message)
   /* TRANSLATORS: "sip.example.com:5061 (TLS) at 192.0.2.1: connected (2 ms)" */
   line = g_strdup_printf (_("%s: %s (%.0f ms)"), desc, sd_connect_result_to_string (result), ms);
   sd_run_step_progress (st->run, SD_STEP_CONNECT, line);
+}
+
+/* Later steps use only the first working candidate in client order; other
+ * connections are closed as soon as that is known, so the sockets this step
+ * holds stay within the bound on connections in flight. */
+static void
+keep_first_connection (ConnectState *st, Attempt *a)
+{
+  for (guint i = 0; i < st->attempts->len; i++)
+    {
+      Attempt *b = st->attempts->pdata[i];
+
+      if (i < a->index && (g_strcmp0 (b->result, "ok") == 0 || g_strcmp0 (b->result, "skipped") == 0))
+        {
+          g_clear_object (&a->connection);
+          return;
+        }
+      if (i > a->index)
+        g_clear_object (&b->connection);
+    }
 }
 
 static void
@@ -155,6 +203,16 @@ connect_cb (GObject      *source,
     {
       attempt_record (a, "ok", NULL);
       a->connection = g_steal_pointer (&conn);
+      keep_first_connection (st, a);
+    }
+  else if (a->timed_out && a->start_us - st->start_us > G_USEC_PER_SEC / 10)
+    {
+      /* Started late, queued behind others: it had only the rest of the step's time. */
+      g_autofree char *msg = g_strdup_printf (_("No answer in the %.1f seconds left of the %u seconds "
+                                                "this check allows"),
+                                              (g_get_monotonic_time () - a->start_us) / (double) G_USEC_PER_SEC,
+                                              sd_run_get_config (st->run)->timeout_s);
+      attempt_record (a, "timeout", msg);
     }
   else if (a->timed_out)
     {
@@ -165,7 +223,9 @@ connect_cb (GObject      *source,
   else
     attempt_record (a, classify_error (error), error->message);
 
-  if (--st->pending == 0)
+  st->pending--;
+  start_more (st);
+  if (st->pending == 0)
     finish_step (st);
 }
 
@@ -277,6 +337,8 @@ finish_step (ConnectState *st)
   g_autoptr(GPtrArray) refused = g_ptr_array_new ();
   g_autoptr(GPtrArray) timeout = g_ptr_array_new ();
   g_autoptr(GPtrArray) unreachable = g_ptr_array_new ();
+  g_autoptr(GPtrArray) local = g_ptr_array_new ();
+  g_autoptr(GPtrArray) not_tried = g_ptr_array_new ();
   gboolean chosen_ok = FALSE, chosen_udp = FALSE;
   g_autoptr(GError) error = NULL;
 
@@ -318,6 +380,10 @@ finish_step (ConnectState *st)
         g_ptr_array_add (timeout, a);
       else if (g_strcmp0 (a->result, "unreachable") == 0 || g_strcmp0 (a->result, "error") == 0)
         g_ptr_array_add (unreachable, a);
+      else if (g_strcmp0 (a->result, "local") == 0)
+        g_ptr_array_add (local, a);
+      else if (g_strcmp0 (a->result, "not-tried") == 0)
+        g_ptr_array_add (not_tried, a);
       /* Connections not selected are closed as the attempts are freed. */
     }
 
@@ -349,6 +415,43 @@ finish_step (ConnectState *st)
       report_failures (st, "unreachable", unreachable, severity, note);
   }
 
+  if (not_tried->len > 0)
+    {
+      g_autofree char *names = describe_list (not_tried);
+      g_autofree char *message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                               "%u server was not tried: the %u seconds of this "
+                                                               "check ran out before its turn came: %s.",
+                                                               "%u servers were not tried: the %u seconds of this "
+                                                               "check ran out before their turn came: %s.",
+                                                               not_tried->len),
+                                                  not_tried->len, config->timeout_s, names);
+      g_autofree char *advice = g_strdup_printf (_("This check connects to at most %u servers at once, in "
+                                                   "the order a client tries them. Nothing is known about "
+                                                   "these: a client would reach them only after all the "
+                                                   "servers before them failed. Test one of them with the "
+                                                   "Server option, or allow more time."), MAX_IN_FLIGHT);
+      sd_run_report (run, SD_STEP_CONNECT, "connect.not-tried", SD_SEVERITY_INFO, message, advice);
+    }
+
+  if (local->len > 0)
+    {
+      /* Not the servers' fault: say so, and end the run as an internal
+       * failure (exit status 3) rather than as a verdict about them. */
+      Attempt *first = local->pdata[0];
+      g_autofree char *names = describe_list (local);
+      const char *why = json_object_get_string_member_with_default (first->json, "error", "");
+      g_autofree char *message = g_strdup_printf (_("This computer ran out of resources (%s), so it could "
+                                                    "not test the connection to: %s. This says nothing about "
+                                                    "those servers."), why, names);
+      const char *advice = _("Close programs that are not needed, or raise this computer's limit of open "
+                             "files (for example \"ulimit -n 4096\" in the shell that starts the check), "
+                             "then run the check again.");
+
+      sd_run_report (run, SD_STEP_CONNECT, "connect.local-resources", SD_SEVERITY_ERROR, message, advice);
+      g_task_return_new_error (task, SD_ERROR, SD_ERROR_INTERNAL, "%s", message);
+      return;
+    }
+
   if (ctx->selected != NULL)
     {
       g_autofree char *desc = sd_candidate_describe (ctx->selected);
@@ -358,6 +461,42 @@ finish_step (ConnectState *st)
     }
 
   g_task_return_boolean (task, TRUE);
+}
+
+/* Starts queued attempts, in client order, while fewer than MAX_IN_FLIGHT
+ * are in flight. Each gets what is left of the step's timeout; one still
+ * queued when that has run out is recorded as not tried: nothing was sent
+ * to its server, so nothing is said about it. */
+static void
+start_more (ConnectState *st)
+{
+  while (st->pending < MAX_IN_FLIGHT && st->next < st->attempts->len)
+    {
+      Attempt *a = st->attempts->pdata[st->next++];
+      g_autoptr(GSocketAddress) sa = NULL;
+      gint64 left_ms;
+
+      if (a->cancellable == NULL || a->result != NULL)
+        continue;
+      if (st->run_cancellable != NULL && g_cancellable_is_cancelled (st->run_cancellable))
+        continue;   /* the whole run is being cancelled: nothing more to record */
+      left_ms = (st->deadline_us - g_get_monotonic_time ()) / 1000;
+      if (left_ms <= 0)
+        {
+          g_autofree char *msg = g_strdup_printf (_("Not tried: the %u seconds of this check ran out while "
+                                                    "%u other connections were being made"),
+                                                  sd_run_get_config (st->run)->timeout_s, MAX_IN_FLIGHT);
+          attempt_record (a, "not-tried", msg);
+          continue;
+        }
+      sa = g_inet_socket_address_new (a->candidate->address, a->candidate->port);
+      a->start_us = g_get_monotonic_time ();
+      a->timeout = g_timeout_source_new ((guint) left_ms);
+      g_source_set_callback (a->timeout, attempt_timeout_cb, a, NULL);
+      g_source_attach (a->timeout, g_main_context_get_thread_default ());
+      st->pending++;
+      g_socket_client_connect_async (st->client, G_SOCKET_CONNECTABLE (sa), a->cancellable, connect_cb, a);
+    }
 }
 
 void
@@ -401,6 +540,7 @@ sd_step_connect_run_async (SdRun               *run,
       Attempt *a = g_new0 (Attempt, 1);
 
       a->state = st;
+      a->index = i;
       a->candidate = sd_candidate_ref (c);
       a->json = sd_candidate_to_json (c);
       a->start_us = g_get_monotonic_time ();
@@ -439,21 +579,9 @@ sd_step_connect_run_async (SdRun               *run,
       st->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled_cb), st, NULL);
     }
 
-  for (guint i = 0; i < st->attempts->len; i++)
-    {
-      Attempt *a = st->attempts->pdata[i];
-      g_autoptr(GSocketAddress) sa = NULL;
-
-      if (a->cancellable == NULL)
-        continue;
-      sa = g_inet_socket_address_new (a->candidate->address, a->candidate->port);
-      a->start_us = g_get_monotonic_time ();
-      a->timeout = g_timeout_source_new (timeout_ms);
-      g_source_set_callback (a->timeout, attempt_timeout_cb, a, NULL);
-      g_source_attach (a->timeout, g_main_context_get_thread_default ());
-      st->pending++;
-      g_socket_client_connect_async (st->client, G_SOCKET_CONNECTABLE (sa), a->cancellable, connect_cb, a);
-    }
+  st->start_us = g_get_monotonic_time ();
+  st->deadline_us = st->start_us + timeout_ms * (gint64) 1000;
+  start_more (st);
 
   if (st->pending == 0)
     {

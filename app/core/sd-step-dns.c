@@ -20,9 +20,23 @@
 #include "sd-dns-resolver.h"
 #include "sd-dns-srv.h"
 #include "sd-dns-naming.h"
+#include "sd-error.h"
 
 #define MAX_QUERIES   96   /* a hostile zone cannot make us ask forever */
 #define MAX_CNAME      8
+
+/* What one zone can make the step produce. A real deployment publishes a
+ * few SRV records per service (a pool, a backup site), a few addresses per
+ * host, so a client has at most a dozen or two servers to try, and real
+ * clients give up long before that. These bounds are several times what any
+ * real zone needs, so they never cut a real one, while a hostile or broken
+ * zone (thousands of records) still gives a short run and a small report:
+ * 64 candidates are 64 connections at most, and MAX_LISTED bounds every list
+ * of the report whose length the zone decides. */
+#define MAX_SRV_PER_NAME   32
+#define MAX_ADDR_PER_HOST  16
+#define MAX_CANDIDATES     64
+#define MAX_LISTED         32
 
 typedef enum {
   MODE_AUTO,
@@ -57,6 +71,17 @@ typedef struct {
   guint           issued;
   gboolean        cancelled;
   gboolean        concluding;   /* no new query once the answers are being read */
+  GRand          *rand;         /* NULL: the global generator */
+  GHashTable     *srv_orders;   /* SRV result key -> GPtrArray: its RFC 2782 order, capped, drawn once */
+  GHashTable     *cand_keys;    /* candidate_key () of every candidate found, to drop duplicates */
+  guint           cand_found;   /* distinct candidates found, kept or not */
+  JsonArray      *left_out;     /* data.left_out: what the caps cut (owned by the data) */
+  GPtrArray      *cut_summary;  /* one phrase per cut, for the finding */
+  GHashTable     *capped_hosts; /* hosts whose addresses were already cut, or left unasked */
+  JsonObject     *cands_cut;       /* data.left_out's candidates entry (borrowed), NULL until one is cut */
+  JsonObject     *lookups_cut;     /* its look-ups entry (borrowed), NULL until a host goes unasked */
+  guint           not_asked_count;
+  char           *local_failure; /* set when this computer could not ask: the step fails internally */
 } DnsStep;
 
 typedef enum {
@@ -65,6 +90,7 @@ typedef enum {
   HOST_NO_ADDRESS,
   HOST_TIMEOUT,
   HOST_SERVER_ERROR,
+  HOST_NOT_ASKED,     /* the step's query budget was spent before this host */
 } HostState;
 
 static void advance (DnsStep *step);
@@ -78,6 +104,12 @@ dns_step_free (DnsStep *step)
   g_free (step->host);
   g_clear_pointer (&step->results, g_hash_table_unref);
   g_clear_pointer (&step->order, g_ptr_array_unref);
+  g_clear_pointer (&step->rand, g_rand_free);
+  g_clear_pointer (&step->srv_orders, g_hash_table_unref);
+  g_clear_pointer (&step->cand_keys, g_hash_table_unref);
+  g_clear_pointer (&step->cut_summary, g_ptr_array_unref);
+  g_clear_pointer (&step->capped_hosts, g_hash_table_unref);
+  g_free (step->local_failure);
   g_free (step);
 }
 
@@ -170,9 +202,11 @@ result_to_json (const SdDnsResult *r)
   json_object_set_string_member (o, "type", type_name (r->type));
   json_object_set_string_member (o, "server", r->server);
   json_object_set_string_member (o, "rcode", r->rcode);
-  for (guint i = 0; i < r->answers->len; i++)
+  for (guint i = 0; i < r->answers->len && i < MAX_LISTED; i++)
     json_array_add_object_element (answers, record_to_json (r->answers->pdata[i]));
   json_object_set_array_member (o, "answers", answers);
+  if (r->answers->len > MAX_LISTED)
+    json_object_set_int_member (o, "answers_not_listed", r->answers->len - MAX_LISTED);
   json_object_set_double_member (o, "duration_ms", r->duration_ms);
   json_object_set_string_member (o, "protocol", r->used_tcp ? "tcp" : "udp");
   if (r->error != NULL)
@@ -188,6 +222,8 @@ return_from_step (DnsStep *step)
   step->task = NULL;
   if (step->cancelled)
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
+  else if (step->local_failure != NULL)
+    g_task_return_new_error (task, SD_ERROR, SD_ERROR_INTERNAL, "%s", step->local_failure);
   else
     g_task_return_boolean (task, TRUE);
   g_object_unref (task);
@@ -236,14 +272,17 @@ query_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
 }
 
-static void
+/* FALSE when the question is not (and will not be) asked. */
+static gboolean
 ask (DnsStep *step, guint16 type, const char *name)
 {
   gboolean asked;
 
   lookup (step, type, name, &asked);
-  if (asked || step->concluding || step->issued >= MAX_QUERIES)
-    return;
+  if (asked)
+    return TRUE;
+  if (step->concluding || step->issued >= MAX_QUERIES)
+    return FALSE;
   g_hash_table_insert (step->results, result_key (type, name), NULL);
   step->issued++;
   step->in_flight++;
@@ -251,6 +290,7 @@ ask (DnsStep *step, guint16 type, const char *name)
   sd_dns_resolver_query_async (step->resolver, name, type,
                                step->config->timeout_s * 1000, step->cancellable,
                                query_done_cb, g_object_ref (step->task));
+  return TRUE;
 }
 
 /* Follows CNAMEs inside one answer, from @name. */
@@ -283,7 +323,7 @@ static HostState
 resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
 {
   static const guint16 types[] = { SD_DNS_TYPE_A, SD_DNS_TYPE_AAAA };
-  gboolean pending = FALSE, timeout = FALSE, server_error = FALSE;
+  gboolean pending = FALSE, timeout = FALSE, server_error = FALSE, not_asked = FALSE;
 
   for (guint t = 0; t < G_N_ELEMENTS (types); t++)
     {
@@ -296,8 +336,11 @@ resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
           const char *end;
           gboolean found = FALSE;
 
-          if (!asked)
-            ask (step, types[t], name);
+          if (!asked && !ask (step, types[t], name))
+            {
+              not_asked = TRUE;
+              break;
+            }
           if (r == NULL)
             {
               pending = pending || step->in_flight > 0;
@@ -339,6 +382,9 @@ resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
     return HOST_TIMEOUT;
   if (server_error)
     return HOST_SERVER_ERROR;
+  /* Not "no address": nobody asked. */
+  if (not_asked)
+    return HOST_NOT_ASKED;
   return HOST_NO_ADDRESS;
 }
 
@@ -472,6 +518,23 @@ srv_plan (DnsStep *step, GPtrArray *names, GArray *transports, gboolean to_ask)
     }
 }
 
+/* The SRV records of @r in the order a client tries them, at most
+ * MAX_SRV_PER_NAME: drawn once per name, so the targets the step looks up
+ * are exactly those it later lists. */
+static GPtrArray *
+srv_ordered (DnsStep *step, SdDnsResult *r)
+{
+  g_autofree char *key = result_key (SD_DNS_TYPE_SRV, r->name);
+  GPtrArray *ordered = g_hash_table_lookup (step->srv_orders, key);
+
+  if (ordered == NULL)
+    {
+      ordered = sd_dns_srv_order_max (r->answers, step->rand, MAX_SRV_PER_NAME);
+      g_hash_table_insert (step->srv_orders, g_steal_pointer (&key), ordered);
+    }
+  return ordered;
+}
+
 /* ---- rounds -------------------------------------------------------------- */
 
 static void conclude (DnsStep *step);
@@ -497,12 +560,17 @@ advance (DnsStep *step)
       for (guint i = 0; i < names->len; i++)
         {
           SdDnsResult *r;
+          GPtrArray *ordered;
           ask (step, SD_DNS_TYPE_SRV, names->pdata[i]);
           r = lookup (step, SD_DNS_TYPE_SRV, names->pdata[i], NULL);
-          for (guint k = 0; r != NULL && k < r->answers->len; k++)
+          if (r == NULL)
+            continue;
+          /* Only the records kept: a zone of thousands costs no more look-ups. */
+          ordered = srv_ordered (step, r);
+          for (guint k = 0; k < ordered->len; k++)
             {
-              const SdDnsRecord *rr = r->answers->pdata[k];
-              if (rr->type == SD_DNS_TYPE_SRV && !sd_dns_srv_is_unavailable (rr))
+              const SdDnsRecord *rr = ordered->pdata[k];
+              if (!sd_dns_srv_is_unavailable (rr))
                 resolve_host (step, rr->target, NULL);
             }
         }
@@ -519,28 +587,129 @@ advance (DnsStep *step)
 
 /* ---- results ------------------------------------------------------------- */
 
-static gboolean
-candidate_equal (const SdCandidate *a, const SdCandidate *b)
+/* Two candidates are the same when transport, port, address and host name
+ * (without case or final dot) are: the host stays part of it because the
+ * certificate is checked against it. */
+static char *
+candidate_key (const char *host, guint16 port, SdTransport transport, GInetAddress *address)
 {
-  return a->port == b->port && a->transport == b->transport
-         && sd_dns_name_equal (a->host, b->host)
-         && ((a->address == NULL && b->address == NULL)
-             || (a->address != NULL && b->address != NULL && g_inet_address_equal (a->address, b->address)));
+  g_autofree char *lower = g_ascii_strdown (host, -1);
+  g_autofree char *addr = address != NULL ? g_inet_address_to_string (address) : NULL;
+  gsize len = strlen (lower);
+
+  if (len > 0 && lower[len - 1] == '.')
+    lower[len - 1] = '\0';
+  return g_strdup_printf ("%d %u %s %s", (int) transport, port, addr != NULL ? addr : "-", lower);
+}
+
+/* Records one cut in data.left_out and in the finding's summary; the
+ * entry is returned for the caller to fill. */
+static JsonObject *
+note_cut (DnsStep *step, const char *what, const char *name, guint found, guint kept, char *phrase)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "what", what);
+  if (name != NULL)
+    json_object_set_string_member (o, "name", name);
+  json_object_set_int_member (o, "limit", kept);
+  json_object_set_int_member (o, "found", found);
+  json_object_set_int_member (o, "kept", kept);
+  json_object_set_int_member (o, "left_out", found - kept);
+  json_array_add_object_element (step->left_out, o);
+  g_ptr_array_add (step->cut_summary, phrase);
+  return o;
 }
 
 static void
 add_candidate (DnsStep *step, GPtrArray *out, const char *host, guint16 port, SdTransport transport,
                GInetAddress *address, const char *source)
 {
-  g_autoptr(SdCandidate) c = NULL;
+  char *key;
 
   if (step->config->transport != SD_TRANSPORT_AUTO && step->config->transport != transport)
     return;
-  c = sd_candidate_new (host, port, transport, address, source);
-  for (guint i = 0; i < out->len; i++)
-    if (candidate_equal (out->pdata[i], c))
+  key = candidate_key (host, port, transport, address);
+  if (!g_hash_table_add (step->cand_keys, key))
+    return;
+  step->cand_found++;
+  if (out->len >= MAX_CANDIDATES)
+    {
+      /* Counted and, up to MAX_LISTED, named in the report; the entry's
+       * counts are brought up to date when the step concludes. */
+      JsonArray *list;
+
+      if (step->cands_cut == NULL)
+        {
+          step->cands_cut = json_object_new ();
+          json_object_set_string_member (step->cands_cut, "what", "candidates");
+          json_object_set_array_member (step->cands_cut, "candidates", json_array_new ());
+          json_array_add_object_element (step->left_out, step->cands_cut);
+        }
+      list = json_object_get_array_member (step->cands_cut, "candidates");
+      if (json_array_get_length (list) < MAX_LISTED)
+        {
+          g_autoptr(SdCandidate) c = sd_candidate_new (host, port, transport, address, source);
+          JsonObject *o = sd_candidate_to_json (c);
+          json_object_set_string_member (o, "source", source);
+          json_array_add_object_element (list, o);
+        }
       return;
-  g_ptr_array_add (out, g_steal_pointer (&c));
+    }
+  g_ptr_array_add (out, sd_candidate_new (host, port, transport, address, source));
+}
+
+/* Keeps the first MAX_ADDR_PER_HOST addresses of @host (A before AAAA, in
+ * the server's order), noting the cut once per host. */
+static void
+cap_addresses (DnsStep *step, const char *host, GPtrArray *addresses)
+{
+  g_autofree char *key = NULL;
+  JsonObject *o;
+  JsonArray *list;
+
+  if (addresses->len <= MAX_ADDR_PER_HOST)
+    return;
+  key = g_ascii_strdown (host, -1);
+  if (g_hash_table_add (step->capped_hosts, g_steal_pointer (&key)))
+    {
+      /* TRANSLATORS: part of a list: "16 of the 250 addresses of sip.example.com" */
+      o = note_cut (step, "addresses", host, addresses->len, MAX_ADDR_PER_HOST,
+                    g_strdup_printf (_("%u of the %u addresses of %s"), MAX_ADDR_PER_HOST,
+                                     addresses->len, host));
+      list = json_array_new ();
+      for (guint i = MAX_ADDR_PER_HOST; i < addresses->len && i - MAX_ADDR_PER_HOST < MAX_LISTED; i++)
+        {
+          g_autofree char *addr = g_inet_address_to_string (addresses->pdata[i]);
+          json_array_add_string_element (list, addr);
+        }
+      json_object_set_array_member (o, "addresses", list);
+    }
+  g_ptr_array_set_size (addresses, MAX_ADDR_PER_HOST);
+}
+
+/* A host the step had no query left for: said as such, never as "no address". */
+static void
+note_not_asked (DnsStep *step, const char *host)
+{
+  g_autofree char *key = g_strconcat ("?", host, NULL);
+  char *lower = g_ascii_strdown (key, -1);
+  JsonArray *list;
+
+  if (!g_hash_table_add (step->capped_hosts, lower))
+    return;
+  if (step->lookups_cut == NULL)
+    {
+      step->lookups_cut = json_object_new ();
+      json_object_set_string_member (step->lookups_cut, "what", "look-ups");
+      json_object_set_int_member (step->lookups_cut, "limit", MAX_QUERIES);
+      json_object_set_array_member (step->lookups_cut, "hosts", json_array_new ());
+      json_array_add_object_element (step->left_out, step->lookups_cut);
+    }
+  step->not_asked_count++;
+  list = json_object_get_array_member (step->lookups_cut, "hosts");
+  if (json_array_get_length (list) < MAX_LISTED)
+    json_array_add_string_element (list, host);
 }
 
 static void
@@ -626,7 +795,7 @@ report_server_errors (DnsStep *step, gboolean have_candidates)
       g_autofree char *advice = NULL;
 
       if (g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
-          || g_str_equal (r->rcode, "TIMEOUT"))
+          || g_str_equal (r->rcode, "TIMEOUT") || g_str_equal (r->rcode, "LOCAL"))
         continue;
       if (g_str_equal (r->rcode, "REFUSED"))
         advice = g_strdup_printf (_("The DNS server %s refuses to answer questions about %s: it does not "
@@ -774,12 +943,6 @@ conclude_auto (DnsStep *step, GPtrArray *out)
   gboolean any_timeout = FALSE, any_server_error = FALSE;
   guint srv_candidates;
   const ANameSpec *a = profile_a (step->config->client);
-  GRand *rand = NULL;
-  const char *seed = g_getenv ("SD_DNS_SRV_SEED");
-
-  /* Only for tests that want a reproducible draw among equal weights. */
-  if (seed != NULL)
-    rand = g_rand_new_with_seed ((guint32) g_ascii_strtoull (seed, NULL, 10));
 
   srv_plan (step, names, transports, FALSE);
   for (guint i = 0; i < names->len; i++)
@@ -787,18 +950,37 @@ conclude_auto (DnsStep *step, GPtrArray *out)
       const char *name = names->pdata[i];
       SdTransport t = g_array_index (transports, SdTransport, i);
       SdDnsResult *r = lookup (step, SD_DNS_TYPE_SRV, name, NULL);
-      g_autoptr(GPtrArray) ordered = NULL;
+      GPtrArray *ordered;
       g_autofree char *source = NULL;
       gboolean dup = FALSE;
+      guint n_srv = 0;
 
       for (guint k = 0; k < seen_srv->len; k++)
         dup = dup || sd_dns_name_equal (seen_srv->pdata[k], name);
       if (dup || r == NULL)
         continue;
       g_ptr_array_add (seen_srv, g_strdup (name));
-      ordered = sd_dns_srv_order (r->answers, rand);
+      ordered = srv_ordered (step, r);
       if (ordered->len > 0)
         srv_found = TRUE;
+      for (guint k = 0; k < r->answers->len; k++)
+        n_srv += ((SdDnsRecord *) r->answers->pdata[k])->type == SD_DNS_TYPE_SRV;
+      if (n_srv > ordered->len)
+        {
+          /* TRANSLATORS: part of a list: "32 of the 60 SRV records of _sip._tls.example.com" */
+          JsonObject *o = note_cut (step, "srv-records", name, n_srv, ordered->len,
+                                    g_strdup_printf (_("%u of the %u SRV records of %s"),
+                                                     ordered->len, n_srv, name));
+          JsonArray *list = json_array_new ();
+
+          for (guint k = 0; k < r->answers->len && json_array_get_length (list) < MAX_LISTED; k++)
+            {
+              const SdDnsRecord *rr = r->answers->pdata[k];
+              if (rr->type == SD_DNS_TYPE_SRV && !g_ptr_array_find (ordered, rr, NULL))
+                json_array_add_object_element (list, record_to_json (rr));
+            }
+          json_object_set_array_member (o, "records", list);
+        }
       source = g_strdup_printf ("SRV %s", name);
       for (guint k = 0; k < ordered->len; k++)
         {
@@ -812,6 +994,9 @@ conclude_auto (DnsStep *step, GPtrArray *out)
               continue;
             }
           st = resolve_host (step, rr->target, addrs);
+          if (st == HOST_NOT_ASKED)
+            note_not_asked (step, rr->target);
+          cap_addresses (step, rr->target, addrs);
           if (st == HOST_NO_ADDRESS)
             {
               gboolean dup2 = FALSE;
@@ -838,7 +1023,9 @@ conclude_auto (DnsStep *step, GPtrArray *out)
         g_autofree char *source4 = g_strdup_printf ("A %s", n);
         g_autofree char *source6 = g_strdup_printf ("AAAA %s", n);
 
-        resolve_host (step, n, addrs);
+        if (resolve_host (step, n, addrs) == HOST_NOT_ASKED)
+          note_not_asked (step, n);
+        cap_addresses (step, n, addrs);
         for (guint t = 0; t < G_N_ELEMENTS (a[i].transports); t++)
           {
             if (a[i].transports[t] == SD_TRANSPORT_AUTO)
@@ -851,7 +1038,6 @@ conclude_auto (DnsStep *step, GPtrArray *out)
               }
           }
       }
-  g_clear_pointer (&rand, g_rand_free);
 
   for (guint i = 0; i < step->order->len; i++)
     {
@@ -945,6 +1131,7 @@ conclude_fixed (DnsStep *step, GPtrArray *out)
   switch (resolve_host (step, step->host, addrs))
     {
     case HOST_RESOLVED:
+      cap_addresses (step, step->host, addrs);
       add_fixed_candidates (step, out, addrs, source);
       break;
     case HOST_TIMEOUT:
@@ -955,6 +1142,7 @@ conclude_fixed (DnsStep *step, GPtrArray *out)
       break;
     case HOST_NO_ADDRESS:
     case HOST_PENDING:
+    case HOST_NOT_ASKED:   /* two look-ups only: cannot happen */
     default:
       {
         g_autofree char *message = g_strdup_printf (_("The server name %s does not resolve: there is "
@@ -970,6 +1158,102 @@ conclude_fixed (DnsStep *step, GPtrArray *out)
     }
 }
 
+/* One warning for everything the caps cut: a zone that names more servers
+ * than any client would try is a fault of its own, and the report says the
+ * list it shows is not the whole of what the zone holds. */
+static void
+report_left_out (DnsStep *step, GPtrArray *out)
+{
+  g_autoptr(GString) what = g_string_new (NULL);
+  g_autofree char *message = NULL;
+  g_autofree char *advice = NULL;
+  const char *zone = step->mode == MODE_AUTO ? step->domain : step->host;
+
+  if (step->cands_cut != NULL)
+    {
+      JsonObject *o = step->cands_cut;
+
+      json_object_set_int_member (o, "limit", MAX_CANDIDATES);
+      json_object_set_int_member (o, "found", step->cand_found);
+      json_object_set_int_member (o, "kept", out->len);
+      json_object_set_int_member (o, "left_out", step->cand_found - out->len);
+      /* The whole picture first: the message shows only the first few cuts. */
+      /* TRANSLATORS: part of a list: "64 of the 1000 servers to try (address, port and transport)" */
+      g_ptr_array_insert (step->cut_summary, 0,
+                          g_strdup_printf (_("%u of the %u servers to try (address, port and transport)"),
+                                           out->len, step->cand_found));
+    }
+  if (step->lookups_cut != NULL)
+    {
+      json_object_set_int_member (step->lookups_cut, "left_out", step->not_asked_count);
+      g_ptr_array_insert (step->cut_summary, step->cands_cut != NULL ? 1 : 0,
+                          g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                        "%u host not looked up (the check asks at most %u questions)",
+                                                        "%u hosts not looked up (the check asks at most %u questions)",
+                                                        step->not_asked_count),
+                                           step->not_asked_count, MAX_QUERIES));
+    }
+  if (step->cut_summary->len == 0)
+    return;
+
+  /* The message names the first few cuts; data.left_out has them all. */
+  for (guint i = 0; i < step->cut_summary->len && i < 4; i++)
+    {
+      if (i > 0)
+        g_string_append (what, "; ");
+      g_string_append (what, step->cut_summary->pdata[i]);
+    }
+  if (step->cut_summary->len > 4)
+    {
+      guint more = step->cut_summary->len - 4;
+      g_string_append (what, "; ");
+      g_string_append_printf (what, g_dngettext (GETTEXT_PACKAGE, "and %u more cut", "and %u more cuts", more),
+                              more);
+    }
+  message = g_strdup_printf (_("The DNS records of %s name far more servers than a client would try, so "
+                               "this check kept only the first ones in the client's order: %s."),
+                             zone, what->str);
+  advice = g_strdup_printf (_("A SIP service needs a few SRV records per service and a few addresses per "
+                              "server. Ask the DNS administrator of %s to look for records created by "
+                              "mistake (a script run twice, a wildcard) and remove them: a client that must "
+                              "work through so many servers signs in slowly or gives up."), zone);
+  sd_run_report (step->run, SD_STEP_DNS, "dns.too-many-records", SD_SEVERITY_WARNING, message, advice);
+}
+
+/* A question this computer could not even send (no socket, no memory)
+ * tells nothing about the DNS server or the zone: said as this computer's
+ * problem, and the run ends as an internal failure. */
+static void
+report_local (DnsStep *step)
+{
+  const char *why = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < step->order->len; i++)
+    {
+      SdDnsResult *r = step->order->pdata[i];
+      if (!g_str_equal (r->rcode, "LOCAL"))
+        continue;
+      if (why == NULL)
+        why = r->error;
+      n++;
+    }
+  if (n == 0)
+    return;
+  step->local_failure = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                      "This computer ran out of resources, so %u DNS look-up "
+                                                      "could not be made (%s). This says nothing about the DNS "
+                                                      "server or the zone.",
+                                                      "This computer ran out of resources, so %u DNS look-ups "
+                                                      "could not be made (%s). This says nothing about the DNS "
+                                                      "server or the zone.", n),
+                                         n, why);
+  sd_run_report (step->run, SD_STEP_DNS, "dns.local-resources", SD_SEVERITY_ERROR, step->local_failure,
+                 _("Close programs that are not needed, or raise this computer's limit of open files "
+                   "(for example \"ulimit -n 4096\" in the shell that starts the check), then run the "
+                   "check again."));
+}
+
 static void
 conclude (DnsStep *step)
 {
@@ -979,10 +1263,14 @@ conclude (DnsStep *step)
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_candidate_unref);
 
   step->concluding = TRUE;
+  step->left_out = json_array_new ();
+  json_object_set_array_member (data, "left_out", step->left_out);
   if (step->mode == MODE_AUTO)
     conclude_auto (step, out);
   else
     conclude_fixed (step, out);
+  report_left_out (step, out);
+  report_local (step);
 
   g_ptr_array_set_size (ctx->candidates, 0);
   for (guint i = 0; i < out->len; i++)
@@ -1027,6 +1315,14 @@ sd_step_dns_run_async (SdRun               *run,
   step->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) sd_dns_result_free);
   step->order = g_ptr_array_new ();
+  step->srv_orders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) g_ptr_array_unref);
+  step->cand_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  step->capped_hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  step->cut_summary = g_ptr_array_new_with_free_func (g_free);
+  /* Only for tests that want a reproducible draw among equal weights. */
+  if (g_getenv ("SD_DNS_SRV_SEED") != NULL)
+    step->rand = g_rand_new_with_seed ((guint32) g_ascii_strtoull (g_getenv ("SD_DNS_SRV_SEED"), NULL, 10));
   g_task_set_task_data (task, step, (GDestroyNotify) dns_step_free);
 
   if (config->dns_server != NULL)

@@ -45,6 +45,10 @@ result_words (const char *result)
     return _("Not tried here: UDP is checked when signing in");
   if (g_strcmp0 (result, "unresolved") == 0)
     return _("The name has no address");
+  if (g_strcmp0 (result, "not-tried") == 0)
+    return _("Not tried: time ran out before its turn");
+  if (g_strcmp0 (result, "local") == 0)
+    return _("Not tested: this computer ran out of resources");
   return _("Failed");
 }
 

@@ -176,6 +176,46 @@ test_seeded_is_reproducible (void)
   g_rand_free (r2);
 }
 
+/* The capped order is the head of the full one, draw for draw, and costs
+ * no more than it keeps: a set of thousands gives exactly @max. */
+static void
+test_order_max_is_prefix (void)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_dns_record_free);
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *target = g_strdup_printf ("h%u", i);
+      Srv one = { (guint16) (i % 3), (guint16) (i % 11), target };
+      g_autoptr(GPtrArray) single = make (&one, 1);
+      g_ptr_array_add (records, g_ptr_array_steal_index (single, 0));
+    }
+  for (guint32 seed = 1; seed <= 5; seed++)
+    {
+      GRand *r1 = g_rand_new_with_seed (seed);
+      GRand *r2 = g_rand_new_with_seed (seed);
+      g_autoptr(GPtrArray) full = sd_dns_srv_order (records, r1);
+      g_autoptr(GPtrArray) head = sd_dns_srv_order_max (records, r2, 32);
+
+      g_assert_cmpuint (full->len, ==, 3000);
+      g_assert_cmpuint (head->len, ==, 32);
+      for (guint k = 0; k < head->len; k++)
+        g_assert_true (head->pdata[k] == full->pdata[k]);
+      /* All from the lowest priority: the cap never skips ahead of a group. */
+      for (guint k = 0; k < head->len; k++)
+        g_assert_cmpuint (((SdDnsRecord *) head->pdata[k])->priority, ==, 0);
+      g_rand_free (r1);
+      g_rand_free (r2);
+    }
+  {
+    g_autoptr(GPtrArray) none = sd_dns_srv_order_max (records, NULL, 0);
+    g_autoptr(GPtrArray) few = make ((const Srv[]) { { 0, 0, "a" }, { 1, 0, "b" } }, 2);
+    g_autoptr(GPtrArray) all = sd_dns_srv_order_max (few, NULL, 32);
+    g_assert_cmpuint (none->len, ==, 0);
+    g_assert_cmpuint (all->len, ==, 2);
+  }
+}
+
 static void
 test_non_srv_ignored_and_unavailable (void)
 {
@@ -246,6 +286,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/dns/srv/equal-weights", test_equal_weights_uniform);
   g_test_add_func ("/dns/srv/seeded", test_seeded_is_reproducible);
   g_test_add_func ("/dns/srv/unavailable", test_non_srv_ignored_and_unavailable);
+  g_test_add_func ("/dns/srv/order-max", test_order_max_is_prefix);
   g_test_add_func ("/dns/naming/strict", test_strict_naming_table);
   return g_test_run ();
 }

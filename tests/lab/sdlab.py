@@ -24,6 +24,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -383,7 +384,13 @@ class Zone:
             if r[0] in ('A', 'AAAA'):
                 addrs.setdefault(r[1], []).append(r[2])
         for name, ips in addrs.items():
-            out.append('host-record=%s,%s' % (name, ','.join(ips)))
+            v4 = [ip for ip in ips if ':' not in ip]
+            if len(v4) > 1 or len(ips) - len(v4) > 1:
+                # host-record takes one address of each family: a host with
+                # many gets a line per address
+                out.extend('host-record=%s,%s' % (name, ip) for ip in ips)
+            else:
+                out.append('host-record=%s,%s' % (name, ','.join(ips)))
         for r in self.records:
             t = r[0]
             if t == 'SRV':
@@ -1758,11 +1765,88 @@ class CliResult(tuple):
         return self
 
 
-def run_cli(args, timeout=30, stdin=None, env=None, netns=None):
+class BlackholeHosts:
+    """A TCP port on each of many loopback addresses (127.x.y.z) where
+    connect() times out: each listener has a backlog of 0, filled by our own
+    connections, so the kernel drops every further SYN.  Held by the test
+    process itself (no server to start); close() or `with` releases them.
+    syn_sent() counts the connections to that port still waiting for an
+    answer, other than our own fillers: how many a client has in flight."""
+
+    def __init__(self, addresses, port=None):
+        self.addresses = list(addresses)
+        self.address_set = set(self.addresses)
+        self.sockets = []
+        self.fillers = set()
+        for _ in range(20):
+            self.port = port or free_port(udp=False)
+            try:
+                self._open()
+                return
+            except OSError:
+                self.close()
+                if port:
+                    raise
+        raise LabError('no port free on all of %d addresses' % len(self.addresses))
+
+    def _open(self):
+        for addr in self.addresses:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sockets.append(s)
+            s.bind((addr, self.port))
+            s.listen(0)
+            for _ in range(2):
+                c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                self.sockets.append(c)
+                c.setblocking(False)
+                try:
+                    c.connect((addr, self.port))
+                except BlockingIOError:
+                    pass
+                self.fillers.add(c.getsockname())
+
+    def syn_sent(self):
+        return len(self.syn_sent_list())
+
+    def syn_sent_list(self):
+        """[(local address, local port, remote address)] of those connections."""
+        found = []
+        with open('/proc/net/tcp') as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                local, remote, state = fields[1], fields[2], fields[3]
+                if state != '02' or int(remote.split(':')[1], 16) != self.port:
+                    continue
+                rip = socket.inet_ntoa(struct.pack('<I', int(remote.split(':')[0], 16)))
+                if rip not in self.address_set:
+                    continue   # another program's connection to the same port number
+                ip_hex, port_hex = local.split(':')
+                ip = socket.inet_ntoa(struct.pack('<I', int(ip_hex, 16)))
+                if (ip, int(port_hex, 16)) not in self.fillers:
+                    found.append((ip, int(port_hex, 16), rip))
+        return found
+
+    def close(self):
+        for s in self.sockets:
+            s.close()
+        self.sockets = []
+        self.fillers = set()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def run_cli(args, timeout=30, stdin=None, env=None, netns=None, nofile=None):
     """Run sip-doctor-cli with args; returns CliResult(rc, report, stdout, stderr).
     report is the parsed JSON when stdout is JSON, else None.  Raises LabError
     if the CLI does not end within timeout seconds (it is killed).
-    netns: a Netns (lab.netns()) to run it in, for the system resolver path."""
+    netns: a Netns (lab.netns()) to run it in, for the system resolver path.
+    nofile: a limit of open files for the CLI (RLIMIT_NOFILE), to run it
+    short of file descriptors."""
     argv = [cli_path()] + list(args)
     if netns is not None:
         argv = netns.wrap(argv)
@@ -1770,9 +1854,13 @@ def run_cli(args, timeout=30, stdin=None, env=None, netns=None):
     full_env.setdefault('G_DEBUG', 'fatal-criticals')
     if env:
         full_env.update(env)
+    preexec = None
+    if nofile is not None:
+        def preexec():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env,
-                         start_new_session=True)
+                         start_new_session=True, preexec_fn=preexec)
     try:
         out, err = p.communicate(input=stdin.encode() if isinstance(stdin, str) else stdin,
                                  timeout=timeout)
