@@ -36,6 +36,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-dns-resolver.h"
+#include "sd-random.h"
 
 #define MAX_SERVERS 3
 #define MAX_UDP 65536
@@ -811,7 +812,7 @@ sd_dns_resolver_query_async (SdDnsResolver       *self,
   if (len > 1 && op->name[len - 1] == '.')
     op->name[len - 1] = '\0';
   op->type = type;
-  op->id = (guint16) g_random_int_range (0, 65536);
+  op->id = (guint16) sd_random_u32 (65536);
   op->start_us = g_get_monotonic_time ();
   timeout_ms = MAX (timeout_ms, 1);
   op->deadline_us = op->start_us + (gint64) timeout_ms * 1000;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-session.h"
+#include "sd-random.h"
 
 #define REGISTER_EXPIRES 60
 
@@ -32,7 +33,7 @@ sd_sip_session_new (SdRun *run)
   s->call_id = sd_sip_random_token (16);
   s->options_call_id = sd_sip_random_token (16);
   s->from_tag = sd_sip_random_token (8);
-  s->cseq = g_random_int_range (1, 10000);
+  s->cseq = 1 + sd_random_u32 (9999);
   s->offered = g_ptr_array_new_with_free_func ((GDestroyNotify) offered_free);
   return s;
 }
@@ -622,7 +623,7 @@ sd_sip_resolve_async (SdRun               *run,
 
       g_task_set_task_data (task, q, (GDestroyNotify) dns_query_free);
       q->host = g_strdup (host);
-      q->id = (guint16) g_random_int_range (0, 65536);
+      q->id = (guint16) sd_random_u32 (65536);
       if (!sd_parse_host_port (config->dns_server, &server_host, &port, &error)
           || (server_addr = g_inet_address_new_from_string (server_host)) == NULL)
         {
