@@ -83,8 +83,9 @@ void          sd_sip_session_read_challenges (SdSipSession       *session,
                                               JsonObject         *data,
                                               guint              *bad);
 
-/* Resolves a host for a redirect: IP literal, a known candidate, the
- * --dns-server (A record), or the system resolver. */
+/* Resolves a host for a redirect: an IP literal, a known candidate, else
+ * the dns step's client (SdDnsResolver: A then AAAA) asking the --dns-server
+ * or the system's nameservers. */
 void          sd_sip_resolve_async  (SdRun               *run,
                                      const char          *host,
                                      GCancellable        *cancellable,
