@@ -41,7 +41,6 @@ typedef struct {
   GDateTime       *date_received; /* local clock when the Date header came */
   gboolean         secure_origin;  /* the sign-in started over TLS (or the address is sips:) */
   gboolean         redirect_refused; /* a redirect was not followed: sip.redirect-downgrade */
-  gboolean         redirect_downgraded; /* one was followed only because the person allowed it */
 } SdSipSession;
 
 SdSipSession *sd_sip_session_new (SdRun *run);

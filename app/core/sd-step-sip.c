@@ -229,7 +229,8 @@ redirect_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
  *    certificate holds, as a dNSName or the host of a sip:/sips: URI name
  *    (an IP address for an IP target), and only when that certificate
  *    passed verification on its own (the person's consent vouches for
- *    nothing). Wildcards and the CN do not count (RFC 5922 §7.2).
+ *    nothing). Wildcards do not count (RFC 5922 allows none in a SIP
+ *    identity), nor does the CN, which names the server itself.
  *
  * Otherwise the redirect is sip.redirect-downgrade (docs/report-data.md):
  * not followed at all, unless the person allowed credentials despite
@@ -487,7 +488,6 @@ follow_redirect (GTask *task, const SdSipMessage *response)
           finish (task);
           return;
         }
-      s->redirect_downgraded = TRUE;
     }
   else
     json_object_set_boolean_member (jr, "followed", TRUE);
