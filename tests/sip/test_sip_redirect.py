@@ -127,10 +127,13 @@ class Recorder:
             t.start()
 
     def _stream(self, conn):
-        conn.settimeout(1.0)
+        # A generous handshake timeout: sanitizer builds on a loaded machine
+        # are slow; then short reads, so stop() is seen soon.
+        conn.settimeout(15.0)
         try:
             if self.tls is not None:
                 conn = self.tls.wrap_socket(conn, server_side=True)
+            conn.settimeout(1.0)
             buf = b''
             deadline = time.monotonic() + 30
             while not self.stopping.is_set() and time.monotonic() < deadline:
