@@ -220,7 +220,8 @@ main (int argc, char *argv[])
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace,
       N_("Write the protocol trace (credentials redacted)"), N_("FILE") },
     { "allow-untrusted", 0, 0, G_OPTION_ARG_NONE, &allow_untrusted,
-      N_("Send credentials even when the server's certificate fails verification"), NULL },
+      N_("Send credentials even when the server's certificate fails verification, or a redirect "
+         "leaves TLS or goes to a server the certificate does not vouch for"), NULL },
     { "until", 0, 0, G_OPTION_ARG_STRING, &until,
       N_("Stop after this check: uri, dns, connect, tls, sip or auth (default auth)"), N_("STEP") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version and exit"), NULL },

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-dns-resolver.h"
+#include "sd-random.h"
 
 #define MAX_SERVERS 3
 #define MAX_UDP 65536
@@ -828,7 +829,7 @@ sd_dns_resolver_query_async (SdDnsResolver       *self,
   if (len > 1 && op->name[len - 1] == '.')
     op->name[len - 1] = '\0';
   op->type = type;
-  op->id = (guint16) g_random_int_range (0, 65536);
+  op->id = (guint16) sd_random_u32 (65536);
   op->start_us = g_get_monotonic_time ();
   timeout_ms = MAX (timeout_ms, 1);
   op->deadline_us = op->start_us + (gint64) timeout_ms * 1000;
@@ -866,5 +867,193 @@ sd_dns_resolver_query_finish (SdDnsResolver  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sd_dns_resolver_query_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- addresses of one host name ------------------------------------------ */
+
+#define MAX_CNAME 8
+
+typedef struct {
+  char      *host;
+  gint64     deadline_us;
+  GPtrArray *found[2];     /* GInetAddress*: A, AAAA */
+  guint      pending;
+  gboolean   timeout;
+  gboolean   server_error;
+} HostLookup;
+
+typedef struct {
+  GTask   *task;
+  guint16  type;
+  guint    slot;
+  guint    depth;
+  char    *name;           /* asked now */
+} HostLeg;
+
+static void
+host_lookup_free (HostLookup *h)
+{
+  g_free (h->host);
+  for (guint i = 0; i < G_N_ELEMENTS (h->found); i++)
+    g_ptr_array_unref (h->found[i]);
+  g_free (h);
+}
+
+static void host_leg_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+host_leg_ask (HostLeg *leg)
+{
+  HostLookup *h = g_task_get_task_data (leg->task);
+  gint64 left_ms = (h->deadline_us - g_get_monotonic_time ()) / 1000;
+
+  sd_dns_resolver_query_async (g_task_get_source_object (leg->task), leg->name, leg->type,
+                               (guint) CLAMP (left_ms, 1, G_MAXINT32),
+                               g_task_get_cancellable (leg->task), host_leg_cb, leg);
+}
+
+/* The end of the CNAME chain from @name inside one answer. */
+static const char *
+chain_end (const SdDnsResult *r, const char *name)
+{
+  const char *cur = name;
+
+  for (guint depth = 0; depth < MAX_CNAME; depth++)
+    {
+      const char *next = NULL;
+
+      for (guint i = 0; i < r->answers->len && next == NULL; i++)
+        {
+          const SdDnsRecord *rr = r->answers->pdata[i];
+          if (rr->type == SD_DNS_TYPE_CNAME && rr->target != NULL && sd_dns_name_equal (rr->name, cur))
+            next = rr->target;
+        }
+      if (next == NULL)
+        break;
+      cur = next;
+    }
+  return cur;
+}
+
+static void
+host_lookup_complete (GTask *task)
+{
+  HostLookup *h = g_task_get_task_data (task);
+  GPtrArray *all;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (h->found[0]->len + h->found[1]->len == 0)
+    {
+      if (h->timeout)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                 _("The DNS server did not answer for %s."), h->host);
+      else if (h->server_error)
+        g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_TEMPORARY_FAILURE,
+                                 _("The DNS server failed to answer for %s."), h->host);
+      else
+        g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                                 _("The DNS server has no address for %s."), h->host);
+      return;
+    }
+  all = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint s = 0; s < G_N_ELEMENTS (h->found); s++)
+    for (guint i = 0; i < h->found[s]->len; i++)
+      g_ptr_array_add (all, g_object_ref (h->found[s]->pdata[i]));
+  g_task_return_pointer (task, all, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+host_leg_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HostLeg *leg = user_data;
+  GTask *task = leg->task;
+  HostLookup *h = g_task_get_task_data (task);
+  g_autoptr(SdDnsResult) r = sd_dns_resolver_query_finish (SD_DNS_RESOLVER (source), result, NULL);
+
+  if (r != NULL && g_str_equal (r->rcode, "TIMEOUT"))
+    h->timeout = TRUE;
+  else if (r != NULL && !g_str_equal (r->rcode, "NOERROR") && !g_str_equal (r->rcode, "NXDOMAIN"))
+    h->server_error = TRUE;
+  else if (r != NULL)
+    {
+      const char *end = chain_end (r, leg->name);
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < r->answers->len; i++)
+        {
+          const SdDnsRecord *rr = r->answers->pdata[i];
+          if (rr->type == leg->type && rr->address != NULL && sd_dns_name_equal (rr->name, end))
+            {
+              g_ptr_array_add (h->found[leg->slot], g_object_ref (rr->address));
+              found = TRUE;
+            }
+        }
+      /* The chain ends in a name this answer has no address for: ask for it. */
+      if (!found && !sd_dns_name_equal (end, leg->name) && ++leg->depth < MAX_CNAME
+          && !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+        {
+          char *next = g_strdup (end);
+          g_free (leg->name);
+          leg->name = next;
+          host_leg_ask (leg);
+          return;
+        }
+    }
+  /* r == NULL: cancelled; host_lookup_complete says so. */
+
+  g_free (leg->name);
+  g_free (leg);
+  if (--h->pending == 0)
+    host_lookup_complete (task);
+  g_object_unref (task);
+}
+
+void
+sd_dns_resolver_lookup_host_async (SdDnsResolver       *self,
+                                   const char          *host,
+                                   guint                timeout_ms,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  static const guint16 types[] = { SD_DNS_TYPE_A, SD_DNS_TYPE_AAAA };
+  g_autoptr(GTask) task = NULL;
+  HostLookup *h;
+
+  g_return_if_fail (SD_IS_DNS_RESOLVER (self));
+  g_return_if_fail (host != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_dns_resolver_lookup_host_async);
+  h = g_new0 (HostLookup, 1);
+  h->host = g_strdup (host);
+  h->deadline_us = g_get_monotonic_time () + (gint64) MAX (timeout_ms, 1) * 1000;
+  for (guint i = 0; i < G_N_ELEMENTS (h->found); i++)
+    h->found[i] = g_ptr_array_new_with_free_func (g_object_unref);
+  g_task_set_task_data (task, h, (GDestroyNotify) host_lookup_free);
+
+  h->pending = G_N_ELEMENTS (types);
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      HostLeg *leg = g_new0 (HostLeg, 1);
+
+      /* Each leg holds a reference until it ends. */
+      leg->task = g_object_ref (task);
+      leg->type = types[i];
+      leg->slot = i;
+      leg->name = g_strdup (host);
+      host_leg_ask (leg);
+    }
+}
+
+GPtrArray *
+sd_dns_resolver_lookup_host_finish (SdDnsResolver  *self,
+                                    GAsyncResult   *result,
+                                    GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sd_dns_resolver_lookup_host_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -62,4 +62,22 @@ SdDnsResult *sd_dns_resolver_query_finish (SdDnsResolver  *self,
                                            GAsyncResult   *result,
                                            GError        **error);
 
+/* The addresses of @host: A and AAAA asked together, CNAME chains followed
+ * (inside an answer, then by asking for the chain's end), only records
+ * whose owner is the chain's end; IPv4 first, then IPv6, in answer order.
+ * With the same checks, TCP fallback and server choice as query_async, all
+ * within @timeout_ms. Fails with G_RESOLVER_ERROR_NOT_FOUND (no address),
+ * G_IO_ERROR_TIMED_OUT (no server answered), G_RESOLVER_ERROR_TEMPORARY_FAILURE
+ * (SERVFAIL, REFUSED, an answer that is not DNS) or G_IO_ERROR_CANCELLED;
+ * the message names @host. Returns GInetAddress* (never empty). */
+void         sd_dns_resolver_lookup_host_async  (SdDnsResolver       *self,
+                                                 const char          *host,
+                                                 guint                timeout_ms,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+GPtrArray   *sd_dns_resolver_lookup_host_finish (SdDnsResolver  *self,
+                                                 GAsyncResult   *result,
+                                                 GError        **error);
+
 G_END_DECLS

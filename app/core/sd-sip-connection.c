@@ -201,6 +201,14 @@ sd_sip_connection_get_tls_problem (SdSipConnection *self)
   return self->tls_problem;
 }
 
+GTlsCertificate *
+sd_sip_connection_get_peer_certificate (SdSipConnection *self)
+{
+  if (self->transport != SD_TRANSPORT_TLS || self->stream == NULL || !G_IS_TLS_CONNECTION (self->stream))
+    return NULL;
+  return g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (self->stream));
+}
+
 gboolean
 sd_sip_connection_is_open (SdSipConnection *self)
 {

@@ -77,6 +77,8 @@ const char  *sd_sip_connection_get_peer (SdSipConnection *self);
  * (NULL when none). Non-TLS: FALSE / NULL. */
 gboolean     sd_sip_connection_get_tls_trusted (SdSipConnection *self);
 const char  *sd_sip_connection_get_tls_problem (SdSipConnection *self);
+/* TLS, once open: the server's certificate (borrowed), else NULL. */
+GTlsCertificate *sd_sip_connection_get_peer_certificate (SdSipConnection *self);
 gboolean     sd_sip_connection_is_open (SdSipConnection *self);
 gboolean     sd_sip_connection_is_reused (SdSipConnection *self);
 void         sd_sip_connection_close (SdSipConnection *self);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-message.h"
+#include "sd-random.h"
 
 G_DEFINE_QUARK (sd-sip-error-quark, sd_sip_error)
 
@@ -615,11 +616,7 @@ sd_sip_parse_cseq (const char *value, guint32 *number, char **method)
 char *
 sd_sip_random_token (guint bytes)
 {
-  GString *out = g_string_sized_new (bytes * 2);
-
-  for (guint i = 0; i < bytes; i++)
-    g_string_append_printf (out, "%02x", (guint) g_random_int_range (0, 256));
-  return g_string_free (out, FALSE);
+  return sd_random_hex (bytes);
 }
 
 char *

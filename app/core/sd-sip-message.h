@@ -90,7 +90,8 @@ char         *sd_sip_header_uri (const char *value);
 /* CSeq "314 REGISTER" → number and method. */
 gboolean      sd_sip_parse_cseq (const char *value, guint32 *number, char **method);
 
-/* Random tokens for tags, Call-IDs and branches ("z9hG4bK" + token). */
+/* Unpredictable tokens (sd_random_hex) for tags, Call-IDs, cnonces and
+ * branches ("z9hG4bK" + token). */
 char         *sd_sip_random_token (guint bytes);
 char         *sd_sip_new_branch (void);
 

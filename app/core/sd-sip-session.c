@@ -9,6 +9,8 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-session.h"
+#include "sd-dns-resolver.h"
+#include "sd-random.h"
 
 #define REGISTER_EXPIRES 60
 
@@ -32,7 +34,7 @@ sd_sip_session_new (SdRun *run)
   s->call_id = sd_sip_random_token (16);
   s->options_call_id = sd_sip_random_token (16);
   s->from_tag = sd_sip_random_token (8);
-  s->cseq = g_random_int_range (1, 10000);
+  s->cseq = 1 + sd_random_u32 (9999);
   s->offered = g_ptr_array_new_with_free_func ((GDestroyNotify) offered_free);
   return s;
 }
@@ -392,194 +394,22 @@ sd_sip_session_read_challenges (SdSipSession       *s,
 
 /* --- name resolution for redirects ------------------------------------ */
 
-typedef struct {
-  GSocket *socket;
-  GSource *readable;
-  GSource *deadline;
-  guint16  id;
-  char    *host;
-} DnsQuery;
-
+/* The same client, checks and server choice as the dns step (an ID and
+ * question check, A and AAAA, CNAME chains, TCP after a truncated answer). */
 static void
-dns_query_free (DnsQuery *q)
-{
-  if (q->readable != NULL)
-    {
-      g_source_destroy (q->readable);
-      g_source_unref (q->readable);
-    }
-  if (q->deadline != NULL)
-    {
-      g_source_destroy (q->deadline);
-      g_source_unref (q->deadline);
-    }
-  if (q->socket != NULL)
-    g_socket_close (q->socket, NULL);
-  g_clear_object (&q->socket);
-  g_free (q->host);
-  g_free (q);
-}
-
-static GBytes *
-dns_build_query (const char *host, guint16 id)
-{
-  GByteArray *b = g_byte_array_new ();
-  guint8 header[12] = { id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
-  g_auto(GStrv) labels = g_strsplit (host, ".", -1);
-  guint8 tail[4] = { 0, 1, 0, 1 };  /* A, IN */
-
-  g_byte_array_append (b, header, sizeof header);
-  for (guint i = 0; labels[i] != NULL; i++)
-    {
-      gsize len = strlen (labels[i]);
-      guint8 l = (guint8) len;
-      if (len == 0)
-        continue;
-      if (len > 63)
-        {
-          g_byte_array_unref (b);
-          return NULL;
-        }
-      g_byte_array_append (b, &l, 1);
-      g_byte_array_append (b, (const guint8 *) labels[i], (guint) len);
-    }
-  g_byte_array_append (b, (const guint8 *) "", 1);
-  g_byte_array_append (b, tail, sizeof tail);
-  return g_byte_array_free_to_bytes (b);
-}
-
-/* Skips a (possibly compressed) name; returns the offset after it or 0. */
-static gsize
-dns_skip_name (const guint8 *p, gsize len, gsize off)
-{
-  for (guint guard = 0; off < len && guard < 128; guard++)
-    {
-      guint8 l = p[off];
-      if (l == 0)
-        return off + 1;
-      if ((l & 0xc0) == 0xc0)
-        return off + 2 <= len ? off + 2 : 0;
-      off += 1 + l;
-    }
-  return 0;
-}
-
-static GInetAddress *
-dns_parse_answer (const guint8 *p, gsize len, guint16 id)
-{
-  guint qd, an;
-  gsize off = 12;
-
-  if (len < 12 || ((p[0] << 8) | p[1]) != id || (p[3] & 0x0f) != 0)
-    return NULL;
-  qd = (p[4] << 8) | p[5];
-  an = (p[6] << 8) | p[7];
-  for (guint i = 0; i < qd && off != 0; i++)
-    {
-      off = dns_skip_name (p, len, off);
-      if (off != 0)
-        off += 4;
-    }
-  for (guint i = 0; i < an && off != 0 && off < len; i++)
-    {
-      guint type, rdlen;
-      off = dns_skip_name (p, len, off);
-      if (off == 0 || off + 10 > len)
-        return NULL;
-      type = (p[off] << 8) | p[off + 1];
-      rdlen = (p[off + 8] << 8) | p[off + 9];
-      off += 10;
-      if (off + rdlen > len)
-        return NULL;
-      if (type == 1 && rdlen == 4)
-        return g_inet_address_new_from_bytes (p + off, G_SOCKET_FAMILY_IPV4);
-      off += rdlen;
-    }
-  return NULL;
-}
-
-/* Stops both sources and drops the reference the query held while it ran. */
-static void
-dns_done (GTask *task)
-{
-  DnsQuery *q = g_task_get_task_data (task);
-
-  if (q->readable != NULL)
-    {
-      g_source_destroy (q->readable);
-      g_clear_pointer (&q->readable, g_source_unref);
-    }
-  if (q->deadline != NULL)
-    {
-      g_source_destroy (q->deadline);
-      g_clear_pointer (&q->deadline, g_source_unref);
-    }
-  g_object_unref (task);
-}
-
-static gboolean
-dns_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
-{
-  GTask *task = user_data;
-  DnsQuery *q = g_task_get_task_data (task);
-  guint8 buf[1500];
-  GError *error = NULL;
-  gssize got;
-  GInetAddress *address;
-
-  if (g_task_return_error_if_cancelled (task))
-    {
-      dns_done (task);
-      return G_SOURCE_REMOVE;
-    }
-  got = g_socket_receive (socket, (char *) buf, sizeof buf, NULL, &error);
-  if (got < 0)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          g_error_free (error);
-          return G_SOURCE_CONTINUE;
-        }
-      g_task_return_error (task, error);
-      dns_done (task);
-      return G_SOURCE_REMOVE;
-    }
-  address = dns_parse_answer (buf, (gsize) got, q->id);
-  if (address == NULL)
-    g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
-                             _("The DNS server has no address for %s."), q->host);
-  else
-    g_task_return_pointer (task, address, g_object_unref);
-  dns_done (task);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-dns_deadline_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  DnsQuery *q = g_task_get_task_data (task);
-
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                           _("The DNS server did not answer for %s."), q->host);
-  dns_done (task);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-resolver_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+lookup_host_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
-  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  g_autoptr(GPtrArray) addresses = sd_dns_resolver_lookup_host_finish (SD_DNS_RESOLVER (source), result, &error);
 
   if (addresses == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  g_task_return_pointer (task, g_object_ref (addresses->data), g_object_unref);
-  g_resolver_free_addresses (addresses);
+  /* IPv4 first, as the candidates of the dns step. */
+  g_task_return_pointer (task, g_object_ref (addresses->pdata[0]), g_object_unref);
 }
 
 void
@@ -593,6 +423,8 @@ sd_sip_resolve_async (SdRun               *run,
   const SdConfig *config = sd_run_get_config (run);
   SdContext *ctx = sd_run_get_context (run);
   GInetAddress *literal = g_inet_address_new_from_string (host);
+  g_autoptr(SdDnsResolver) resolver = NULL;
+  GError *error = NULL;
 
   g_task_set_source_tag (task, sd_sip_resolve_async);
   if (literal != NULL)
@@ -611,55 +443,16 @@ sd_sip_resolve_async (SdRun               *run,
     }
 
   if (config->dns_server != NULL)
+    resolver = sd_dns_resolver_new_for_server (config->dns_server, &error);
+  else
+    resolver = sd_dns_resolver_new_system (&error);
+  if (resolver == NULL)
     {
-      g_autofree char *server_host = NULL;
-      guint16 port = 0;
-      DnsQuery *q = g_new0 (DnsQuery, 1);
-      g_autoptr(GInetAddress) server_addr = NULL;
-      g_autoptr(GSocketAddress) server = NULL;
-      g_autoptr(GBytes) query = NULL;
-      GError *error = NULL;
-
-      g_task_set_task_data (task, q, (GDestroyNotify) dns_query_free);
-      q->host = g_strdup (host);
-      q->id = (guint16) g_random_int_range (0, 65536);
-      if (!sd_parse_host_port (config->dns_server, &server_host, &port, &error)
-          || (server_addr = g_inet_address_new_from_string (server_host)) == NULL)
-        {
-          g_clear_error (&error);
-          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                   _("The DNS server %s is not an IP address."), config->dns_server);
-          return;
-        }
-      server = g_inet_socket_address_new (server_addr, port != 0 ? port : 53);
-      query = dns_build_query (host, q->id);
-      q->socket = g_socket_new (g_inet_address_get_family (server_addr), G_SOCKET_TYPE_DATAGRAM,
-                                G_SOCKET_PROTOCOL_UDP, &error);
-      if (query == NULL || q->socket == NULL
-          || !g_socket_connect (q->socket, server, NULL, &error)
-          || g_socket_send (q->socket, g_bytes_get_data (query, NULL), g_bytes_get_size (query), NULL, &error) < 0)
-        {
-          if (error == NULL)
-            error = g_error_new (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, _("%s is not a host name."), host);
-          g_task_return_error (task, error);
-          return;
-        }
-      g_socket_set_blocking (q->socket, FALSE);
-      q->readable = g_socket_create_source (q->socket, G_IO_IN, cancellable);
-      g_source_set_callback (q->readable, (GSourceFunc) (void (*) (void)) dns_readable_cb, task, NULL);
-      g_source_attach (q->readable, g_main_context_get_thread_default ());
-      q->deadline = g_timeout_source_new_seconds (config->timeout_s);
-      g_source_set_callback (q->deadline, dns_deadline_cb, task, NULL);
-      g_source_attach (q->deadline, g_main_context_get_thread_default ());
-      /* The query holds the task until one of its sources ends it (dns_done). */
-      g_steal_pointer (&task);
+      g_task_return_error (task, error);
       return;
     }
-
-  {
-    g_autoptr(GResolver) resolver = g_resolver_get_default ();
-    g_resolver_lookup_by_name_async (resolver, host, cancellable, resolver_cb, g_steal_pointer (&task));
-  }
+  sd_dns_resolver_lookup_host_async (resolver, host, config->timeout_s * 1000, cancellable,
+                                     lookup_host_cb, g_steal_pointer (&task));
 }
 
 GInetAddress *

@@ -39,6 +39,8 @@ typedef struct {
   char            *server_header;
   char            *date_header;
   GDateTime       *date_received; /* local clock when the Date header came */
+  gboolean         secure_origin;  /* the sign-in started over TLS (or the address is sips:) */
+  gboolean         redirect_refused; /* a redirect was not followed: sip.redirect-downgrade */
 } SdSipSession;
 
 SdSipSession *sd_sip_session_new (SdRun *run);
@@ -83,8 +85,9 @@ void          sd_sip_session_read_challenges (SdSipSession       *session,
                                               JsonObject         *data,
                                               guint              *bad);
 
-/* Resolves a host for a redirect: IP literal, a known candidate, the
- * --dns-server (A record), or the system resolver. */
+/* Resolves a host for a redirect: an IP literal, a known candidate, else
+ * the dns step's client (SdDnsResolver: A then AAAA) asking the --dns-server
+ * or the system's nameservers. */
 void          sd_sip_resolve_async  (SdRun               *run,
                                      const char          *host,
                                      GCancellable        *cancellable,

@@ -518,6 +518,22 @@ try_digest (GTask *task)
       return;
     }
 
+  /* The sip step follows no redirect off TLS without the person's consent;
+   * this holds whatever path led here. (A transport the person chose
+   * for a sips: address is the uri step's warning, not this.) */
+  if (transport != SD_TRANSPORT_TLS && st->session->secure_origin && !config->allow_untrusted
+      && g_strcmp0 (st->session->target->source, "redirect") == 0)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The password was not sent: the sign-in started over TLS, but the server to answer now "
+          "is reached over %s."), sd_sip_connection_get_via_transport (connection));
+      sd_run_report (st->run, SD_STEP_AUTH, "auth.untrusted-not-sent", SD_SEVERITY_ERROR, message,
+                     _("Sign in over TLS: ask the administrator to redirect only to TLS addresses, "
+                       "or name the home server with the Server setting and choose TLS."));
+      done (task, "not-attempted");
+      return;
+    }
+
   if (transport != SD_TRANSPORT_TLS)
     {
       g_autofree char *message = g_strdup_printf (
@@ -623,7 +639,11 @@ sd_step_auth_run_async (SdRun               *run,
     {
       json_object_set_string_member (data, "result", "not-attempted");
       sd_run_set_step_status (run, SD_STEP_AUTH, SD_STATUS_SKIP,
-                              _("Not run: the SIP check got no answer that asks for a sign-in."));
+                              s != NULL && ctx->sip_state_free == (GDestroyNotify) sd_sip_session_free
+                              && s->redirect_refused
+                                ? _("Not run: the server redirected the sign-in to a server that cannot be "
+                                    "trusted with the password (see the SIP check).")
+                                : _("Not run: the SIP check got no answer that asks for a sign-in."));
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;

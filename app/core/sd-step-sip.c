@@ -11,7 +11,9 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
+#include "sd-cert-info.h"
 #include "sd-sip-session.h"
+#include "sd-tls-names.h"
 
 /* LCS/OCS redirect once to the home pool; more than this is a loop. */
 #define MAX_REDIRECTS 3
@@ -21,12 +23,18 @@ typedef struct {
   SdSipSession *session;
   GPtrArray    *visited;   /* "host:port/transport" of every target */
   guint         hops;
+  GPtrArray    *vouched;   /* names the first server's verified certificate holds; NULL until a redirect */
+  gboolean      first_verified;
+  gboolean      first_tls;
+  char         *first_host;
 } SipStep;
 
 static void
 sip_step_free (SipStep *st)
 {
   g_ptr_array_unref (st->visited);
+  g_clear_pointer (&st->vouched, g_ptr_array_unref);
+  g_free (st->first_host);
   g_free (st);
 }
 
@@ -204,6 +212,202 @@ redirect_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (r);
 }
 
+/* --- redirects that would hand the sign-in to someone else ------------
+ *
+ * RFC 5922 §4 and §7: a client that reached its domain's server over TLS
+ * takes that server's identity from its certificate, and RFC 3261 §26.2.2
+ * / RFC 5630 forbid turning a secure (sips:/TLS) request into a clear one.
+ * A 301/302 is only words from that server; following it blindly lets
+ * anyone who can answer in its place, or a misconfigured server, send the
+ * credentials elsewhere. The rule here, for a sign-in that started over
+ * TLS (or whose address is sips:):
+ *
+ *  - the transport: the redirect must stay on TLS (sips:, transport=tls,
+ *    or a sip: URI without transport, which is followed over TLS);
+ *  - the host: it must be the SIP domain itself or a name inside it
+ *    (the domain's owner controls both), or a name the first server's
+ *    certificate holds, as a dNSName or the host of a sip:/sips: URI name
+ *    (an IP address for an IP target), and only when that certificate
+ *    passed verification on its own (the person's consent vouches for
+ *    nothing). Wildcards do not count (RFC 5922 allows none in a SIP
+ *    identity), nor does the CN, which names the server itself.
+ *
+ * Otherwise the redirect is sip.redirect-downgrade (docs/report-data.md):
+ * not followed at all, unless the person allowed credentials despite
+ * certificate problems, which is the same consent. A target that passes
+ * still has its own certificate checked for its own name when connecting
+ * (SdSipConnection), and the auth step sends nothing over a TLS
+ * connection that fails it. */
+
+typedef enum {
+  REDIRECT_LEAVES_TLS = 1 << 0,
+  REDIRECT_HOST_NOT_VOUCHED = 1 << 1,
+} RedirectProblem;
+
+static gboolean
+same_server (const SdCandidate *a, const SdCandidate *b)
+{
+  return a != NULL && b != NULL
+         && (a == b || (a->port == b->port && a->transport == b->transport
+                        && g_strcmp0 (a->host, b->host) == 0));
+}
+
+/* Whether the server of the connection passed certificate verification on
+ * its own merits (ctx->tls_trusted and an adopted stream's verdict also
+ * hold the person's consent; the TLS step's data has the bare verdict). */
+static gboolean
+current_server_verified (SipStep *st)
+{
+  SdSipSession *s = st->session;
+  SdContext *ctx = sd_run_get_context (st->run);
+  JsonObject *tls = sd_run_get_step_data (st->run, SD_STEP_TLS);
+
+  if (s->target->transport != SD_TRANSPORT_TLS || !sd_sip_connection_get_tls_trusted (s->connection)
+      || s->tls_step_distrusts)
+    return FALSE;
+  if (same_server (ctx->selected, s->target) && json_object_has_member (tls, "trusted"))
+    return json_object_get_boolean_member (tls, "trusted");
+  return TRUE;
+}
+
+/* The names the current server's certificate vouches for (see above),
+ * normalized; empty when it is not verified. */
+static GPtrArray *
+collect_vouched_names (SipStep *st)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  GTlsCertificate *cert = sd_sip_connection_get_peer_certificate (st->session->connection);
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(SdCertInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (cert == NULL || !current_server_verified (st))
+    return names;
+  g_object_get (cert, "certificate", &der, NULL);
+  if (der == NULL || (info = sd_cert_info_new_from_der (der->data, der->len, &error)) == NULL)
+    return names;
+  for (guint i = 0; info->san_dns != NULL && info->san_dns[i] != NULL; i++)
+    if (strchr (info->san_dns[i], '*') == NULL)
+      g_ptr_array_add (names, sd_tls_normalize_host (info->san_dns[i]));
+  for (guint i = 0; info->san_uri != NULL && info->san_uri[i] != NULL; i++)
+    {
+      char *host = sd_tls_sip_uri_host (info->san_uri[i]);
+      if (host != NULL)
+        g_ptr_array_add (names, host);
+    }
+  for (guint i = 0; info->san_ip != NULL && info->san_ip[i] != NULL; i++)
+    g_ptr_array_add (names, sd_tls_normalize_host (info->san_ip[i]));
+  return names;
+}
+
+static gboolean
+host_vouched (const char *host, GPtrArray *names, const char *domain)
+{
+  g_autofree char *h = sd_tls_normalize_host (host);
+  g_autoptr(GInetAddress) ip = g_inet_address_new_from_string (h);
+
+  if (ip == NULL && domain != NULL)
+    {
+      g_autofree char *d = sd_tls_normalize_host (domain);
+      gsize hl = strlen (h), dl = strlen (d);
+
+      if (g_str_equal (h, d))
+        return TRUE;
+      if (!g_hostname_is_ip_address (d) && hl > dl && h[hl - dl - 1] == '.' && g_str_has_suffix (h, d))
+        return TRUE;
+    }
+  for (guint i = 0; i < names->len; i++)
+    {
+      if (ip != NULL)
+        {
+          g_autoptr(GInetAddress) other = g_inet_address_new_from_string (names->pdata[i]);
+          if (other != NULL && g_inet_address_equal (ip, other))
+            return TRUE;
+        }
+      else if (g_str_equal (h, names->pdata[i]))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static RedirectProblem
+check_redirect (SipStep *st, const char *host, SdTransport transport)
+{
+  SdContext *ctx = sd_run_get_context (st->run);
+  RedirectProblem problems = 0;
+
+  if (!st->session->secure_origin)
+    return 0;
+  if (st->vouched == NULL)
+    {
+      st->first_verified = current_server_verified (st);
+      st->first_tls = st->session->target->transport == SD_TRANSPORT_TLS;
+      st->first_host = g_strdup (st->session->target->host);
+      st->vouched = collect_vouched_names (st);
+    }
+  if (transport != SD_TRANSPORT_TLS)
+    problems |= REDIRECT_LEAVES_TLS;
+  if (!host_vouched (host, st->vouched, ctx->domain))
+    problems |= REDIRECT_HOST_NOT_VOUCHED;
+  return problems;
+}
+
+static void
+report_downgrade (SipStep            *st,
+                  const SdSipMessage *response,
+                  const char         *uri,
+                  const char         *host,
+                  guint16             port,
+                  SdTransport         transport,
+                  RedirectProblem     problems,
+                  gboolean            followed)
+{
+  SdSipSession *s = st->session;
+  SdContext *ctx = sd_run_get_context (st->run);
+  g_autofree char *label = g_ascii_strup (sd_transport_to_string (transport), -1);
+  g_autofree char *from_label = g_ascii_strup (sd_transport_to_string (s->target->transport), -1);
+  g_autofree char *from = g_strdup_printf ("%s:%u (%s)", s->target->host, s->target->port, from_label);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *why = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *advice = NULL;
+
+  if (problems & REDIRECT_LEAVES_TLS)
+    g_ptr_array_add (reasons, g_strdup_printf (_("the sign-in started over TLS and would go on "
+                                                 "unencrypted over %s"), label));
+  if ((problems & REDIRECT_HOST_NOT_VOUCHED) && st->first_verified)
+    g_ptr_array_add (reasons, g_strdup_printf (_("%s is outside the domain %s and not named in the "
+                                                 "certificate of %s"),
+                                               host, ctx->domain, st->first_host));
+  else if ((problems & REDIRECT_HOST_NOT_VOUCHED) && !st->first_tls)
+    g_ptr_array_add (reasons, g_strdup_printf (_("%s is outside the domain %s"), host, ctx->domain));
+  else if (problems & REDIRECT_HOST_NOT_VOUCHED)
+    g_ptr_array_add (reasons, g_strdup_printf (_("%s is outside the domain %s, and the certificate of "
+                                                 "%s failed verification, so it vouches for no other "
+                                                 "server"),
+                                               host, ctx->domain, st->first_host));
+  g_ptr_array_add (reasons, NULL);
+  why = g_strjoinv ("; ", (char **) reasons->pdata);
+  if (followed)
+    message = g_strdup_printf (
+      _("The server %s redirected the sign-in with %u %s to %s (%s, port %u, %s): %s. It was "
+        "followed only because signing in despite certificate problems was allowed."),
+      from, response->status, response->reason, uri, host, port, label, why);
+  else
+    message = g_strdup_printf (
+      _("The server %s redirected the sign-in with %u %s to %s (%s, port %u, %s): %s. The redirect "
+        "was not followed: nothing was sent there."),
+      from, response->status, response->reason, uri, host, port, label, why);
+  advice = g_strdup_printf (
+    _("Ask the administrator of %s to redirect only to sips: or transport=tls addresses of servers "
+      "inside %s or named in its certificate (RFC 5922). Until then, sign in to the home server "
+      "directly (the Server setting) over TLS. Only on a network you trust, “Sign in despite "
+      "certificate problems” (--allow-untrusted) follows such a redirect."),
+    s->target->host, ctx->domain);
+  sd_run_report (st->run, SD_STEP_SIP, "sip.redirect-downgrade",
+                 followed ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
+}
+
 static void
 follow_redirect (GTask *task, const SdSipMessage *response)
 {
@@ -220,6 +424,7 @@ follow_redirect (GTask *task, const SdSipMessage *response)
   g_autofree char *key = NULL;
   guint16 port = 0;
   SdTransport transport;
+  RedirectProblem problems;
   JsonObject *jr;
 
   if (uri == NULL || !parse_contact_target (uri, s->target->transport, &host, &port, &transport))
@@ -257,18 +462,48 @@ follow_redirect (GTask *task, const SdSipMessage *response)
         return;
       }
   g_ptr_array_add (st->visited, g_steal_pointer (&key));
+
+  json_object_set_string_member (jr, "host", host);
+  json_object_set_int_member (jr, "port", port);
+  json_object_set_string_member (jr, "transport", sd_transport_to_string (transport));
+  problems = check_redirect (st, host, transport);
+  {
+    JsonArray *list = json_array_new ();
+
+    if (problems & REDIRECT_LEAVES_TLS)
+      json_array_add_string_element (list, "transport");
+    if (problems & REDIRECT_HOST_NOT_VOUCHED)
+      json_array_add_string_element (list, "host");
+    json_object_set_array_member (jr, "downgrade", list);
+  }
+  if (problems != 0)
+    {
+      gboolean allowed = sd_run_get_config (st->run)->allow_untrusted;
+
+      json_object_set_boolean_member (jr, "followed", allowed);
+      report_downgrade (st, response, uri, host, port, transport, problems, allowed);
+      if (!allowed)
+        {
+          s->redirect_refused = TRUE;
+          finish (task);
+          return;
+        }
+    }
+  else
+    json_object_set_boolean_member (jr, "followed", TRUE);
   st->hops++;
 
-  {
-    g_autofree char *label = g_ascii_strup (sd_transport_to_string (transport), -1);
-    g_autofree char *message = g_strdup_printf (
-      _("The server sent the sign-in to your home server %s:%u (%s), with %u %s."),
-      host, port, label, response->status, response->reason);
-    g_autofree char *advice = g_strdup_printf (
-      _("Nothing to fix: clients follow this redirect. If a client cannot reach %s, check that its "
-        "name resolves and its port is open from here."), host);
-    sd_run_report (st->run, SD_STEP_SIP, "sip.redirect", SD_SEVERITY_INFO, message, advice);
-  }
+  if (problems == 0)
+    {
+      g_autofree char *label = g_ascii_strup (sd_transport_to_string (transport), -1);
+      g_autofree char *message = g_strdup_printf (
+        _("The server sent the sign-in to your home server %s:%u (%s), with %u %s."),
+        host, port, label, response->status, response->reason);
+      g_autofree char *advice = g_strdup_printf (
+        _("Nothing to fix: clients follow this redirect. If a client cannot reach %s, check that its "
+          "name resolves and its port is open from here."), host);
+      sd_run_report (st->run, SD_STEP_SIP, "sip.redirect", SD_SEVERITY_INFO, message, advice);
+    }
 
   {
     Redirect *r = g_new0 (Redirect, 1);
@@ -411,6 +646,8 @@ sd_step_sip_run_async (SdRun               *run,
   st->run = run;
   st->session = ctx->sip_state;
   st->session->step = SD_STEP_SIP;
+  st->session->secure_origin = target->transport == SD_TRANSPORT_TLS
+                               || g_ascii_strcasecmp (ctx->uri->scheme, "sips") == 0;
   st->visited = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (st->visited, target_key (target));
   g_task_set_task_data (task, st, (GDestroyNotify) sip_step_free);

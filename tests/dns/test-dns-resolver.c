@@ -17,6 +17,7 @@ typedef enum {
   PEER_SPOOF_THEN_ANSWER,   /* a wrong ID and a wrong question first */
   PEER_TRUNCATE,            /* TC over UDP; the full answer over TCP */
   PEER_DROP_FIRST,          /* loses the first datagram, answers the next */
+  PEER_FOREIGN_OWNER,       /* an A record, but for another name */
 } PeerKind;
 
 typedef struct {
@@ -72,6 +73,15 @@ peer_readable_cb (GSocket *socket, GIOCondition cond, gpointer user_data)
       break;
     case PEER_TRUNCATE:
       reply = answer_for (buf, n, 0, TRUE, 0);
+      break;
+    case PEER_FOREIGN_OWNER:
+      {
+        static const guint8 foreign_rr[] = { 9, 'e', 'l', 's', 'e', 'w', 'h', 'e', 'r', 'e', 4, 't', 'e', 's', 't', 0,
+                                             0x00, 0x01, 0x00, 0x01, 0, 0, 0, 60, 0, 4, 192, 0, 2, 66 };
+        reply = answer_for (buf, n, 0, FALSE, 0);
+        reply->data[7] = 1;
+        g_byte_array_append (reply, foreign_rr, sizeof foreign_rr);
+      }
       break;
     case PEER_SPOOF_THEN_ANSWER:
       {
@@ -512,6 +522,84 @@ test_invalid_name_is_a_result (void)
   peer_free (peer);
 }
 
+typedef struct {
+  GPtrArray *addresses;
+  GError    *error;
+  gboolean   done;
+} HostWait;
+
+static void
+host_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  HostWait *w = user_data;
+  w->addresses = sd_dns_resolver_lookup_host_finish (SD_DNS_RESOLVER (source), res, &w->error);
+  w->done = TRUE;
+}
+
+static void
+run_lookup_host (PeerKind kind, guint timeout_ms, HostWait *w, guint *queries)
+{
+  Peer *peer = peer_new (kind);
+  g_autofree char *addr = peer_addr (peer);
+  g_autoptr(SdDnsResolver) resolver = sd_dns_resolver_new_for_server (addr, NULL);
+
+  sd_dns_resolver_lookup_host_async (resolver, "home.example.test", timeout_ms, NULL, host_done_cb, w);
+  /* Bounded: the look-up has its own timeout; this guards against a hang. */
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       !w->done && g_get_monotonic_time () < end;)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (w->done);
+  *queries = peer->queries;
+  peer_free (peer);
+}
+
+static void
+test_lookup_host (void)
+{
+  HostWait w = { 0 };
+  guint queries = 0;
+  g_autofree char *ip = NULL;
+
+  run_lookup_host (PEER_ANSWER, 2000, &w, &queries);
+  g_assert_no_error (w.error);
+  /* A and AAAA asked; the peer's A record in the AAAA answer is not taken. */
+  g_assert_cmpuint (queries, ==, 2);
+  g_assert_cmpuint (w.addresses->len, ==, 1);
+  ip = g_inet_address_to_string (w.addresses->pdata[0]);
+  g_assert_cmpstr (ip, ==, "192.0.2.7");
+  g_ptr_array_unref (w.addresses);
+}
+
+static void
+test_lookup_host_checks_owner (void)
+{
+  HostWait w = { 0 };
+  guint queries = 0;
+
+  /* An address for another name is no address for this one. */
+  run_lookup_host (PEER_FOREIGN_OWNER, 2000, &w, &queries);
+  g_assert_null (w.addresses);
+  g_assert_error (w.error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (w.error->message, "home.example.test"));
+  g_clear_error (&w.error);
+}
+
+static void
+test_lookup_host_failures (void)
+{
+  HostWait w = { 0 };
+  guint queries = 0;
+
+  run_lookup_host (PEER_SILENT, 300, &w, &queries);
+  g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&w.error);
+
+  memset (&w, 0, sizeof w);
+  run_lookup_host (PEER_SERVFAIL, 2000, &w, &queries);
+  g_assert_error (w.error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_TEMPORARY_FAILURE);
+  g_clear_error (&w.error);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -527,5 +615,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/dns/resolver/closed-port", test_closed_port_fails_fast);
   g_test_add_func ("/dns/resolver/ipv6", test_ipv6_server);
   g_test_add_func ("/dns/resolver/invalid-name", test_invalid_name_is_a_result);
+  g_test_add_func ("/dns/resolver/lookup-host", test_lookup_host);
+  g_test_add_func ("/dns/resolver/lookup-host-owner", test_lookup_host_checks_owner);
+  g_test_add_func ("/dns/resolver/lookup-host-failures", test_lookup_host_failures);
   return g_test_run ();
 }

@@ -785,6 +785,7 @@ request_route {
 		sl_send_reply("405", "Method Not Allowed");
 		exit;
 	}
+	if ($var(u) =~ "^goto-") { route(GOTO); exit; }
 	switch ($var(u)) {
 	case "alice":
 		$var(pw) = "PW_ALICE"; $var(qop) = 1; route(DIGEST); exit;
@@ -866,6 +867,17 @@ route[PROXYAUTH] {
 	consume_credentials();
 	if ($hdr(Contact) != $null) { append_to_reply("Contact: $ct;expires=3600\r\n"); }
 	sl_send_reply("200", "OK");
+	exit;
+}
+
+route[GOTO] {
+	# goto-HOST-TRANSPORT-PORT: 301 to sip:goto@HOST:PORT;transport=TRANSPORT, a
+	# redirect anywhere (off TLS, to a foreign host, to a name only some DNS knows)
+	$var(gh) = $(var(u){s.select,1,-});
+	$var(gt) = $(var(u){s.select,2,-});
+	$var(gp) = $(var(u){s.select,3,-});
+	append_to_reply("Contact: <sip:goto@$var(gh):$var(gp);transport=$var(gt)>\r\n");
+	sl_send_reply("301", "Moved Permanently");
 	exit;
 }
 

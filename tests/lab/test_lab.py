@@ -422,6 +422,13 @@ class SipTests(unittest.TestCase):
             self.assertEqual(r.get('Contact'), '<sip:loop@sip.example.test:%d;transport=%s>'
                              % (LAB.sip.ports[t], t))
 
+    def test_goto(self):
+        # goto-HOST-TRANSPORT-PORT: a redirect anywhere, on every transport
+        for t in TRANSPORTS:
+            r = self.req('goto-v6only.dual.test-udp-5099', transport=t)
+            self.assertEqual(r.status, 301)
+            self.assertEqual(r.get('Contact'), '<sip:goto@v6only.dual.test:5099;transport=udp>')
+
     def test_status_users(self):
         for user, code in (('blocked', 403), ('nobody', 404), ('someoneelse', 404),
                            ('broken', 500), ('busy', 503)):
