@@ -16,6 +16,7 @@
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
 #include "sd-connect.h"
+#include "sd-deadline.h"
 
 #define STREAM_KEY "sd-connect-stream"
 
@@ -25,10 +26,9 @@ typedef struct {
   ConnectState      *state;
   SdCandidate       *candidate;
   JsonObject        *json;        /* its member of data.attempts */
-  GCancellable      *cancellable; /* cancelled by the timeout or the run */
-  GSource           *timeout;
+  gboolean           probe;       /* a TCP or TLS connection to make */
+  SdDeadline        *deadline;    /* from the start of the connection, chained to the run */
   gint64             start_us;
-  gboolean           timed_out;
   const char        *result;      /* "ok", "refused", … or NULL while pending */
   GSocketConnection *connection;
 } Attempt;
@@ -40,18 +40,12 @@ struct _ConnectState {
   GPtrArray     *attempts;
   guint          pending;
   GCancellable  *run_cancellable;
-  gulong         cancel_id;
 };
 
 static void
 attempt_free (Attempt *a)
 {
-  if (a->timeout != NULL)
-    {
-      g_source_destroy (a->timeout);
-      g_source_unref (a->timeout);
-    }
-  g_clear_object (&a->cancellable);
+  g_clear_object (&a->deadline);
   g_clear_object (&a->connection);
   sd_candidate_unref (a->candidate);
   g_free (a);
@@ -60,8 +54,6 @@ attempt_free (Attempt *a)
 static void
 connect_state_free (ConnectState *st)
 {
-  if (st->cancel_id != 0)
-    g_cancellable_disconnect (st->run_cancellable, st->cancel_id);
   g_clear_object (&st->run_cancellable);
   g_ptr_array_unref (st->attempts);
   g_clear_object (&st->client);
@@ -140,13 +132,9 @@ connect_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
 
-  if (a->timeout != NULL)
-    {
-      g_source_destroy (a->timeout);
-      g_clear_pointer (&a->timeout, g_source_unref);
-    }
+  sd_deadline_stop (a->deadline);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !a->timed_out)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !sd_deadline_expired (a->deadline))
     {
       /* The whole run was cancelled: record nothing, just let go. */
       g_warn_if_fail (g_cancellable_is_cancelled (g_task_get_cancellable (st->task)));
@@ -156,7 +144,7 @@ connect_cb (GObject      *source,
       attempt_record (a, "ok", NULL);
       a->connection = g_steal_pointer (&conn);
     }
-  else if (a->timed_out)
+  else if (sd_deadline_expired (a->deadline))
     {
       g_autofree char *msg = g_strdup_printf (_("No answer within %u seconds"),
                                               sd_run_get_config (st->run)->timeout_s);
@@ -167,30 +155,6 @@ connect_cb (GObject      *source,
 
   if (--st->pending == 0)
     finish_step (st);
-}
-
-static gboolean
-attempt_timeout_cb (gpointer user_data)
-{
-  Attempt *a = user_data;
-
-  a->timed_out = TRUE;
-  g_clear_pointer (&a->timeout, g_source_unref);
-  g_cancellable_cancel (a->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_cancelled_cb (GCancellable *cancellable, gpointer user_data)
-{
-  ConnectState *st = user_data;
-
-  for (guint i = 0; i < st->attempts->len; i++)
-    {
-      Attempt *a = st->attempts->pdata[i];
-      if (a->cancellable != NULL)
-        g_cancellable_cancel (a->cancellable);
-    }
 }
 
 static char *
@@ -422,7 +386,7 @@ sd_step_connect_run_async (SdRun               *run,
           json_object_set_double_member (a->json, "duration_ms", 0);
           continue;
         }
-      a->cancellable = g_cancellable_new ();
+      a->probe = TRUE;
     }
 
   if (resolved == 0)
@@ -434,25 +398,21 @@ sd_step_connect_run_async (SdRun               *run,
     }
 
   if (cancellable != NULL)
-    {
-      st->run_cancellable = g_object_ref (cancellable);
-      st->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled_cb), st, NULL);
-    }
+    st->run_cancellable = g_object_ref (cancellable);
 
   for (guint i = 0; i < st->attempts->len; i++)
     {
       Attempt *a = st->attempts->pdata[i];
       g_autoptr(GSocketAddress) sa = NULL;
 
-      if (a->cancellable == NULL)
+      if (!a->probe)
         continue;
       sa = g_inet_socket_address_new (a->candidate->address, a->candidate->port);
       a->start_us = g_get_monotonic_time ();
-      a->timeout = g_timeout_source_new (timeout_ms);
-      g_source_set_callback (a->timeout, attempt_timeout_cb, a, NULL);
-      g_source_attach (a->timeout, g_main_context_get_thread_default ());
+      a->deadline = sd_deadline_new (timeout_ms, st->run_cancellable);
       st->pending++;
-      g_socket_client_connect_async (st->client, G_SOCKET_CONNECTABLE (sa), a->cancellable, connect_cb, a);
+      g_socket_client_connect_async (st->client, G_SOCKET_CONNECTABLE (sa), G_CANCELLABLE (a->deadline),
+                                     connect_cb, a);
     }
 
   if (st->pending == 0)
