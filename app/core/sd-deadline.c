@@ -105,10 +105,10 @@ parent_cancelled_cb (GCancellable *parent, gpointer user_data)
 {
   g_autoptr(SdDeadline) self = g_weak_ref_get (user_data);
 
-  if (self == NULL)
-    return;
-  drop_source (&self->timer);
-  g_cancellable_cancel (G_CANCELLABLE (self));
+  /* The timer is left alone: the parent may be cancelled from another
+   * thread, and the timer finds the deadline cancelled and does nothing. */
+  if (self != NULL)
+    g_cancellable_cancel (G_CANCELLABLE (self));
 }
 
 SdDeadline *
