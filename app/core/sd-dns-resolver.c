@@ -37,6 +37,7 @@
 #include <glib/gi18n-lib.h>
 #include "sd-dns-resolver.h"
 #include "sd-random.h"
+#include "sd-deadline.h"
 
 #define MAX_SERVERS 3
 #define MAX_UDP 65536
@@ -282,16 +283,17 @@ typedef struct {
   guint          attempt;       /* bumped for each server tried */
   GSocket       *udp;
   GSource       *udp_source;
-  GSource       *timer;
+  GSource       *timer;         /* fires when attempt_cancel's deadline does */
   GSource       *resend;
   guint          resends;
   GSource       *cancel_source;
-  GCancellable  *attempt_cancel; /* TCP of the current attempt */
+  GCancellable  *attempt_cancel; /* the current attempt's SdDeadline (its slice) */
   GSocketConnection *conn;
   guint8         tcp_len[2];
   guint8        *tcp_buf;
   guint8        *udp_buf;
   SdDnsResult   *pending;       /* SERVFAIL/REFUSED kept while another server is asked */
+  gboolean       on_tcp;        /* the current attempt went on over TCP */
   gboolean       done;
 } QueryOp;
 
@@ -621,6 +623,7 @@ start_tcp (QueryOp *op)
       g_clear_pointer (&op->udp_source, g_source_unref);
     }
   g_clear_pointer (&op->tcp_buf, g_free);
+  op->on_tcp = TRUE;
   g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (server), op->attempt_cancel,
                                  tcp_connected_cb, tcp_call_new (op));
 }
@@ -688,11 +691,13 @@ udp_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 }
 
 static gboolean
-timer_cb (gpointer user_data)
+timer_cb (GCancellable *deadline, gpointer user_data)
 {
   QueryOp *op = user_data;
 
   g_clear_pointer (&op->timer, g_source_unref);
+  /* Only the deadline gets here: teardown_attempt() destroys this source
+   * before it cancels the attempt itself. */
   if (more_servers (op))
     {
       op->server_index++;
@@ -706,11 +711,16 @@ timer_cb (gpointer user_data)
       finish (op, r);
       return G_SOURCE_REMOVE;
     }
-  finish (op, new_result (op, "TIMEOUT",
-                          g_strdup_printf (_("No answer from %s within %.1f s."),
-                                           op->resolver->servers->len > 1 ? _("any DNS server")
-                                                                          : current_server (op),
-                                           (double) (op->deadline_us - op->start_us) / G_USEC_PER_SEC)));
+  {
+    SdDnsResult *r = new_result (op, "TIMEOUT",
+                                 g_strdup_printf (_("No answer from %s within %.1f s."),
+                                                  op->resolver->servers->len > 1 ? _("any DNS server")
+                                                                                 : current_server (op),
+                                                  (double) (op->deadline_us - op->start_us) / G_USEC_PER_SEC));
+    /* A truncated answer sent the question to TCP, where it ran out of time. */
+    r->used_tcp = op->on_tcp;
+    finish (op, r);
+  }
   return G_SOURCE_REMOVE;
 }
 
@@ -745,13 +755,15 @@ start_attempt (QueryOp *op)
 
   teardown_attempt (op);
   op->attempt++;
-  op->attempt_cancel = g_cancellable_new ();
+  op->on_tcp = FALSE;
 
-  /* The last server gets whatever time is left. */
+  /* The last server gets whatever time is left. The deadline also bounds
+   * a TCP retry, however slowly its server trickles the answer. */
   if (op->server_index + 1 >= op->resolver->servers->len)
     end = op->deadline_us;
-  op->timer = g_timeout_source_new ((guint) MAX (1, (end - now + 999) / 1000));
-  g_source_set_callback (op->timer, timer_cb, op, NULL);
+  op->attempt_cancel = G_CANCELLABLE (sd_deadline_new ((guint) MAX (1, (end - now + 999) / 1000), NULL));
+  op->timer = g_cancellable_source_new (op->attempt_cancel);
+  g_source_set_callback (op->timer, G_SOURCE_FUNC (timer_cb), op, NULL);
   g_source_attach (op->timer, g_task_get_context (op->task));
 
   op->udp = g_socket_new (g_socket_address_get_family (G_SOCKET_ADDRESS (server)),

@@ -9,10 +9,14 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-connection.h"
+#include "sd-deadline.h"
 
 #define READ_CHUNK       16384
 /* Bytes that did not parse are shown in the trace up to this many. */
 #define TRACE_GARBAGE    4096
+/* A peer streaming messages that answer nothing would otherwise fill
+ * the trace as fast as it sends: this many per transaction are shown. */
+#define MAX_IGNORED_SHOWN 20
 /* Timer F: a non-INVITE transaction gives up after 64*T1. */
 #define SD_SIP_TIMER_F_MS (64 * SD_SIP_T1_MS)
 
@@ -33,6 +37,7 @@ struct _SdSipConnection {
   gboolean            trusted;
   GTlsCertificateFlags tls_errors;
   char               *tls_problem;
+  SdSipOpenFailure    open_failure;
 
   GByteArray         *buffer;     /* stream bytes read but not parsed yet */
   guint8             *chunk;
@@ -40,6 +45,8 @@ struct _SdSipConnection {
 
   SdSipMessageFunc    message_func;
   gpointer            message_data;
+  SdSipNoteFunc       note_func;
+  gpointer            note_data;
 };
 
 G_DEFINE_FINAL_TYPE (SdSipConnection, sd_sip_connection, G_TYPE_OBJECT)
@@ -158,6 +165,15 @@ sd_sip_connection_set_message_func (SdSipConnection  *self,
   self->message_data = user_data;
 }
 
+void
+sd_sip_connection_set_note_func (SdSipConnection *self,
+                                 SdSipNoteFunc    func,
+                                 gpointer         user_data)
+{
+  self->note_func = func;
+  self->note_data = user_data;
+}
+
 SdTransport
 sd_sip_connection_get_transport (SdSipConnection *self)
 {
@@ -213,6 +229,12 @@ gboolean
 sd_sip_connection_is_open (SdSipConnection *self)
 {
   return self->udp != NULL || (self->stream != NULL && !g_io_stream_is_closed (self->stream));
+}
+
+SdSipOpenFailure
+sd_sip_connection_get_open_failure (SdSipConnection *self)
+{
+  return self->open_failure;
 }
 
 gboolean
@@ -322,15 +344,27 @@ static void
 handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  SdSipConnection *self;
+  SdSipConnection *self = g_task_get_source_object (task);
+  SdDeadline *deadline = g_task_get_task_data (task);
   GError *error = NULL;
 
+  sd_deadline_stop (deadline);
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !sd_deadline_expired (deadline))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      if (sd_deadline_translate_error (deadline, &error,
+                                       _("The TLS handshake with %s did not complete within %u seconds."),
+                                       self->peer_text, self->timeout_s))
+        self->open_failure = SD_SIP_OPEN_FAILURE_HANDSHAKE_TIMEOUT;
+      else
+        self->open_failure = SD_SIP_OPEN_FAILURE_HANDSHAKE;
       g_task_return_error (task, error);
       return;
     }
-  self = g_task_get_source_object (task);
   self->stream = g_object_ref (G_IO_STREAM (source));
   self->trusted = self->tls_errors == 0;
   g_clear_pointer (&self->tls_problem, g_free);
@@ -350,16 +384,24 @@ connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
   g_autoptr(GIOStream) tls = NULL;
   g_autoptr(GSocketConnectable) identity = NULL;
-  GCancellable *cancellable;
+  SdDeadline *deadline = g_task_get_task_data (task);
 
+  self = g_task_get_source_object (task);
   if (connection == NULL)
     {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || sd_deadline_expired (deadline))
+        {
+          self->open_failure = SD_SIP_OPEN_FAILURE_CONNECT;
+          if (sd_deadline_translate_error (deadline, &error, _("%s did not accept a connection within %u seconds."),
+                                           self->peer_text, self->timeout_s))
+            self->open_failure = SD_SIP_OPEN_FAILURE_CONNECT_TIMEOUT;
+        }
       g_task_return_error (task, error);
       return;
     }
-  self = g_task_get_source_object (task);
   if (self->transport == SD_TRANSPORT_TCP)
     {
+      sd_deadline_stop (deadline);
       self->stream = G_IO_STREAM (g_steal_pointer (&connection));
       set_local_from_stream (self, self->stream);
       g_task_return_boolean (task, TRUE);
@@ -377,8 +419,8 @@ connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     self->ca_db = g_tls_file_database_new (self->ca_file, NULL);
   self->tls_errors = 0;
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
-  cancellable = g_task_get_cancellable (task);
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, cancellable,
+  /* The same deadline as the connection: both together get the timeout. */
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, G_CANCELLABLE (deadline),
                                     handshake_cb, g_steal_pointer (&task));
 }
 
@@ -392,6 +434,7 @@ sd_sip_connection_open_async (SdSipConnection     *self,
   GError *error = NULL;
 
   g_task_set_source_tag (task, sd_sip_connection_open_async);
+  self->open_failure = SD_SIP_OPEN_FAILURE_NONE;
 
   if (self->udp != NULL || self->stream != NULL)
     {
@@ -429,12 +472,16 @@ sd_sip_connection_open_async (SdSipConnection     *self,
 
   {
     g_autoptr(GSocketClient) client = g_socket_client_new ();
+    /* From the start of the connect to the end of the handshake: the
+     * socket's own timeout is reset by every byte a peer trickles. */
+    SdDeadline *deadline = sd_deadline_new (self->timeout_s * 1000, cancellable);
 
+    g_task_set_task_data (task, deadline, g_object_unref);
     self->reused = FALSE;
     self->trusted = FALSE;
     g_byte_array_set_size (self->buffer, 0);
     g_socket_client_set_timeout (client, self->timeout_s);
-    g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (self->peer), cancellable,
+    g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (self->peer), G_CANCELLABLE (deadline),
                                    connect_cb, g_steal_pointer (&task));
   }
 }
@@ -456,14 +503,11 @@ typedef struct {
   char         *branch;
   char         *method;
   guint32       cseq;
-  GCancellable *op_cancel;   /* ours: cancelled on timeout or when done */
-  GCancellable *outer;
-  gulong        outer_id;
-  GSource      *deadline;
+  GCancellable *op_cancel;   /* an SdDeadline: the timeout, chained to the caller's */
   GSource      *retransmit;
   GSource      *readable;
   guint         interval_ms;
-  gboolean      timed_out;
+  guint         ignored;     /* messages that matched no transaction */
   gboolean      reopened;
   gboolean      got_bytes;
   gboolean      done;
@@ -472,11 +516,6 @@ typedef struct {
 static void
 transaction_free (Transaction *t)
 {
-  if (t->deadline != NULL)
-    {
-      g_source_destroy (t->deadline);
-      g_source_unref (t->deadline);
-    }
   if (t->retransmit != NULL)
     {
       g_source_destroy (t->retransmit);
@@ -486,11 +525,6 @@ transaction_free (Transaction *t)
     {
       g_source_destroy (t->readable);
       g_source_unref (t->readable);
-    }
-  if (t->outer != NULL)
-    {
-      g_cancellable_disconnect (t->outer, t->outer_id);
-      g_object_unref (t->outer);
     }
   g_clear_object (&t->op_cancel);
   g_free (t->wire);
@@ -502,8 +536,9 @@ transaction_free (Transaction *t)
 static void
 transaction_stop_sources (Transaction *t)
 {
-  GSource **sources[] = { &t->deadline, &t->retransmit, &t->readable };
+  GSource **sources[] = { &t->retransmit, &t->readable };
 
+  sd_deadline_stop (SD_DEADLINE (t->op_cancel));
   for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
     if (*sources[i] != NULL)
       {
@@ -531,12 +566,8 @@ transaction_return (GTask *task, SdSipMessage *response, GError *error)
   self->busy = FALSE;
   transaction_stop_sources (t);
 
-  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && t->timed_out)
-    {
-      g_clear_error (&error);
-      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   _("No final answer came within %u seconds."), self->timeout_s);
-    }
+  sd_deadline_translate_error (SD_DEADLINE (t->op_cancel), &error,
+                               _("No final answer came within %u seconds."), self->timeout_s);
   if (error != NULL)
     {
       /* A stream in an unknown state is not reused for the next request. */
@@ -547,24 +578,6 @@ transaction_return (GTask *task, SdSipMessage *response, GError *error)
   else
     g_task_return_pointer (task, response, (GDestroyNotify) sd_sip_message_free);
   g_object_unref (task);
-}
-
-static gboolean
-deadline_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  Transaction *t = g_task_get_task_data (task);
-
-  t->timed_out = TRUE;
-  g_cancellable_cancel (t->op_cancel);
-  g_clear_pointer (&t->deadline, g_source_unref);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-outer_cancelled_cb (GCancellable *outer, gpointer user_data)
-{
-  g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
 /* Whether @response answers the transaction (RFC 3261 §17.1.3). */
@@ -590,18 +603,30 @@ response_matches (const Transaction *t, const SdSipMessage *response)
   return number == t->cseq && g_ascii_strcasecmp (method, t->method) == 0;
 }
 
-/* Handles one parsed response; TRUE when the transaction is over. */
+/* Handles one parsed response (@text, its bytes, goes to the trace);
+ * TRUE when the transaction is over. */
 static gboolean
-handle_response (GTask *task, SdSipMessage *response)
+handle_response (GTask *task, SdSipMessage *response, const char *text, gsize length)
 {
   Transaction *t = g_task_get_task_data (task);
+  SdSipConnection *self = g_task_get_source_object (task);
 
   if (!response_matches (t, response))
     {
-      g_debug ("Ignoring a message that does not match the transaction");
+      t->ignored++;
+      if (t->ignored <= MAX_IGNORED_SHOWN)
+        emit_message (self, FALSE, text, length);
+      else if (t->ignored == MAX_IGNORED_SHOWN + 1 && self->note_func != NULL)
+        {
+          g_autofree char *note = g_strdup_printf (
+            _("%s keeps sending messages that answer no request of this check: after %u of them, "
+              "further ones are not shown."), self->peer_text, MAX_IGNORED_SHOWN);
+          self->note_func (self, note, self->note_data);
+        }
       sd_sip_message_free (response);
       return FALSE;
     }
+  emit_message (self, FALSE, text, length);
   if (response->status < 200)
     {
       /* Provisional: stop fast retransmissions (Timer E goes to T2). */
@@ -717,8 +742,7 @@ udp_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
           transaction_return (task, NULL, error);
           return G_SOURCE_REMOVE;
         }
-      emit_message (self, FALSE, (const char *) buf, (gsize) got);
-      if (handle_response (task, response))
+      if (handle_response (task, response, (const char *) buf, (gsize) got))
         return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -754,6 +778,7 @@ stream_parse_buffer (GTask *task)
       SdSipMessage *response = NULL;
       GError *error = NULL;
       gsize consumed = 0;
+      gboolean done;
       SdSipParseResult r = sd_sip_message_parse ((const char *) self->buffer->data, self->buffer->len,
                                                  TRUE, &consumed, &response, &error);
 
@@ -766,9 +791,9 @@ stream_parse_buffer (GTask *task)
           transaction_return (task, NULL, error);
           return TRUE;
         }
-      emit_message (self, FALSE, (const char *) self->buffer->data, consumed);
+      done = handle_response (task, response, (const char *) self->buffer->data, consumed);
       g_byte_array_remove_range (self->buffer, 0, (guint) consumed);
-      if (handle_response (task, response))
+      if (done)
         return TRUE;
     }
   return FALSE;
@@ -938,21 +963,11 @@ sd_sip_connection_request_async (SdSipConnection     *self,
   t->branch = sd_sip_header_param (via, "branch");
   if (!sd_sip_parse_cseq (cseq, &t->cseq, &t->method))
     t->method = g_strdup (request->method);
-  t->op_cancel = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      t->outer = g_object_ref (cancellable);
-      t->outer_id = g_cancellable_connect (cancellable, G_CALLBACK (outer_cancelled_cb),
-                                           g_object_ref (t->op_cancel), g_object_unref);
-    }
-
   /* Timer F (64*T1) bounds a transaction; the person's timeout bounds it more. */
   timeout_ms = MIN (self->timeout_s * 1000, (guint) SD_SIP_TIMER_F_MS);
   if (self->transport != SD_TRANSPORT_UDP)
     timeout_ms = self->timeout_s * 1000;
-  t->deadline = g_timeout_source_new (timeout_ms);
-  g_source_set_callback (t->deadline, deadline_cb, task, NULL);
-  g_source_attach (t->deadline, g_main_context_get_thread_default ());
+  t->op_cancel = G_CANCELLABLE (sd_deadline_new (timeout_ms, cancellable));
 
   self->busy = TRUE;
   if (g_cancellable_is_cancelled (t->op_cancel))

@@ -15,6 +15,15 @@ G_BEGIN_DECLS
 #define SD_SIP_T1_MS 500
 #define SD_SIP_T2_MS 4000
 
+/* Where the last sd_sip_connection_open_async() failed. */
+typedef enum {
+  SD_SIP_OPEN_FAILURE_NONE,
+  SD_SIP_OPEN_FAILURE_CONNECT,
+  SD_SIP_OPEN_FAILURE_CONNECT_TIMEOUT,
+  SD_SIP_OPEN_FAILURE_HANDSHAKE,
+  SD_SIP_OPEN_FAILURE_HANDSHAKE_TIMEOUT,
+} SdSipOpenFailure;
+
 #define SD_TYPE_SIP_CONNECTION (sd_sip_connection_get_type ())
 G_DECLARE_FINAL_TYPE (SdSipConnection, sd_sip_connection, SD, SIP_CONNECTION, GObject)
 
@@ -25,6 +34,11 @@ typedef void (*SdSipMessageFunc) (SdSipConnection *connection,
                                   const char      *text,
                                   gsize            length,
                                   gpointer         user_data);
+
+/* Called with a remark for the trace (in words, not protocol bytes). */
+typedef void (*SdSipNoteFunc) (SdSipConnection *connection,
+                               const char      *note,
+                               gpointer         user_data);
 
 /* @server_name is checked against the certificate (TLS). */
 SdSipConnection *sd_sip_connection_new (SdTransport         transport,
@@ -40,9 +54,14 @@ void         sd_sip_connection_set_ca_file (SdSipConnection *self, const char *c
 void         sd_sip_connection_set_message_func (SdSipConnection  *self,
                                                  SdSipMessageFunc  func,
                                                  gpointer          user_data);
+void         sd_sip_connection_set_note_func (SdSipConnection *self,
+                                              SdSipNoteFunc    func,
+                                              gpointer         user_data);
 
 /* Connects (TCP/TLS, with the handshake) or binds (UDP). Does nothing
- * when already open. */
+ * when already open. The connect and the handshake together get the
+ * timeout, counted from the start (G_IO_ERROR_TIMED_OUT); see
+ * sd_sip_connection_get_open_failure() for where it failed. */
 void         sd_sip_connection_open_async  (SdSipConnection     *self,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
@@ -80,6 +99,7 @@ const char  *sd_sip_connection_get_tls_problem (SdSipConnection *self);
 /* TLS, once open: the server's certificate (borrowed), else NULL. */
 GTlsCertificate *sd_sip_connection_get_peer_certificate (SdSipConnection *self);
 gboolean     sd_sip_connection_is_open (SdSipConnection *self);
+SdSipOpenFailure sd_sip_connection_get_open_failure (SdSipConnection *self);
 gboolean     sd_sip_connection_is_reused (SdSipConnection *self);
 void         sd_sip_connection_close (SdSipConnection *self);
 

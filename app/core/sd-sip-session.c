@@ -47,6 +47,7 @@ sd_sip_session_free (SdSipSession *s)
   if (s->connection != NULL)
     {
       sd_sip_connection_set_message_func (s->connection, NULL, NULL);
+      sd_sip_connection_set_note_func (s->connection, NULL, NULL);
       sd_sip_connection_close (s->connection);
       g_object_unref (s->connection);
     }
@@ -88,6 +89,16 @@ message_cb (SdSipConnection *connection,
   sd_run_step_progress (s->run, s->step, progress);
 }
 
+static void
+note_cb (SdSipConnection *connection, const char *note, gpointer user_data)
+{
+  SdSipSession *s = user_data;
+
+  sd_trace_add (sd_run_get_trace (s->run), s->step, SD_TRACE_NOTE,
+                sd_transport_to_string (sd_sip_connection_get_transport (connection)),
+                sd_sip_connection_get_peer (connection), note, strlen (note));
+}
+
 void
 sd_sip_session_connect (SdSipSession *s, SdCandidate *target)
 {
@@ -98,6 +109,7 @@ sd_sip_session_connect (SdSipSession *s, SdCandidate *target)
   if (s->connection != NULL)
     {
       sd_sip_connection_set_message_func (s->connection, NULL, NULL);
+      sd_sip_connection_set_note_func (s->connection, NULL, NULL);
       sd_sip_connection_close (s->connection);
       g_clear_object (&s->connection);
     }
@@ -109,6 +121,7 @@ sd_sip_session_connect (SdSipSession *s, SdCandidate *target)
   s->connection = sd_sip_connection_new (target->transport, G_INET_SOCKET_ADDRESS (peer), target->host,
                                          config->timeout_s);
   sd_sip_connection_set_message_func (s->connection, message_cb, s);
+  sd_sip_connection_set_note_func (s->connection, note_cb, s);
   sd_sip_connection_set_ca_file (s->connection, config->ca_file);
   s->tls_step_distrusts = FALSE;
   if (target->transport == SD_TRANSPORT_TLS && ctx->selected != NULL
@@ -209,6 +222,44 @@ ensure_array (JsonObject *data, const char *name)
   return json_object_get_array_member (data, name);
 }
 
+static const char *
+open_failure_to_string (SdSipOpenFailure failure)
+{
+  switch (failure)
+    {
+    case SD_SIP_OPEN_FAILURE_CONNECT: return "connect";
+    case SD_SIP_OPEN_FAILURE_CONNECT_TIMEOUT: return "connect-timeout";
+    case SD_SIP_OPEN_FAILURE_HANDSHAKE: return "tls-handshake";
+    case SD_SIP_OPEN_FAILURE_HANDSHAKE_TIMEOUT: return "tls-handshake-timeout";
+    case SD_SIP_OPEN_FAILURE_NONE:
+    default: return NULL;
+    }
+}
+
+/* The exchange of a request that was never sent: the connection for it
+ * could not be opened (a redirect target that does not complete its TLS
+ * handshake, say). */
+static void
+record_unsent (GTask *task, const GError *error)
+{
+  RequestData *d = g_task_get_task_data (task);
+  SdSipSession *s = d->session;
+  JsonObject *exchange = json_object_new ();
+  const char *failure = open_failure_to_string (sd_sip_connection_get_open_failure (s->connection));
+
+  json_object_set_string_member (exchange, "method", d->method);
+  json_object_set_string_member (exchange, "request_uri", s->request_uri);
+  json_object_set_null_member (exchange, "status");
+  json_object_set_string_member (exchange, "error", error->message);
+  if (failure != NULL)
+    json_object_set_string_member (exchange, "failure", failure);
+  json_object_set_double_member (exchange, "duration_ms", (g_get_monotonic_time () - d->start_us) / 1000.0);
+  json_object_set_string_member (exchange, "peer", sd_sip_connection_get_peer (s->connection));
+  json_object_set_string_member (exchange, "transport",
+                                 sd_transport_to_string (sd_sip_connection_get_transport (s->connection)));
+  json_array_add_object_element (ensure_array (sd_run_get_step_data (s->run, s->step), "exchanges"), exchange);
+}
+
 static void
 request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -253,8 +304,13 @@ request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else
     {
+      /* A stream found closed is reopened inside the transaction. */
+      const char *failure = open_failure_to_string (sd_sip_connection_get_open_failure (s->connection));
+
       json_object_set_null_member (exchange, "status");
       json_object_set_string_member (exchange, "error", error->message);
+      if (failure != NULL)
+        json_object_set_string_member (exchange, "failure", failure);
     }
   json_object_set_double_member (exchange, "duration_ms", (g_get_monotonic_time () - d->start_us) / 1000.0);
   json_object_set_string_member (exchange, "peer", sd_sip_connection_get_peer (s->connection));
@@ -291,6 +347,8 @@ open_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!sd_sip_connection_open_finish (SD_SIP_CONNECTION (source), result, &error))
     {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        record_unsent (task, error);
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
@@ -320,6 +378,7 @@ sd_sip_session_request_async (SdSipSession        *s,
   d->auth_header2 = g_strdup (auth_header2);
   d->credentials2 = g_strdup (credentials2);
   g_task_set_task_data (task, d, (GDestroyNotify) request_data_free);
+  d->start_us = g_get_monotonic_time ();
 
   if (!sd_sip_connection_is_open (s->connection))
     {
@@ -531,7 +590,32 @@ sd_sip_report_error (SdRun        *run,
     ? g_strdup_printf ("%s:%u (%s)", session->target->host, session->target->port, transport)
     : g_strdup ("");
   const SdConfig *config = sd_run_get_config (run);
+  SdSipOpenFailure failure = session->connection != NULL
+    ? sd_sip_connection_get_open_failure (session->connection) : SD_SIP_OPEN_FAILURE_NONE;
 
+  /* A TLS connection this step opened itself (at a redirect target, or
+   * again after the TLS check) failed in its handshake: the same finding
+   * the TLS check gives for the first server. */
+  if (failure == SD_SIP_OPEN_FAILURE_HANDSHAKE_TIMEOUT)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("%s accepted the connection but did not complete the TLS handshake within %u seconds "
+          "(reason: timeout), so %s could not be sent."), where, config->timeout_s, method);
+      sd_run_report (run, step, "tls.handshake-failed", SD_SEVERITY_ERROR, message,
+                     _("The server is overloaded, or this port is not a TLS port, or something on "
+                       "the way holds the connection open without answering. Check the port (5061 "
+                       "for TLS) and the server's TLS settings and logs."));
+      return;
+    }
+  if (failure == SD_SIP_OPEN_FAILURE_HANDSHAKE)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The TLS handshake with %s failed, so %s could not be sent: %s"), where, method, error->message);
+      sd_run_report (run, step, "tls.handshake-failed", SD_SEVERITY_ERROR, message,
+                     _("Check that this is the server's TLS port (normally 5061) and read the server's "
+                       "TLS log."));
+      return;
+    }
   if (g_error_matches (error, SD_SIP_ERROR, SD_SIP_ERROR_MALFORMED))
     {
       g_autofree char *message = g_strdup_printf (

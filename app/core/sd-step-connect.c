@@ -16,6 +16,7 @@
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
 #include "sd-connect.h"
+#include "sd-deadline.h"
 #include "sd-error.h"
 
 #define STREAM_KEY "sd-connect-stream"
@@ -33,10 +34,9 @@ typedef struct {
   guint              index;       /* in client order */
   SdCandidate       *candidate;
   JsonObject        *json;        /* its member of data.attempts */
-  GCancellable      *cancellable; /* cancelled by the timeout or the run */
-  GSource           *timeout;
+  gboolean           probe;       /* a TCP or TLS connection to make */
+  SdDeadline        *deadline;    /* from the start of the connection, chained to the run */
   gint64             start_us;
-  gboolean           timed_out;
   const char        *result;      /* "ok", "refused", … or NULL while pending */
   GSocketConnection *connection;
 } Attempt;
@@ -51,18 +51,12 @@ struct _ConnectState {
   gint64         start_us;
   gint64         deadline_us; /* the step's one timeout holds from its start */
   GCancellable  *run_cancellable;
-  gulong         cancel_id;
 };
 
 static void
 attempt_free (Attempt *a)
 {
-  if (a->timeout != NULL)
-    {
-      g_source_destroy (a->timeout);
-      g_source_unref (a->timeout);
-    }
-  g_clear_object (&a->cancellable);
+  g_clear_object (&a->deadline);
   g_clear_object (&a->connection);
   sd_candidate_unref (a->candidate);
   g_free (a);
@@ -71,8 +65,6 @@ attempt_free (Attempt *a)
 static void
 connect_state_free (ConnectState *st)
 {
-  if (st->cancel_id != 0)
-    g_cancellable_disconnect (st->run_cancellable, st->cancel_id);
   g_clear_object (&st->run_cancellable);
   g_ptr_array_unref (st->attempts);
   g_clear_object (&st->client);
@@ -188,13 +180,9 @@ connect_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(GSocketConnection) conn = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
 
-  if (a->timeout != NULL)
-    {
-      g_source_destroy (a->timeout);
-      g_clear_pointer (&a->timeout, g_source_unref);
-    }
+  sd_deadline_stop (a->deadline);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !a->timed_out)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !sd_deadline_expired (a->deadline))
     {
       /* The whole run was cancelled: record nothing, just let go. */
       g_warn_if_fail (g_cancellable_is_cancelled (g_task_get_cancellable (st->task)));
@@ -205,7 +193,7 @@ connect_cb (GObject      *source,
       a->connection = g_steal_pointer (&conn);
       keep_first_connection (st, a);
     }
-  else if (a->timed_out && a->start_us - st->start_us > G_USEC_PER_SEC / 10)
+  else if (sd_deadline_expired (a->deadline) && a->start_us - st->start_us > G_USEC_PER_SEC / 10)
     {
       /* Started late, queued behind others: it had only the rest of the step's time. */
       g_autofree char *msg = g_strdup_printf (_("No answer in the %.1f seconds left of the %u seconds "
@@ -214,7 +202,7 @@ connect_cb (GObject      *source,
                                               sd_run_get_config (st->run)->timeout_s);
       attempt_record (a, "timeout", msg);
     }
-  else if (a->timed_out)
+  else if (sd_deadline_expired (a->deadline))
     {
       g_autofree char *msg = g_strdup_printf (_("No answer within %u seconds"),
                                               sd_run_get_config (st->run)->timeout_s);
@@ -227,30 +215,6 @@ connect_cb (GObject      *source,
   start_more (st);
   if (st->pending == 0)
     finish_step (st);
-}
-
-static gboolean
-attempt_timeout_cb (gpointer user_data)
-{
-  Attempt *a = user_data;
-
-  a->timed_out = TRUE;
-  g_clear_pointer (&a->timeout, g_source_unref);
-  g_cancellable_cancel (a->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-run_cancelled_cb (GCancellable *cancellable, gpointer user_data)
-{
-  ConnectState *st = user_data;
-
-  for (guint i = 0; i < st->attempts->len; i++)
-    {
-      Attempt *a = st->attempts->pdata[i];
-      if (a->cancellable != NULL)
-        g_cancellable_cancel (a->cancellable);
-    }
 }
 
 static char *
@@ -476,7 +440,7 @@ start_more (ConnectState *st)
       g_autoptr(GSocketAddress) sa = NULL;
       gint64 left_ms;
 
-      if (a->cancellable == NULL || a->result != NULL)
+      if (!a->probe || a->result != NULL)
         continue;
       if (st->run_cancellable != NULL && g_cancellable_is_cancelled (st->run_cancellable))
         continue;   /* the whole run is being cancelled: nothing more to record */
@@ -491,11 +455,10 @@ start_more (ConnectState *st)
         }
       sa = g_inet_socket_address_new (a->candidate->address, a->candidate->port);
       a->start_us = g_get_monotonic_time ();
-      a->timeout = g_timeout_source_new ((guint) left_ms);
-      g_source_set_callback (a->timeout, attempt_timeout_cb, a, NULL);
-      g_source_attach (a->timeout, g_main_context_get_thread_default ());
+      a->deadline = sd_deadline_new ((guint) left_ms, st->run_cancellable);
       st->pending++;
-      g_socket_client_connect_async (st->client, G_SOCKET_CONNECTABLE (sa), a->cancellable, connect_cb, a);
+      g_socket_client_connect_async (st->client, G_SOCKET_CONNECTABLE (sa), G_CANCELLABLE (a->deadline),
+                                     connect_cb, a);
     }
 }
 
@@ -562,7 +525,7 @@ sd_step_connect_run_async (SdRun               *run,
           json_object_set_double_member (a->json, "duration_ms", 0);
           continue;
         }
-      a->cancellable = g_cancellable_new ();
+      a->probe = TRUE;
     }
 
   if (resolved == 0)
@@ -574,10 +537,7 @@ sd_step_connect_run_async (SdRun               *run,
     }
 
   if (cancellable != NULL)
-    {
-      st->run_cancellable = g_object_ref (cancellable);
-      st->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled_cb), st, NULL);
-    }
+    st->run_cancellable = g_object_ref (cancellable);
 
   st->start_us = g_get_monotonic_time ();
   st->deadline_us = st->start_us + timeout_ms * (gint64) 1000;

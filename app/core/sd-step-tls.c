@@ -22,16 +22,14 @@
 #include "sd-steps.h"
 #include "sd-connect.h"
 #include "sd-tls-verify.h"
+#include "sd-deadline.h"
 
 typedef struct {
   SdRun         *run;
   SdCandidate   *candidate;
   GIOStream     *tls;
-  GCancellable  *cancellable;     /* ours: cancelled by the timeout or the run */
+  SdDeadline    *deadline;        /* of the operation running, chained to the run */
   GCancellable  *run_cancellable;
-  gulong         cancel_id;
-  GSource       *timeout;
-  gboolean       timed_out;
   GTlsCertificateFlags backend_flags;
   gint64         start_us;
   SdTlsVerifyResult *verdict;     /* this program's own checks, for the second opinion */
@@ -42,21 +40,15 @@ typedef struct {
 static void
 disarm_timeout (TlsState *st)
 {
-  if (st->timeout != NULL)
-    {
-      g_source_destroy (st->timeout);
-      g_clear_pointer (&st->timeout, g_source_unref);
-    }
+  if (st->deadline != NULL)
+    sd_deadline_stop (st->deadline);
 }
 
 static void
 tls_state_free (TlsState *st)
 {
-  disarm_timeout (st);
-  if (st->cancel_id != 0)
-    g_cancellable_disconnect (st->run_cancellable, st->cancel_id);
+  g_clear_object (&st->deadline);
   g_clear_object (&st->run_cancellable);
-  g_clear_object (&st->cancellable);
   g_clear_object (&st->tls);
   g_clear_pointer (&st->verdict, sd_tls_verify_result_free);
   g_clear_object (&st->peer);
@@ -64,34 +56,22 @@ tls_state_free (TlsState *st)
   g_free (st);
 }
 
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  TlsState *st = user_data;
-
-  st->timed_out = TRUE;
-  g_clear_pointer (&st->timeout, g_source_unref);
-  g_cancellable_cancel (st->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
+/* A new deadline for the operation starting now (the reconnection, then
+ * the handshake: each gets the timeout from its start). */
+static GCancellable *
 arm_timeout (TlsState *st)
 {
   const SdConfig *config = sd_run_get_config (st->run);
 
-  disarm_timeout (st);
-  st->timed_out = FALSE;
-  st->timeout = g_timeout_source_new (MAX (config->timeout_s, 1) * 1000);
-  g_source_set_callback (st->timeout, timeout_cb, st, NULL);
-  g_source_attach (st->timeout, g_main_context_get_thread_default ());
+  g_clear_object (&st->deadline);
+  st->deadline = sd_deadline_new (MAX (config->timeout_s, 1) * 1000, st->run_cancellable);
+  return G_CANCELLABLE (st->deadline);
 }
 
-static void
-run_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+static gboolean
+timed_out (TlsState *st)
 {
-  TlsState *st = user_data;
-  g_cancellable_cancel (st->cancellable);
+  return st->deadline != NULL && sd_deadline_expired (st->deadline);
 }
 
 /* When ours was cancelled by the run (not by the timeout), the step ends
@@ -99,7 +79,7 @@ run_cancelled_cb (GCancellable *cancellable, gpointer user_data)
 static gboolean
 return_if_run_cancelled (GTask *task, TlsState *st, const GError *error)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !st->timed_out)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !timed_out (st))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "%s", error->message);
       return TRUE;
@@ -172,7 +152,7 @@ report_handshake_failure (TlsState *st, const GError *error)
   const char *reason;
   const char *advice;
 
-  if (st->timed_out)
+  if (timed_out (st))
     {
       reason = "timeout";
       message = g_strdup_printf (_("%s accepted the connection but did not answer the TLS handshake within "
@@ -238,7 +218,7 @@ report_handshake_failure (TlsState *st, const GError *error)
 
   json_object_set_string_member (data, "handshake", "failed");
   json_object_set_string_member (data, "failure", reason);
-  json_object_set_string_member (data, "error", st->timed_out ? message : error->message);
+  json_object_set_string_member (data, "error", timed_out (st) ? message : error->message);
   sd_run_report (st->run, SD_STEP_TLS, "tls.handshake-failed", SD_SEVERITY_ERROR, message, advice);
 }
 
@@ -418,7 +398,7 @@ handshake_cb (GObject      *source,
       const SdConfig *config = sd_run_get_config (st->run);
       g_autoptr(GSocketConnectable) identity = g_network_address_new (st->candidate->host, st->candidate->port);
 
-      sd_tls_backend_verify_async (st->peer, identity, config->ca_file, st->cancellable, backend_verify_cb,
+      sd_tls_backend_verify_async (st->peer, identity, config->ca_file, arm_timeout (st), backend_verify_cb,
                                    g_steal_pointer (&task));
       return;
     }
@@ -478,8 +458,7 @@ start_handshake (GTask *task, GSocketConnection *base)
     sd_run_step_progress (st->run, SD_STEP_TLS, line);
   }
   st->start_us = g_get_monotonic_time ();
-  arm_timeout (st);
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, st->cancellable,
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, arm_timeout (st),
                                     handshake_cb, task);
 }
 
@@ -506,7 +485,7 @@ reconnect_cb (GObject      *source,
         }
       desc = sd_candidate_describe (st->candidate);
       msg = g_strdup_printf (_("Could not connect again to %s: %s"), desc,
-                             st->timed_out ? _("no answer") : error->message);
+                             timed_out (st) ? _("no answer") : error->message);
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake", "failed");
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "failure", "connect");
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "error", msg);
@@ -567,13 +546,9 @@ sd_step_tls_run_async (SdRun               *run,
   st = g_new0 (TlsState, 1);
   st->run = run;
   st->candidate = sd_candidate_ref (sel);
-  st->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, st, (GDestroyNotify) tls_state_free);
   if (cancellable != NULL)
-    {
-      st->run_cancellable = g_object_ref (cancellable);
-      st->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (run_cancelled_cb), st, NULL);
-    }
+    st->run_cancellable = g_object_ref (cancellable);
 
   conn = sd_connect_take_stream (run, sel);
   json_object_set_boolean_member (data, "reused_connection", conn != NULL);
@@ -593,8 +568,7 @@ sd_step_tls_run_async (SdRun               *run,
     g_autoptr(GSocketAddress) sa = g_inet_socket_address_new (sel->address, sel->port);
 
     g_socket_client_set_enable_proxy (client, FALSE);
-    arm_timeout (st);
-    g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (sa), st->cancellable, reconnect_cb,
+    g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (sa), arm_timeout (st), reconnect_cb,
                                    g_steal_pointer (&task));
   }
 }

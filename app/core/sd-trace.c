@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include "sd-config.h"
+#include <glib/gi18n-lib.h>
 #include "sd-trace.h"
 
 #define REDACTED "[redacted]"
@@ -20,6 +21,7 @@ typedef struct {
   char             *transport;
   char             *peer;
   char             *text;
+  gboolean          truncation_note;
 } Entry;
 
 struct _SdTrace {
@@ -27,6 +29,11 @@ struct _SdTrace {
   gint64     start_us;
   GArray    *entries;
   GPtrArray *secrets;
+  guint      max_entries;
+  gsize      max_bytes;
+  gsize      bytes;          /* text kept, redacted */
+  guint      dropped;        /* messages not kept once a limit was reached */
+  guint64    dropped_bytes;
 };
 
 G_DEFINE_FINAL_TYPE (SdTrace, sd_trace, G_TYPE_OBJECT)
@@ -80,6 +87,30 @@ sd_trace_init (SdTrace *self)
   self->entries = g_array_new (FALSE, TRUE, sizeof (Entry));
   g_array_set_clear_func (self->entries, entry_clear);
   self->secrets = g_ptr_array_new_with_free_func (secret_free);
+  self->max_entries = SD_TRACE_MAX_ENTRIES;
+  self->max_bytes = SD_TRACE_MAX_BYTES;
+}
+
+void
+sd_trace_set_limits (SdTrace *self, guint max_entries, gsize max_bytes)
+{
+  g_return_if_fail (SD_IS_TRACE (self));
+  self->max_entries = MAX (max_entries, 1);
+  self->max_bytes = MAX (max_bytes, 1);
+}
+
+guint
+sd_trace_get_n_dropped (SdTrace *self)
+{
+  g_return_val_if_fail (SD_IS_TRACE (self), 0);
+  return self->dropped;
+}
+
+gboolean
+sd_trace_is_truncated (SdTrace *self)
+{
+  g_return_val_if_fail (SD_IS_TRACE (self), FALSE);
+  return self->dropped > 0;
 }
 
 SdTrace *
@@ -274,6 +305,22 @@ sd_trace_redact (const char *text, gsize length, const char * const *secrets)
   return g_string_free (out, FALSE);
 }
 
+/* The text of the note that ends a truncated trace, with the counts as
+ * they are when the trace is read. */
+static char *
+truncation_text (SdTrace *self)
+{
+  g_autofree char *limit = g_format_size (self->max_bytes);
+  g_autofree char *size = g_format_size (self->dropped_bytes);
+
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "The trace is truncated: it holds at most %u messages and %s; "
+                                       "%u more message (%s) was not recorded.",
+                                       "The trace is truncated: it holds at most %u messages and %s; "
+                                       "%u more messages (%s) were not recorded.", self->dropped),
+                          self->max_entries, limit, self->dropped, size);
+}
+
 void
 sd_trace_add (SdTrace          *self,
               SdStepId          step,
@@ -288,10 +335,35 @@ sd_trace_add (SdTrace          *self,
   g_return_if_fail (SD_IS_TRACE (self));
   g_return_if_fail (text != NULL || length == 0);
 
+  /* A peer that streams messages must not grow the trace (and the
+   * report) without end: past either limit, messages are only counted,
+   * and one note says so. Checked before redacting: a flood costs no more
+   * than counting. */
+  if (self->dropped > 0 || self->entries->len >= self->max_entries
+      || self->bytes + length > self->max_bytes)
+    {
+      self->dropped++;
+      self->dropped_bytes += length;
+      if (self->dropped == 1)
+        {
+          e.step = step;
+          e.direction = SD_TRACE_NOTE;
+          e.time_us = g_get_monotonic_time () - self->start_us;
+          e.transport = g_strdup ("");
+          e.peer = g_strdup ("");
+          e.text = g_strdup ("");
+          e.truncation_note = TRUE;
+          g_array_append_val (self->entries, e);
+          g_signal_emit (self, signals[MESSAGE_ADDED], 0, self->entries->len - 1);
+        }
+      return;
+    }
+
   g_ptr_array_add (self->secrets, NULL);
   e.text = sd_trace_redact (text != NULL ? text : "", length,
                             (const char * const *) self->secrets->pdata);
   g_ptr_array_remove_index (self->secrets, self->secrets->len - 1);
+  self->bytes += strlen (e.text);
   e.step = step;
   e.direction = direction;
   e.time_us = g_get_monotonic_time () - self->start_us;
@@ -336,7 +408,17 @@ sd_trace_to_json (SdTrace *self)
       json_object_set_double_member (o, "time_ms", (double) e->time_us / 1000.0);
       json_object_set_string_member (o, "transport", e->transport);
       json_object_set_string_member (o, "peer", e->peer);
-      json_object_set_string_member (o, "text", e->text);
+      if (e->truncation_note)
+        {
+          g_autofree char *note = truncation_text (self);
+
+          json_object_set_string_member (o, "text", note);
+          json_object_set_boolean_member (o, "truncated", TRUE);
+          json_object_set_int_member (o, "dropped_messages", self->dropped);
+          json_object_set_int_member (o, "dropped_bytes", (gint64) self->dropped_bytes);
+        }
+      else
+        json_object_set_string_member (o, "text", e->text);
       json_array_add_object_element (array, o);
     }
   json_node_take_array (node, array);
@@ -355,7 +437,13 @@ sd_trace_to_text (SdTrace *self)
                           : e->direction == SD_TRACE_RECEIVED ? "<--" : "---";
       g_string_append_printf (out, "%s [%9.3f ms] %s %s %s\n", arrow, (double) e->time_us / 1000.0,
                               sd_step_id_to_string (e->step), e->transport, e->peer);
-      g_string_append (out, e->text);
+      if (e->truncation_note)
+        {
+          g_autofree char *note = truncation_text (self);
+          g_string_append (out, note);
+        }
+      else
+        g_string_append (out, e->text);
       if (out->len > 0 && out->str[out->len - 1] != '\n')
         g_string_append_c (out, '\n');
       g_string_append_c (out, '\n');

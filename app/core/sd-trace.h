@@ -16,6 +16,11 @@ typedef enum {
   SD_TRACE_NOTE,
 } SdTraceDirection;
 
+/* The trace of one run keeps at most this many messages and this many
+ * bytes of text; what comes after is counted, and one note says so. */
+#define SD_TRACE_MAX_ENTRIES 1000
+#define SD_TRACE_MAX_BYTES   (1024 * 1024)
+
 #define SD_TYPE_TRACE (sd_trace_get_type ())
 G_DECLARE_FINAL_TYPE (SdTrace, sd_trace, SD, TRACE, GObject)
 
@@ -32,10 +37,17 @@ void     sd_trace_add (SdTrace          *self,
                        const char       *peer,
                        const char       *text,
                        gsize             length);
-/* JSON array of {step, direction, time_ms, transport, peer, text}. */
+/* JSON array of {step, direction, time_ms, transport, peer, text}; the
+ * note ending a truncated trace also has truncated, dropped_messages and
+ * dropped_bytes. */
 JsonNode *sd_trace_to_json (SdTrace *self);
 char     *sd_trace_to_text (SdTrace *self);
 guint     sd_trace_get_n_entries (SdTrace *self);
+/* Other limits than SD_TRACE_MAX_*, for tests. */
+void      sd_trace_set_limits (SdTrace *self, guint max_entries, gsize max_bytes);
+/* Messages not recorded because a limit was reached. */
+guint     sd_trace_get_n_dropped (SdTrace *self);
+gboolean  sd_trace_is_truncated (SdTrace *self);
 
 /* Exposed for tests: the redaction applied to every message. */
 char    *sd_trace_redact (const char *text, gsize length, const char * const *secrets);

@@ -6,6 +6,7 @@
 
 #include "sd-types.h"
 #include "sd-error.h"
+#include "sd-deadline.h"
 #include "sd-config.h"
 #include "sd-uri.h"
 #include "sd-candidate.h"

@@ -1182,7 +1182,23 @@ PEER_KINDS = {
     'tls-sha1': ('tcp', 'TLS server presenting the SHA-1 signed certificate'),
     'tls-nocipher': ('tcp', 'TLS 1.2 server whose only cipher (ARIA) GnuTLS clients do not offer: '
                             'answers the hello with a handshake_failure alert'),
+    'tls-trickle': ('tcp', 'TLS server (good chain) that sends its real handshake flight '
+                           '(ServerHello onwards) one byte a second'),
+    'tls-redirect-trickle': ('tcp', 'TLS SIP server (good chain): OPTIONS 200, REGISTER 301 with '
+                                    'Contact <sip:alice@home.example.test:TLS-TRICKLE;transport=tls>'),
+    'sip-trickle-tcp': ('tcp', 'SIP over TCP: a matching 200 OK sent one byte a second'),
+    'sip-flood-udp': ('udp', 'SIP over UDP: answers a request by streaming SIP responses and requests '
+                             'that match no transaction, as fast as it can, for FLOOD_SECONDS'),
+    'sip-flood-tcp': ('tcp', 'SIP over TCP: the same flood on the connection'),
+    'tls-flood': ('tcp', 'SIP over TLS (good chain): the same flood on the connection'),
+    'sip-flood-big-tcp': ('tcp', 'SIP over TCP: the same flood, each message with a 60000-byte body '
+                                 '(a few fill the trace\'s byte limit)'),
+    'dns-trickle': ('udp+tcp', 'DNS: every UDP answer is truncated (TC); over TCP the answer comes '
+                               'one byte a second'),
 }
+
+TRICKLE_INTERVAL = 1.0
+FLOOD_SECONDS = 8
 
 ENDLESS_MAX_BYTES = 64 << 20
 ENDLESS_MAX_SECONDS = 60
@@ -1303,6 +1319,75 @@ def _peer_udp(kind, sock, upstream=None):
             sock.sendto(_sip_reply_for(data, padded=True), addr)
         elif kind == 'sip-digest-udp':
             sock.sendto(_digest_peer_reply(data, digest_state), addr)
+        elif kind == 'sip-flood-udp':
+            threading.Thread(target=_flood, args=(lambda b: sock.sendto(b, addr),),
+                             daemon=True).start()
+        elif kind == 'dns-trickle' and len(data) >= 12:
+            # the question back, no answer, TC set: the client must ask over TCP
+            sock.sendto(data[:2] + b'\x87\x80' + data[4:6] + b'\0\0\0\0\0\0' + data[12:], addr)
+
+
+def _flood_messages(body_size=0):
+    """SIP responses and requests that answer no request of the client."""
+    n = 0
+    body = 'x' * body_size
+    while True:
+        n += 1
+        branch = 'z9hG4bKflood%08x' % n
+        if n % 2:
+            yield ('SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.9:5060;branch=%s\r\n'
+                   'From: <sip:flood@example.test>;tag=f%d\r\nTo: <sip:flood@example.test>;tag=t%d\r\n'
+                   'Call-ID: flood-%d\r\nCSeq: %d OPTIONS\r\nContent-Length: %d\r\n\r\n%s'
+                   % (branch, n, n, n, n, body_size, body)).encode()
+        else:
+            yield ('OPTIONS sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9:5060;branch=%s\r\n'
+                   'Max-Forwards: 70\r\nFrom: <sip:flood@example.test>;tag=f%d\r\n'
+                   'To: <sip:alice@example.test>\r\nCall-ID: flood-%d\r\nCSeq: %d OPTIONS\r\n'
+                   'Content-Length: %d\r\n\r\n%s' % (branch, n, n, n, body_size, body)).encode()
+
+
+def _flood(send, body_size=0):
+    """Sends unrelated SIP messages as fast as send() takes them, for FLOOD_SECONDS."""
+    start = time.monotonic()
+    try:
+        for i, msg in enumerate(_flood_messages(body_size)):
+            if i % 64 == 0 and time.monotonic() - start > FLOOD_SECONDS:
+                break
+            send(msg)
+    except OSError:
+        pass
+
+
+def _trickle(conn, data):
+    """Sends data one byte every TRICKLE_INTERVAL; stops when the client goes away."""
+    start = time.monotonic()
+    for i in range(len(data)):
+        if time.monotonic() - start > ENDLESS_MAX_SECONDS:
+            break
+        conn.sendall(data[i:i + 1])
+        time.sleep(TRICKLE_INTERVAL)
+
+
+def _tls_flight(conn, ctx):
+    """Runs the server side of a TLS handshake in memory up to its first
+    flight, from the client's hello read on conn: the bytes a real server
+    would send (ServerHello, certificate, ...)."""
+    import ssl
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_side=True)
+    for _ in range(20):
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b''
+        incoming.write(chunk)
+        try:
+            tls.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        flight = outgoing.read()
+        if flight:
+            return flight
+    return b''
 
 
 def _read_sip_request(conn, limit=65536):
@@ -1315,7 +1400,7 @@ def _read_sip_request(conn, limit=65536):
     return data
 
 
-def _peer_tcp_conn(kind, conn, ctx=None):
+def _peer_tcp_conn(kind, conn, ctx=None, redirect_port=0):
     try:
         conn.settimeout(ENDLESS_MAX_SECONDS)
         if kind == 'tcp-silent':
@@ -1354,6 +1439,41 @@ def _peer_tcp_conn(kind, conn, ctx=None):
             while sent < ENDLESS_MAX_BYTES and time.monotonic() - start < ENDLESS_MAX_SECONDS:
                 conn.sendall(block)
                 sent += len(block)
+        elif kind == 'tls-trickle':
+            _trickle(conn, _tls_flight(conn, ctx))
+        elif kind == 'sip-trickle-tcp':
+            req = _read_sip_request(conn)
+            if req:
+                _trickle(conn, _sip_reply_for(req))
+        elif kind == 'dns-trickle':
+            query = conn.recv(65536)
+            if len(query) >= 14:
+                q = query[2:]
+                # NOERROR, one A record 127.0.0.1 for the question, sent byte by byte
+                answer = (q[:2] + b'\x85\x80' + q[4:6] + b'\0\x01\0\0\0\0' + q[12:] +
+                          b'\xc0\x0c\0\x01\0\x01\0\0\0\x3c\0\x04\x7f\0\0\x01')
+                _trickle(conn, struct.pack('!H', len(answer)) + answer)
+        elif kind in ('sip-flood-tcp', 'tls-flood', 'sip-flood-big-tcp'):
+            if ctx is not None:
+                conn = ctx.wrap_socket(conn, server_side=True)
+            if _read_sip_request(conn):
+                _flood(conn.sendall, 60000 if kind == 'sip-flood-big-tcp' else 0)
+        elif kind == 'tls-redirect-trickle':
+            conn = ctx.wrap_socket(conn, server_side=True)
+            while True:
+                req = _read_sip_request(conn)
+                if not req:
+                    break
+                if req.startswith(b'REGISTER'):
+                    # only the Contact of the redirect, not the client's own echoed
+                    req = b'\r\n'.join(line for line in req.split(b'\r\n')
+                                        if not line.lower().startswith((b'contact:', b'm:')))
+                    reply = _sip_reply_for(req, status='301 Moved Permanently').replace(
+                        b'\r\nServer:', b'\r\nContact: <sip:alice@home.example.test:%d;transport=tls>'
+                        b'\r\nServer:' % redirect_port, 1)
+                else:
+                    reply = _sip_reply_for(req)
+                conn.sendall(reply)
         elif kind in ('sip-padded-tcp', 'tls-old', 'tls-rsa1024', 'tls-sha1', 'tls-nocipher'):
             if ctx is not None:
                 conn = ctx.wrap_socket(conn, server_side=True)
@@ -1370,10 +1490,11 @@ def _peer_tcp_conn(kind, conn, ctx=None):
             pass
 
 
-def _peer_tcp(kind, sock, ctx):
+def _peer_tcp(kind, sock, ctx, redirect_port=0):
     while True:
         conn, _ = sock.accept()
-        threading.Thread(target=_peer_tcp_conn, args=(kind, conn, ctx), daemon=True).start()
+        threading.Thread(target=_peer_tcp_conn, args=(kind, conn, ctx, redirect_port),
+                         daemon=True).start()
 
 
 def _tls_context(kind, certs):
@@ -1391,7 +1512,7 @@ def _tls_context(kind, certs):
         # OpenSSL has and GnuTLS's default priorities leave out
         ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         ctx.set_ciphers('ECDHE-ECDSA-ARIA128-GCM-SHA256')
-    name = {'tls-old': 'good', 'tls-rsa1024': 'rsa1024', 'tls-sha1': 'sha1', 'tls-nocipher': 'good'}[kind]
+    name = {'tls-rsa1024': 'rsa1024', 'tls-sha1': 'sha1'}.get(kind, 'good')
     ctx.load_cert_chain(certs[name]['chain'], certs[name]['key'])
     return ctx
 
@@ -1404,6 +1525,13 @@ def peers_main(spec_file):
     held = []
     for kind, port in spec['peers'].items():
         transport = PEER_KINDS[kind][0]
+        if transport == 'udp+tcp':
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((LOOPBACK, port))
+            s.listen(64)
+            threads.append(threading.Thread(target=_peer_tcp, args=(kind, s, None), daemon=True))
+            transport = 'udp'
         if transport == 'udp':
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind((LOOPBACK, port))
@@ -1431,7 +1559,8 @@ def peers_main(spec_file):
             s.bind((LOOPBACK, port))
             s.listen(64)
             ctx = _tls_context(kind, spec['certs']) if kind.startswith('tls-') else None
-            t = threading.Thread(target=_peer_tcp, args=(kind, s, ctx), daemon=True)
+            t = threading.Thread(target=_peer_tcp,
+                                 args=(kind, s, ctx, spec['peers'].get('tls-trickle', 0)), daemon=True)
         threads.append(t)
     for t in threads:
         t.start()
@@ -1448,7 +1577,7 @@ class Peers:
             kinds = [k for k in kinds if k != 'dns-slow']
         self.ports = {}
         for k in kinds:
-            self.ports[k] = free_port(udp=PEER_KINDS[k][0] == 'udp', tcp=PEER_KINDS[k][0] == 'tcp')
+            self.ports[k] = free_port(udp='udp' in PEER_KINDS[k][0], tcp='tcp' in PEER_KINDS[k][0])
         spec = os.path.join(lab.dir, 'peers.json')
         with open(spec, 'w') as f:
             json.dump({'peers': self.ports, 'dns_upstream': dns_upstream,
@@ -1464,10 +1593,9 @@ class Peers:
             for k, p in self.ports.items():
                 if k == 'tcp-blackhole':
                     continue  # connecting would time out; READY in the log covers it
-                if PEER_KINDS[k][0] == 'udp':
-                    if not udp_bound(p):
-                        return False
-                elif not tcp_open(p):
+                if 'udp' in PEER_KINDS[k][0] and not udp_bound(p):
+                    return False
+                if 'tcp' in PEER_KINDS[k][0] and not tcp_open(p):
                     return False
             return True
         self.proc.wait_ready(ready)

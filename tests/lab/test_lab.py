@@ -320,6 +320,12 @@ class TlsTests(unittest.TestCase):
         self.assertIsNone(rc, 'handshake with a silent server ended: ' + out)
         self.assertLess(time.monotonic() - t0, 4)
 
+    def test_trickled_handshake(self):
+        t0 = time.monotonic()
+        rc, out = gnutls_cli(LAB.peers['tls-trickle'], timeout=1.5)
+        self.assertIsNone(rc, 'handshake with a trickling server ended: ' + out)
+        self.assertLess(time.monotonic() - t0, 4)
+
     def test_plaintext(self):
         rc, out = gnutls_cli(LAB.peers['tcp-plaintext'])
         self.assertNotEqual(rc, 0)
@@ -495,6 +501,30 @@ class PeerTests(unittest.TestCase):
         data = sdlab.sip_request(LAB.peers['sip-endless-udp'], raw=True)
         self.assertGreater(len(data), 50000)
         self.assertEqual(data.count(b'\r\n'), 1)
+
+    def test_trickled_sip(self):
+        s = socket.create_connection(('127.0.0.1', LAB.peers['sip-trickle-tcp']), timeout=3)
+        s.sendall(b'OPTIONS sip:alice@example.test SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1;branch=z9hG4bKx\r\n'
+                  b'CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n')
+        got = s.recv(100)
+        s.settimeout(0.3)
+        with self.assertRaises(socket.timeout):
+            while len(got) < 8:
+                got += s.recv(100)
+        s.close()
+        self.assertTrue(b'SIP/2.0 '.startswith(got), got)
+
+    def test_flood(self):
+        for kind, t in (('sip-flood-udp', 'udp'), ('sip-flood-tcp', 'tcp')):
+            data = sdlab.sip_request(LAB.peers[kind], transport=t, raw=True)
+            self.assertIn(b'branch=z9hG4bKflood', data)
+            self.assertIn(b'flood@example.test', data)
+
+    def test_trickled_dns(self):
+        st, ans, out = kdig('example.test', 'A', port=LAB.peers['dns-trickle'], extra=['+notcp', '+ignore'])
+        self.assertEqual(st, 'NOERROR', out)
+        self.assertRegex(out, r'Flags:[a-z ]* tc[ ;]')
+        self.assertEqual(ans, [])
 
     def test_padded_content_length(self):
         for kind, t in (('sip-padded-udp', 'udp'), ('sip-padded-tcp', 'tcp')):

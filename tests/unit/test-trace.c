@@ -105,6 +105,97 @@ test_trace_object (void)
   g_assert_nonnull (strstr (text, "127.0.0.1:5060"));
 }
 
+static guint
+count_notes (JsonArray *array)
+{
+  guint notes = 0;
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    if (json_object_get_boolean_member_with_default (json_array_get_object_element (array, i),
+                                                     "truncated", FALSE))
+      notes++;
+  return notes;
+}
+
+/* A peer streaming messages fills at most the entry limit, then one note
+ * counts the rest; the text stays whole for the messages kept. */
+static void
+test_entry_limit (void)
+{
+  g_autoptr(SdTrace) trace = sd_trace_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *last;
+  guint seen = 0;
+  const char *msg = "OPTIONS sip:x SIP/2.0\r\n\r\n";
+
+  g_assert_cmpuint (SD_TRACE_MAX_ENTRIES, >, 0);
+  sd_trace_set_limits (trace, 5, 1024 * 1024);
+  g_signal_connect (trace, "message-added", G_CALLBACK (on_added), &seen);
+  for (guint i = 0; i < 1000; i++)
+    sd_trace_add (trace, SD_STEP_SIP, SD_TRACE_RECEIVED, "udp", "127.0.0.1:5060", msg, strlen (msg));
+
+  /* Five messages and the note, announced like any entry. */
+  g_assert_cmpuint (sd_trace_get_n_entries (trace), ==, 6);
+  g_assert_cmpuint (seen, ==, 6);
+  g_assert_true (sd_trace_is_truncated (trace));
+  g_assert_cmpuint (sd_trace_get_n_dropped (trace), ==, 995);
+
+  node = sd_trace_to_json (trace);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (node)), ==, 6);
+  g_assert_cmpuint (count_notes (json_node_get_array (node)), ==, 1);
+  last = json_array_get_object_element (json_node_get_array (node), 5);
+  g_assert_cmpstr (json_object_get_string_member (last, "direction"), ==, "note");
+  g_assert_cmpint (json_object_get_int_member (last, "dropped_messages"), ==, 995);
+  g_assert_cmpint (json_object_get_int_member (last, "dropped_bytes"), ==, 995 * (gint64) strlen (msg));
+  g_assert_nonnull (strstr (json_object_get_string_member (last, "text"), "995"));
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (node), 4),
+                                                  "text"), ==, msg);
+
+  text = sd_trace_to_text (trace);
+  g_assert_nonnull (strstr (text, "995"));
+}
+
+static void
+test_byte_limit (void)
+{
+  g_autoptr(SdTrace) trace = sd_trace_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *big = g_strnfill (1000, 'a');
+  gsize kept = 0;
+  JsonArray *array;
+
+  sd_trace_set_limits (trace, 100000, 4500);
+  for (guint i = 0; i < 50; i++)
+    sd_trace_add (trace, SD_STEP_SIP, SD_TRACE_RECEIVED, "tcp", "127.0.0.1:5060", big, 1000);
+
+  /* Four fit in 4500 bytes; the fifth would not, nor anything after it. */
+  g_assert_cmpuint (sd_trace_get_n_entries (trace), ==, 5);
+  g_assert_cmpuint (sd_trace_get_n_dropped (trace), ==, 46);
+  node = sd_trace_to_json (trace);
+  array = json_node_get_array (node);
+  for (guint i = 0; i + 1 < json_array_get_length (array); i++)
+    kept += strlen (json_object_get_string_member (json_array_get_object_element (array, i), "text"));
+  g_assert_cmpuint (kept, <=, 4500);
+  g_assert_cmpuint (count_notes (array), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (array, 4), "dropped_bytes"),
+                   ==, 46000);
+}
+
+static void
+test_small_trace_not_truncated (void)
+{
+  g_autoptr(SdTrace) trace = sd_trace_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < 10; i++)
+    sd_trace_add (trace, SD_STEP_SIP, SD_TRACE_SENT, "udp", "127.0.0.1:5060", "x", 1);
+  g_assert_false (sd_trace_is_truncated (trace));
+  g_assert_cmpuint (sd_trace_get_n_dropped (trace), ==, 0);
+  node = sd_trace_to_json (trace);
+  g_assert_cmpuint (count_notes (json_node_get_array (node)), ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -113,5 +204,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/trace/short-secret", test_short_secret_ignored);
   g_test_add_func ("/trace/binary", test_binary_input);
   g_test_add_func ("/trace/object", test_trace_object);
+  g_test_add_func ("/trace/limit/entries", test_entry_limit);
+  g_test_add_func ("/trace/limit/bytes", test_byte_limit);
+  g_test_add_func ("/trace/limit/not-reached", test_small_trace_not_truncated);
   return g_test_run ();
 }
