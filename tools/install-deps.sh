@@ -6,7 +6,7 @@
 # The lab starts its own peers on loopback, so no packaged daemon may run:
 # Debian starts a daemon as soon as its package is installed (kamailio would
 # serve SIP on every interface, port 5060).  Here, no service starts during
-# the install, and the daemons in DAEMONS are disabled at boot if this run
+# the install, and the services in DAEMONS are disabled at boot if this run
 # installed them.  Packages installed before are left as they are.
 set -eu
 
@@ -20,8 +20,9 @@ PACKAGES="
   gnutls-bin dnsmasq-base kamailio kamailio-tls-modules sip-tester sipsak
   knot-dnsutils iproute2 krb5-user time
 "
-# Packages of PACKAGES that ship a system daemon (an init script or unit).
-DAEMONS="kamailio"
+# Packages that ship a system service (tests/check-install-deps.py checks
+# that every such package of PACKAGES is here); the lab runs its own copies.
+DAEMONS="kamailio krb5-kdc krb5-admin-server"
 
 # One dpkg-query for all: this runs before every build and test.
 # shellcheck disable=SC2086
