@@ -195,11 +195,25 @@ def reaper_main(listfile):
             shutil.rmtree(os.path.join('/etc/netns', i[1]), ignore_errors=True)
 
 
+# Debian puts daemons (dnsmasq, kamailio) in /usr/sbin, which a normal
+# user's PATH lacks: look there too, so the lab runs under sudo-less users.
+SBIN_DIRS = ('/usr/sbin', '/sbin', '/usr/local/sbin')
+
+
+def find_program(name):
+    """The full path of program name: PATH first, then the sbin folders;
+    None when it is not installed."""
+    if os.sep in name:
+        return name if os.access(name, os.X_OK) else None
+    return shutil.which(name) or shutil.which(name, path=os.pathsep.join(SBIN_DIRS))
+
+
 class Proc:
     """A helper process in its own process group, logging to a file."""
 
     def __init__(self, name, argv, logdir, env=None, cwd=None):
         self.name = name
+        argv = [find_program(argv[0]) or argv[0]] + list(argv[1:])
         self.argv = argv
         self.log = os.path.join(logdir, name + '.log')
         self._logf = open(self.log, 'ab')
@@ -1720,7 +1734,7 @@ class Lab:
             dns_port = free_port() if w['dns'] else None
             if w['peers']:
                 jobs['peers'] = lambda: Peers(self, self.pki, dns_upstream=dns_port)
-            if w['sipp'] and shutil.which('sipp'):
+            if w['sipp'] and find_program('sipp'):
                 jobs['sipp-udp'] = lambda: Sipp(self, 'udp')
                 jobs['sipp-tcp'] = lambda: Sipp(self, 'tcp')
             results, errors = {}, []
