@@ -75,13 +75,13 @@ add_section (SdCertificatePane *self, const char *title)
   gtk_widget_show (label);
 }
 
-static void
+static GtkWidget *
 add_field (SdCertificatePane *self, const char *name, const char *value, gboolean problem)
 {
   GtkWidget *key, *val;
 
   if (value == NULL || *value == '\0')
-    return;
+    return NULL;
   key = gtk_label_new (name);
   gtk_label_set_xalign (GTK_LABEL (key), 1);
   gtk_label_set_yalign (GTK_LABEL (key), 0);
@@ -100,6 +100,19 @@ add_field (SdCertificatePane *self, const char *name, const char *value, gboolea
   gtk_grid_attach (self->details_grid, val, 1, self->grid_row++, 1, 1);
   gtk_widget_show (key);
   gtk_widget_show (val);
+  return val;
+}
+
+/* A date field: readable in the person's locale and time zone, with the
+ * exact instant (as in the report) in the tooltip, so nothing is lost. */
+static void
+add_date_field (SdCertificatePane *self, const char *name, const char *text, const char *iso,
+                gboolean problem)
+{
+  GtkWidget *val = add_field (self, name, text, problem);
+
+  if (val != NULL && iso != NULL && g_strcmp0 (text, iso) != 0)
+    gtk_widget_set_tooltip_text (val, iso);
 }
 
 static char *
@@ -125,6 +138,8 @@ format_date (const char *iso, gboolean *past, gboolean *future)
 {
   g_autoptr(GDateTime) dt = iso != NULL ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) local = NULL;
+  char *text;
 
   if (dt == NULL)
     return g_strdup (iso);
@@ -132,7 +147,14 @@ format_date (const char *iso, gboolean *past, gboolean *future)
     *past = g_date_time_compare (dt, now) < 0;
   if (future != NULL)
     *future = g_date_time_compare (dt, now) > 0;
-  return g_date_time_format (dt, "%Y-%m-%d %H:%M UTC");
+  local = g_date_time_to_local (dt);
+  /* Translators: a certificate's validity date and time in the local time
+   * zone, in g_date_time_format() syntax: %-d day, %B month name, %Y year,
+   * %H:%M time. Reorder or change it to your language's usual written form,
+   * e.g. "%-d. %B %Y, %H:%M" in German.
+   * xgettext:no-c-format */
+  text = local != NULL ? g_date_time_format (local, _("%-d %B %Y, %H:%M")) : NULL;
+  return text != NULL ? text : g_strdup (iso);
 }
 
 static void
@@ -163,7 +185,7 @@ show_details (SdCertificatePane *self, int index)
   add_section (self, _("Identity"));
   add_field (self, _("Issued to"), subject_cn, FALSE);
   add_field (self, _("Verified by"), issuer_cn, FALSE);
-  add_field (self, _("Expires"), not_after, expired);
+  add_date_field (self, _("Expires"), not_after, sd_json_string (c, "not_after"), expired);
   if (expired)
     add_field (self, "", _("This certificate has expired."), TRUE);
   if (not_yet)
@@ -180,8 +202,8 @@ show_details (SdCertificatePane *self, int index)
   add_field (self, _("Serial"), sd_json_string (c, "serial"), FALSE);
 
   add_section (self, _("Validity"));
-  add_field (self, _("Not before"), not_before, not_yet);
-  add_field (self, _("Not after"), not_after, expired);
+  add_date_field (self, _("Not before"), not_before, sd_json_string (c, "not_before"), not_yet);
+  add_date_field (self, _("Not after"), not_after, sd_json_string (c, "not_after"), expired);
 
   add_section (self, _("Fingerprints"));
   add_field (self, "SHA-256", sd_json_string (c, "sha256"), FALSE);
