@@ -138,8 +138,6 @@ format_date (const char *iso, gboolean *past, gboolean *future)
 {
   g_autoptr(GDateTime) dt = iso != NULL ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) local = NULL;
-  char *text;
 
   if (dt == NULL)
     return g_strdup (iso);
@@ -147,14 +145,7 @@ format_date (const char *iso, gboolean *past, gboolean *future)
     *past = g_date_time_compare (dt, now) < 0;
   if (future != NULL)
     *future = g_date_time_compare (dt, now) > 0;
-  local = g_date_time_to_local (dt);
-  /* Translators: a certificate's validity date and time in the local time
-   * zone, in g_date_time_format() syntax: %-d day, %B month name, %Y year,
-   * %H:%M time. Reorder or change it to your language's usual written form,
-   * e.g. "%-d. %B %Y, %H:%M" in German.
-   * xgettext:no-c-format */
-  text = local != NULL ? g_date_time_format (local, _("%-d %B %Y, %H:%M")) : NULL;
-  return text != NULL ? text : g_strdup (iso);
+  return sd_gui_format_date (dt);
 }
 
 static void
@@ -266,8 +257,12 @@ fill_checks (SdCertificatePane *self, JsonObject *tls)
                       : g_strcmp0 (result, "fail") == 0 ? SD_STATUS_FAIL : SD_STATUS_SKIP;
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
       GtkWidget *icon = gtk_image_new_from_icon_name (sd_gui_status_icon_name (status), GTK_ICON_SIZE_BUTTON);
-      GtkWidget *label = gtk_label_new (message != NULL ? message : sd_json_string (check, "id"));
+      g_autofree char *localized = sd_gui_localize_dates (message);
+      GtkWidget *label = gtk_label_new (localized != NULL ? localized
+                                        : message != NULL ? message : sd_json_string (check, "id"));
 
+      if (localized != NULL)
+        gtk_widget_set_tooltip_text (label, message);
       g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 6, "margin-bottom", 6, NULL);
       gtk_widget_set_valign (icon, GTK_ALIGN_START);
       gtk_style_context_add_class (gtk_widget_get_style_context (icon),
