@@ -18,6 +18,7 @@
 
 #define G_LOG_DOMAIN "sd-bench-loop"
 
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <gio/gio.h>
@@ -235,6 +236,7 @@ main (int argc, char **argv)
   g_autoptr(GArray) trust = g_array_new (FALSE, FALSE, sizeof (gint64));
   int n_system = 0;
 
+  setlocale (LC_ALL, "");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 2)
     {
