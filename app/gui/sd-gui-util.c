@@ -269,7 +269,7 @@ sd_gui_localize_dates (const char *text)
     return NULL;
   if (g_once_init_enter (&iso_re))
     g_once_init_leave (&iso_re, g_regex_new ("\\b[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-                                                     "(\\.[0-9]+)?Z\\b", G_REGEX_OPTIMIZE, 0, NULL));
+                                             "(\\.[0-9]+)?Z\\b", G_REGEX_OPTIMIZE, 0, NULL));
   out = g_regex_replace_eval (iso_re, text, -1, 0, 0, replace_date_cb, &replaced, NULL);
   return replaced ? g_steal_pointer (&out) : NULL;
 }
