@@ -7,6 +7,8 @@
 #define G_LOG_DOMAIN "sd-sip-connection"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-connection.h"
 #include "sd-deadline.h"
@@ -408,6 +410,9 @@ connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
 
+  /* As in the tls step: without it the handshake's split last flight
+   * waits for the server's delayed ACK, and the first request with it. */
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   identity = g_network_address_new (self->server_name, g_inet_socket_address_get_port (self->peer));
   tls = g_tls_client_connection_new (G_IO_STREAM (connection), identity, &error);
   if (tls == NULL)

@@ -75,13 +75,13 @@ add_section (SdCertificatePane *self, const char *title)
   gtk_widget_show (label);
 }
 
-static void
+static GtkWidget *
 add_field (SdCertificatePane *self, const char *name, const char *value, gboolean problem)
 {
   GtkWidget *key, *val;
 
   if (value == NULL || *value == '\0')
-    return;
+    return NULL;
   key = gtk_label_new (name);
   gtk_label_set_xalign (GTK_LABEL (key), 1);
   gtk_label_set_yalign (GTK_LABEL (key), 0);
@@ -100,6 +100,19 @@ add_field (SdCertificatePane *self, const char *name, const char *value, gboolea
   gtk_grid_attach (self->details_grid, val, 1, self->grid_row++, 1, 1);
   gtk_widget_show (key);
   gtk_widget_show (val);
+  return val;
+}
+
+/* A date field: readable in the person's locale and time zone, with the
+ * exact instant (as in the report) in the tooltip, so nothing is lost. */
+static void
+add_date_field (SdCertificatePane *self, const char *name, const char *text, const char *iso,
+                gboolean problem)
+{
+  GtkWidget *val = add_field (self, name, text, problem);
+
+  if (val != NULL && iso != NULL && g_strcmp0 (text, iso) != 0)
+    gtk_widget_set_tooltip_text (val, iso);
 }
 
 static char *
@@ -132,7 +145,7 @@ format_date (const char *iso, gboolean *past, gboolean *future)
     *past = g_date_time_compare (dt, now) < 0;
   if (future != NULL)
     *future = g_date_time_compare (dt, now) > 0;
-  return g_date_time_format (dt, "%Y-%m-%d %H:%M UTC");
+  return sd_gui_format_date (dt);
 }
 
 static void
@@ -163,7 +176,7 @@ show_details (SdCertificatePane *self, int index)
   add_section (self, _("Identity"));
   add_field (self, _("Issued to"), subject_cn, FALSE);
   add_field (self, _("Verified by"), issuer_cn, FALSE);
-  add_field (self, _("Expires"), not_after, expired);
+  add_date_field (self, _("Expires"), not_after, sd_json_string (c, "not_after"), expired);
   if (expired)
     add_field (self, "", _("This certificate has expired."), TRUE);
   if (not_yet)
@@ -180,8 +193,8 @@ show_details (SdCertificatePane *self, int index)
   add_field (self, _("Serial"), sd_json_string (c, "serial"), FALSE);
 
   add_section (self, _("Validity"));
-  add_field (self, _("Not before"), not_before, not_yet);
-  add_field (self, _("Not after"), not_after, expired);
+  add_date_field (self, _("Not before"), not_before, sd_json_string (c, "not_before"), not_yet);
+  add_date_field (self, _("Not after"), not_after, sd_json_string (c, "not_after"), expired);
 
   add_section (self, _("Fingerprints"));
   add_field (self, "SHA-256", sd_json_string (c, "sha256"), FALSE);
@@ -244,8 +257,12 @@ fill_checks (SdCertificatePane *self, JsonObject *tls)
                       : g_strcmp0 (result, "fail") == 0 ? SD_STATUS_FAIL : SD_STATUS_SKIP;
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
       GtkWidget *icon = gtk_image_new_from_icon_name (sd_gui_status_icon_name (status), GTK_ICON_SIZE_BUTTON);
-      GtkWidget *label = gtk_label_new (message != NULL ? message : sd_json_string (check, "id"));
+      g_autofree char *localized = sd_gui_localize_dates (message);
+      GtkWidget *label = gtk_label_new (localized != NULL ? localized
+                                        : message != NULL ? message : sd_json_string (check, "id"));
 
+      if (localized != NULL)
+        gtk_widget_set_tooltip_text (label, message);
       g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 6, "margin-bottom", 6, NULL);
       gtk_widget_set_valign (icon, GTK_ALIGN_START);
       gtk_style_context_add_class (gtk_widget_get_style_context (icon),

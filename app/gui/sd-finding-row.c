@@ -58,6 +58,7 @@ sd_finding_row_new (SdFinding *finding)
   SdFindingRow *self;
   GtkStyleContext *ctx;
   g_autofree char *code = NULL;
+  g_autofree char *localized = NULL;
   const char *kind;
 
   g_return_val_if_fail (finding != NULL, NULL);
@@ -83,7 +84,12 @@ sd_finding_row_new (SdFinding *finding)
     }
   atk_object_set_name (gtk_widget_get_accessible (GTK_WIDGET (self->icon)), kind);
 
-  gtk_label_set_text (self->message_label, finding->message);
+  /* The engine writes instants in ISO 8601 UTC (the report keeps them);
+   * a person reads them in local time, with the exact one on hover. */
+  localized = sd_gui_localize_dates (finding->message);
+  gtk_label_set_text (self->message_label, localized != NULL ? localized : finding->message);
+  if (localized != NULL)
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label), finding->message);
   if (finding->advice != NULL && *finding->advice != '\0')
     gtk_label_set_text (self->advice_label, finding->advice);
   else

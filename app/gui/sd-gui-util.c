@@ -231,6 +231,49 @@ sd_gui_format_ms (gdouble ms)
   return g_strdup_printf (_("%.1f s"), ms / 1000.0);
 }
 
+char *
+sd_gui_format_date (GDateTime *dt)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (dt);
+
+  if (local == NULL)
+    return g_date_time_format_iso8601 (dt);
+  /* Translators: a date and time in the local time zone, such as a
+   * certificate's expiry, in g_date_time_format() syntax: %-d day, %B month
+   * name, %Y year, %H:%M time. Change it to your language's usual written
+   * form, e.g. "%-d. %B %Y, %H:%M" in German.
+   * xgettext:no-c-format */
+  return g_date_time_format (local, _("%-d %B %Y, %H:%M"));
+}
+
+static gboolean
+replace_date_cb (const GMatchInfo *info, GString *out, gpointer user_data)
+{
+  g_autofree char *iso = g_match_info_fetch (info, 0);
+  g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (iso, NULL);
+  g_autofree char *text = dt != NULL ? sd_gui_format_date (dt) : NULL;
+
+  g_string_append (out, text != NULL ? text : iso);
+  *(gboolean *) user_data = TRUE;
+  return FALSE;
+}
+
+char *
+sd_gui_localize_dates (const char *text)
+{
+  static GRegex *iso_re;
+  gboolean replaced = FALSE;
+  g_autofree char *out = NULL;
+
+  if (text == NULL)
+    return NULL;
+  if (g_once_init_enter (&iso_re))
+    g_once_init_leave (&iso_re, g_regex_new ("\\b[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                                             "(\\.[0-9]+)?Z\\b", G_REGEX_OPTIMIZE, 0, NULL));
+  out = g_regex_replace_eval (iso_re, text, -1, 0, 0, replace_date_cb, &replaced, NULL);
+  return replaced ? g_steal_pointer (&out) : NULL;
+}
+
 static gboolean
 watch_idle_cb (gpointer user_data)
 {

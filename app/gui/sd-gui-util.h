@@ -41,6 +41,11 @@ JsonArray  *sd_json_array (JsonObject *obj, const char *member);
 JsonObject *sd_json_object (JsonObject *obj, const char *member);
 /* "1.3 ms", "2.1 s" */
 char       *sd_gui_format_ms (gdouble ms);
+/* A date and time in the local time zone, in the person's language. */
+char       *sd_gui_format_date (GDateTime *dt);
+/* @text with every ISO 8601 UTC instant ("2026-10-27T18:30:41Z", as the
+ * engine writes them in messages) in that form; NULL when it has none. */
+char       *sd_gui_localize_dates (const char *text);
 
 /* Re-renders a view from a run: calls @refresh (once per main loop
  * iteration at most) whenever the run reports progress or a finding. */

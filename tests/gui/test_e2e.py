@@ -19,6 +19,7 @@ must then say so honestly) instead of being asserted.
 """
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -176,6 +177,12 @@ def main():
                 check('tls.expired' in codes(report2), 'the expired certificate is found (tls.expired)')
                 check(verdict2 == 'Problems found', 'the Summary says “Problems found”')
                 check('expired' in conn_text.lower(), 'the Connection page says in words that the certificate expired')
+                # The report keeps ISO 8601 instants; a person reads local dates.
+                iso = re.compile(r'\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z')
+                check(any(iso.search(f['message']) for f in report2['findings']),
+                      'the report keeps the exact ISO 8601 instant of the expiry')
+                check(not iso.search(conn_text),
+                      'the Connection page shows dates in the person\'s format, not as ISO 8601 instants')
                 check(any('Code: tls.expired' == t for t in app.label_texts_all()),
                       'the Summary lists tls.expired with its advice')
                 # Export the certificate shown on the Connection page.
