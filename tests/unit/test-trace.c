@@ -105,6 +105,23 @@ test_trace_object (void)
   g_assert_nonnull (strstr (text, "127.0.0.1:5060"));
 }
 
+/* The text form is for a terminal: the message's lines stay lines, the
+ * escape sequences a peer put in it do not reach the terminal. */
+static void
+test_text_escapes (void)
+{
+  g_autoptr(SdTrace) trace = sd_trace_new ();
+  g_autofree char *text = NULL;
+  const char *msg = "SIP/2.0 200 OK \xc2\x9b" "2J\r\nServer: a\r\n\r\n\x1b]0;t\x07\x7f\rFAKE\n";
+
+  sd_trace_add (trace, SD_STEP_SIP, SD_TRACE_RECEIVED, "tcp", "127.0.0.1:5060", msg, strlen (msg));
+  text = sd_trace_to_text (trace);
+  g_assert_nonnull (strstr (text, "SIP/2.0 200 OK \\u009b2J\r\nServer: a\r\n\r\n\\x1b]0;t\\x07\\x7f\\rFAKE\n"));
+  g_assert_null (strchr (text, '\x1b'));
+  g_assert_null (strchr (text, '\x7f'));
+  g_assert_null (strstr (text, "\xc2\x9b"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -113,5 +130,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/trace/short-secret", test_short_secret_ignored);
   g_test_add_func ("/trace/binary", test_binary_input);
   g_test_add_func ("/trace/object", test_trace_object);
+  g_test_add_func ("/trace/text-escapes", test_text_escapes);
   return g_test_run ();
 }
