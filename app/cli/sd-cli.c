@@ -56,10 +56,13 @@ static void
 on_step_finished (SdRun *run, guint step, gpointer user_data)
 {
   CliState *state = user_data;
-  const char *reason = sd_run_get_step_reason (run, step);
+  const char *raw_reason = sd_run_get_step_reason (run, step);
+  g_autofree char *reason = NULL;
 
   if (!state->progress)
     return;
+  /* A reason can quote a server's words, on a terminal. */
+  reason = raw_reason != NULL ? sd_text_escape (raw_reason, FALSE) : NULL;
   g_printerr ("  %-8s %-5s %s%s%s\n", sd_step_id_to_string (step),
               sd_status_to_string (sd_run_get_step_status (run, step)), sd_step_title (step),
               reason != NULL ? " — " : "", reason != NULL ? reason : "");
@@ -362,7 +365,8 @@ main (int argc, char *argv[])
 
   if (state.error != NULL && !g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_printerr ("sip-doctor-cli: %s\n", state.error->message);
+      g_autofree char *message = sd_text_escape (state.error->message, FALSE);
+      g_printerr ("sip-doctor-cli: %s\n", message);
       status = EXIT_INTERNAL;
     }
   else if (state.error != NULL)

@@ -159,8 +159,11 @@ sd_report_to_json (SdRun *run, gboolean pretty)
 
 static void text_node (GString *out, JsonNode *node, guint indent);
 
+/* Strings from the data are escaped on one line: a newline in one came
+ * from a peer. The PEM of a certificate is ours (base64 lines written
+ * from DER) and stays a block a person can copy. */
 static void
-text_scalar (GString *out, JsonNode *node)
+text_scalar (GString *out, JsonNode *node, gboolean multiline)
 {
   if (JSON_NODE_HOLDS_NULL (node))
     g_string_append (out, "—");
@@ -171,7 +174,7 @@ text_scalar (GString *out, JsonNode *node)
   else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
     g_string_append_printf (out, "%.1f", json_node_get_double (node));
   else
-    g_string_append (out, json_node_get_string (node));
+    sd_text_append_escaped (out, json_node_get_string (node), multiline);
 }
 
 static void
@@ -186,7 +189,7 @@ text_object (GString *out, JsonObject *o, guint indent)
       if (JSON_NODE_HOLDS_VALUE (child) || JSON_NODE_HOLDS_NULL (child))
         {
           g_string_append_c (out, ' ');
-          text_scalar (out, child);
+          text_scalar (out, child, g_str_equal (l->data, "pem"));
           g_string_append_c (out, '\n');
         }
       else
@@ -223,7 +226,7 @@ text_node (GString *out, JsonNode *node, guint indent)
                 }
               else
                 {
-                  text_scalar (out, el);
+                  text_scalar (out, el, FALSE);
                   g_string_append_c (out, '\n');
                 }
             }
@@ -232,7 +235,7 @@ text_node (GString *out, JsonNode *node, guint indent)
   else
     {
       g_string_append_printf (out, "%*s", indent, "");
-      text_scalar (out, node);
+      text_scalar (out, node, FALSE);
       g_string_append_c (out, '\n');
     }
 }
@@ -268,11 +271,13 @@ sd_report_to_text (SdRun *run)
   g_autoptr(JsonNode) report = sd_report_build (run);
   JsonObject *root = json_node_get_object (report);
   JsonObject *steps = json_object_get_object_member (root, "steps");
+  /* Findings, reasons and data quote what servers sent. */
+  g_autofree char *escaped_summary = sd_text_escape (summary, FALSE);
 
   g_string_append_printf (out, _("SIP Sign-in Doctor %s report, %s\n"), PACKAGE_VERSION,
                           json_object_get_string_member (root, "generated"));
   g_string_append_printf (out, _("Verdict: %s\n"), verdict_label (sd_run_get_verdict (run)));
-  g_string_append_printf (out, _("Summary: %s\n\n"), summary);
+  g_string_append_printf (out, _("Summary: %s\n\n"), escaped_summary);
 
   g_string_append_printf (out, "%s\n", _("Findings"));
   if (sorted->len == 0)
@@ -280,16 +285,19 @@ sd_report_to_text (SdRun *run)
   for (guint i = 0; i < sorted->len; i++)
     {
       SdFinding *f = sorted->pdata[i];
-      g_string_append_printf (out, "  [%s] %s — %s\n", severity_label (f->severity), f->code, f->message);
-      if (*f->advice != '\0')
-        g_string_append_printf (out, "      %s %s\n", _("What to do:"), f->advice);
+      g_autofree char *message = sd_text_escape (f->message, FALSE);
+      g_autofree char *advice = sd_text_escape (f->advice, FALSE);
+      g_string_append_printf (out, "  [%s] %s — %s\n", severity_label (f->severity), f->code, message);
+      if (*advice != '\0')
+        g_string_append_printf (out, "      %s %s\n", _("What to do:"), advice);
     }
 
   g_string_append_printf (out, "\n%s\n", _("Checks"));
   for (SdStepId s = 0; s < SD_N_STEPS; s++)
     {
       JsonObject *st = json_object_get_object_member (steps, sd_step_id_to_string (s));
-      const char *reason = json_object_get_string_member_with_default (st, "reason", NULL);
+      const char *raw_reason = json_object_get_string_member_with_default (st, "reason", NULL);
+      g_autofree char *reason = raw_reason != NULL ? sd_text_escape (raw_reason, FALSE) : NULL;
       g_string_append_printf (out, "  %-8s %-5s %6" G_GINT64_FORMAT " ms  %s%s%s\n",
                               sd_step_id_to_string (s),
                               json_object_get_string_member (st, "status"),
@@ -335,7 +343,8 @@ html_scalar (GString *out, JsonNode *node)
 {
   GString *tmp = g_string_new (NULL);
 
-  text_scalar (tmp, node);
+  /* Markup, not a terminal: lines may stay lines, in a <pre>. */
+  text_scalar (tmp, node, TRUE);
   if (strchr (tmp->str, '\n') != NULL)
     {
       g_string_append (out, "<pre>");

@@ -128,6 +128,14 @@ sd_sip_parse_challenges (const char *value, GError **error)
               return fail (out, error, _("An authentication challenge has too many parameters."));
             }
           g_ptr_array_add (current->names, g_ascii_strdown (tok, tok_end - tok));
+          /* A realm reaches the report: invalid bytes become U+FFFD there
+           * as everywhere else the peer's text is kept. */
+          if (!g_utf8_validate_len (val->str, val->len, NULL))
+            {
+              char *valid = g_utf8_make_valid (val->str, (gssize) val->len);
+              g_string_assign (val, valid);
+              g_free (valid);
+            }
           g_ptr_array_add (current->values, g_string_free (val, FALSE));
           continue;
         }

@@ -112,6 +112,18 @@ malformed (GError **error, const char *message)
   return FALSE;
 }
 
+/* Everything the parser hands out as text is valid UTF-8, whatever the peer
+ * sent: reports are JSON, and a strict reader refuses the whole report for
+ * one stray Latin-1 byte. Invalid sequences become U+FFFD, so a person
+ * still sees that something was there. */
+static char *
+utf8_text (const char *data, gsize len)
+{
+  if (g_utf8_validate_len (data, len, NULL))
+    return g_strndup (data, len);
+  return g_utf8_make_valid (data, (gssize) len);
+}
+
 static gboolean
 parse_start_line (SdSipMessage *m, const char *line, gsize len, GError **error)
 {
@@ -143,7 +155,7 @@ parse_start_line (SdSipMessage *m, const char *line, gsize len, GError **error)
         p++;
       m->is_request = FALSE;
       m->status = status;
-      m->reason = g_strdup (p);
+      m->reason = utf8_text (p, strlen (p));
       return TRUE;
     }
   else
@@ -158,7 +170,7 @@ parse_start_line (SdSipMessage *m, const char *line, gsize len, GError **error)
           return malformed (error, _("The request method is not a token."));
       m->is_request = TRUE;
       m->method = g_strdup (parts[0]);
-      m->request_uri = g_strdup (parts[1]);
+      m->request_uri = utf8_text (parts[1], strlen (parts[1]));
       return TRUE;
     }
 }
@@ -195,7 +207,7 @@ add_header_line (SdSipMessage *m, const char *line, gsize len, GError **error)
   canonical = sd_sip_header_canonical_name (line, (gsize) (name_end - line));
   g_ptr_array_add (m->names, canonical != NULL ? g_strdup (canonical)
                                                : g_strndup (line, (gsize) (name_end - line)));
-  g_ptr_array_add (m->values, g_strndup (value, (gsize) (value_end - value)));
+  g_ptr_array_add (m->values, utf8_text (value, (gsize) (value_end - value)));
   return TRUE;
 }
 

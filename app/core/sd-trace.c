@@ -435,15 +435,18 @@ sd_trace_to_text (SdTrace *self)
       Entry *e = &g_array_index (self->entries, Entry, i);
       const char *arrow = e->direction == SD_TRACE_SENT ? "-->"
                           : e->direction == SD_TRACE_RECEIVED ? "<--" : "---";
+      g_autofree char *peer = sd_text_escape (e->peer, FALSE);
       g_string_append_printf (out, "%s [%9.3f ms] %s %s %s\n", arrow, (double) e->time_us / 1000.0,
-                              sd_step_id_to_string (e->step), e->transport, e->peer);
+                              sd_step_id_to_string (e->step), e->transport, peer);
       if (e->truncation_note)
         {
           g_autofree char *note = truncation_text (self);
           g_string_append (out, note);
         }
       else
-        g_string_append (out, e->text);
+        /* Text for a terminal: the message's own lines stay lines, but no
+         * control sequence the peer sent reaches the terminal. */
+        sd_text_append_escaped (out, e->text, TRUE);
       if (out->len > 0 && out->str[out->len - 1] != '\n')
         g_string_append_c (out, '\n');
       g_string_append_c (out, '\n');

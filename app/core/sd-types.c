@@ -151,3 +151,61 @@ sd_client_profile_title (SdClientProfile profile)
     }
   g_return_val_if_reached (NULL);
 }
+
+void
+sd_text_append_escaped (GString *out, const char *text, gboolean multiline)
+{
+  const char *p = text;
+
+  while (*p != '\0')
+    {
+      guchar c = (guchar) *p;
+      gunichar u;
+
+      if (c < 0x80)
+        {
+          if (multiline && (c == '\n' || c == '\t' || (c == '\r' && p[1] == '\n')))
+            g_string_append_c (out, (char) c);
+          else if (c == '\n')
+            g_string_append (out, "\\n");
+          else if (c == '\r')
+            g_string_append (out, "\\r");
+          else if (c == '\t')
+            g_string_append (out, "\\t");
+          else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf (out, "\\x%02x", c);
+          else
+            g_string_append_c (out, (char) c);
+          p++;
+          continue;
+        }
+      u = g_utf8_get_char_validated (p, -1);
+      if (u == (gunichar) -1 || u == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02x", c);
+          p++;
+        }
+      else if (u >= 0x80 && u <= 0x9f)
+        {
+          /* C1 controls: U+009B alone is a CSI on many terminals. */
+          g_string_append_printf (out, "\\u%04x", u);
+          p = g_utf8_next_char (p);
+        }
+      else
+        {
+          const char *next = g_utf8_next_char (p);
+          g_string_append_len (out, p, next - p);
+          p = next;
+        }
+    }
+}
+
+char *
+sd_text_escape (const char *text, gboolean multiline)
+{
+  GString *out = g_string_new (NULL);
+
+  if (text != NULL)
+    sd_text_append_escaped (out, text, multiline);
+  return g_string_free (out, FALSE);
+}

@@ -9,7 +9,7 @@
 #include "sd-uri.h"
 #include "sd-error.h"
 
-#define MAX_ADDRESS_LENGTH 1024
+#define MAX_ADDRESS_LENGTH SD_SIP_URI_MAX_LENGTH
 
 G_DEFINE_BOXED_TYPE (SdSipUri, sd_sip_uri, sd_sip_uri_copy, sd_sip_uri_free)
 G_DEFINE_BOXED_TYPE (SdSignIn, sd_sign_in, sd_sign_in_copy, sd_sign_in_free)

@@ -20,6 +20,8 @@ typedef struct {
 } SdSipUri;
 
 #define SD_TYPE_SIP_URI (sd_sip_uri_get_type ())
+/* Longer input is refused (bytes, before any canonical rewriting). */
+#define SD_SIP_URI_MAX_LENGTH 1024
 GType     sd_sip_uri_get_type (void) G_GNUC_CONST;
 
 /* Accepts "alice@example.com", "sip:…", "sips:…", "<sip:…>",

@@ -12,6 +12,14 @@
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
+/* Every string the parser hands out is valid UTF-8 (it reaches JSON). */
+static void
+assert_text (const char *s)
+{
+  if (s != NULL)
+    g_assert_true (g_utf8_validate (s, -1, NULL));
+}
+
 int
 LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
@@ -25,12 +33,18 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       g_autoptr(GPtrArray) ordered = sd_dns_srv_order (msg->answers, rand);
       guint n_srv = 0;
 
+      assert_text (msg->qname);
+
       for (guint i = 0; i < msg->answers->len; i++)
         {
           const SdDnsRecord *rr = msg->answers->pdata[i];
           g_assert_nonnull (rr->name);
           g_assert_true (g_utf8_validate (rr->name, -1, NULL));
           g_assert_cmpuint (strlen (rr->name), <, SD_DNS_MAX_NAME_TEXT);
+          assert_text (rr->target);
+          assert_text (rr->flags);
+          assert_text (rr->service);
+          assert_text (rr->regexp);
           if (rr->type == SD_DNS_TYPE_SRV)
             {
               n_srv++;

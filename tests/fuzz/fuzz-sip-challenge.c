@@ -26,6 +26,14 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 
       g_assert_cmpuint (strlen (c->scheme), >, 0);
       g_assert_cmpuint (c->names->len, ==, c->values->len);
+      /* Whatever the bytes, what the parser hands out is valid UTF-8. */
+      g_assert_true (g_utf8_validate (c->scheme, -1, NULL));
+      g_assert_true (c->token68 == NULL || g_utf8_validate (c->token68, -1, NULL));
+      for (guint j = 0; j < c->names->len; j++)
+        {
+          g_assert_true (g_utf8_validate (c->names->pdata[j], -1, NULL));
+          g_assert_true (g_utf8_validate (c->values->pdata[j], -1, NULL));
+        }
       if (g_ascii_strcasecmp (c->scheme, "Digest") != 0)
         continue;
       in.algorithm = sd_digest_algorithm_from_string (sd_sip_challenge_get (c, "algorithm"));

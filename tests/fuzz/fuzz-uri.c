@@ -23,7 +23,14 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
       g_autoptr(SdSipUri) again = sd_sip_uri_parse (canonical, NULL);
       g_autoptr(SdSignIn) sign_in = sd_sign_in_parse (text, uri, NULL);
 
-      /* What we print, we must read back the same. */
+      /* What we print, we must read back the same, as long as the canonical
+       * form (which can be longer: "sip:" added, "%41" kept…) is still
+       * within the length the parser accepts. */
+      if (strlen (canonical) > SD_SIP_URI_MAX_LENGTH)
+        {
+          g_assert_null (again);
+          return 0;
+        }
       g_assert_nonnull (again);
       g_assert_cmpstr (again->user, ==, uri->user);
       g_assert_cmpstr (again->host, ==, uri->host);

@@ -40,6 +40,14 @@ static const ChallengeCase challenge_cases[] = {
   { "empty", "", 0, NULL, 0, NULL, NULL },
   { "param-first", "realm=\"x\"", 0, NULL, 0, NULL, NULL },
   { "bad-char", "Digest@ realm=x", 0, NULL, 0, NULL, NULL },
+  /* Values that are not UTF-8 come out valid, U+FFFD in place of each bad byte. */
+  { "latin1-realm", "Digest realm=\"soci\xe9t\xe9\", nonce=\"n\"", 1, "Digest", 0, "realm",
+    "soci\xef\xbf\xbdt\xef\xbf\xbd" },
+  { "lone-ff-unquoted", "Digest realm=a\xff" "b, nonce=n", 1, "Digest", 0, "realm", "a\xef\xbf\xbd" "b" },
+  { "overlong-escaped", "Digest realm=\"\\\xc0\xaf\"", 1, "Digest", 0, "realm", "\xef\xbf\xbd\xef\xbf\xbd" },
+  { "truncated-at-end", "Digest nonce=\"x\xe2\x82\"", 1, "Digest", 0, "nonce", "x\xef\xbf\xbd\xef\xbf\xbd" },
+  { "valid-utf8-realm", "Digest realm=\"Soci\xc3\xa9t\xc3\xa9 \xe2\x9c\x93\"", 1, "Digest", 0, "realm",
+    "Soci\xc3\xa9t\xc3\xa9 \xe2\x9c\x93" },
 };
 
 static void
@@ -65,6 +73,12 @@ test_challenges (gconstpointer data)
   }
   if (c->param != NULL)
     g_assert_cmpstr (sd_sip_challenge_get (list->pdata[c->which], c->param), ==, c->value);
+  for (guint i = 0; i < list->len; i++)
+    {
+      SdSipChallenge *ch = list->pdata[i];
+      for (guint j = 0; j < ch->values->len; j++)
+        g_assert_true (g_utf8_validate (ch->values->pdata[j], -1, NULL));
+    }
 }
 
 static void

@@ -238,6 +238,58 @@ test_helpers (void)
   g_assert_cmpstr (b1, !=, b2);
 }
 
+/* Bytes that are not UTF-8 (a Latin-1 reason phrase, a lone 0xff, overlong
+ * and truncated sequences) come out as valid UTF-8 with U+FFFD in their
+ * place, so the JSON report stays valid; valid UTF-8 passes untouched. */
+typedef struct {
+  const char *name;
+  const char *input;
+  const char *reason;           /* expected, or NULL for a request */
+  const char *request_uri;      /* expected, or NULL for a response */
+  const char *header;           /* name to look up, or NULL */
+  const char *value;            /* its expected value */
+} Utf8Case;
+
+static const Utf8Case utf8_cases[] = {
+  { "lone-ff-reason", "SIP/2.0 403 Forbidd\xff" "en\r\n\r\n",
+    "Forbidd\xef\xbf\xbd" "en", NULL, NULL, NULL },
+  { "latin1-reason", "SIP/2.0 486 Occup\xe9\r\n\r\n", "Occup\xef\xbf\xbd", NULL, NULL, NULL },
+  { "overlong-slash-reason", "SIP/2.0 500 a\xc0\xaf" "b\r\n\r\n",
+    "a\xef\xbf\xbd\xef\xbf\xbd" "b", NULL, NULL, NULL },
+  { "truncated-end-reason", "SIP/2.0 500 caf\xc3\r\n\r\n", "caf\xef\xbf\xbd", NULL, NULL, NULL },
+  { "truncated-3-byte-header", "SIP/2.0 200 OK\r\nServer: x\xe2\x82" "y\r\n\r\n",
+    "OK", NULL, "Server", "x\xef\xbf\xbd\xef\xbf\xbd" "y" },
+  { "surrogate-header", "SIP/2.0 200 OK\r\nWarning: 399 h \"\xed\xa0\x80\"\r\n\r\n",
+    "OK", NULL, "Warning", "399 h \"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+  { "ff-fe-header-end", "SIP/2.0 200 OK\r\nX-A: \xff\xfe\r\n\r\n",
+    "OK", NULL, "X-A", "\xef\xbf\xbd\xef\xbf\xbd" },
+  { "request-uri", "OPTIONS sip:\xff@h SIP/2.0\r\n\r\n", NULL, "sip:\xef\xbf\xbd@h", NULL, NULL },
+  { "valid-utf8-untouched", "SIP/2.0 403 Verboten f\xc3\xbcr dich \xe2\x9c\x97\r\nServer: \xf0\x9f\x93\x9e\r\n\r\n",
+    "Verboten f\xc3\xbcr dich \xe2\x9c\x97", NULL, "Server", "\xf0\x9f\x93\x9e" },
+};
+
+static void
+test_utf8 (gconstpointer data)
+{
+  const Utf8Case *c = data;
+  g_autoptr(SdSipMessage) m = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (sd_sip_message_parse (c->input, strlen (c->input), FALSE, NULL, &m, &error),
+                   ==, SD_SIP_PARSE_OK);
+  g_assert_no_error (error);
+  g_assert_cmpstr (m->reason, ==, c->reason);
+  g_assert_cmpstr (m->request_uri, ==, c->request_uri);
+  if (c->header != NULL)
+    g_assert_cmpstr (sd_sip_message_get_header (m, c->header), ==, c->value);
+  if (m->reason != NULL)
+    g_assert_true (g_utf8_validate (m->reason, -1, NULL));
+  if (m->request_uri != NULL)
+    g_assert_true (g_utf8_validate (m->request_uri, -1, NULL));
+  for (guint i = 0; i < m->values->len; i++)
+    g_assert_true (g_utf8_validate (m->values->pdata[i], -1, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -246,6 +298,11 @@ main (int argc, char **argv)
     {
       g_autofree char *path = g_strdup_printf ("/sip/message/parse/%s", cases[i].name);
       g_test_add_data_func (path, &cases[i], test_table);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (utf8_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/sip/message/utf8/%s", utf8_cases[i].name);
+      g_test_add_data_func (path, &utf8_cases[i], test_utf8);
     }
   g_test_add_func ("/sip/message/bounds", test_bounds);
   g_test_add_func ("/sip/message/nul-bytes", test_nul_bytes);

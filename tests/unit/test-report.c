@@ -189,6 +189,44 @@ test_save_async (void)
   g_rmdir (dir);
 }
 
+/* What a person's terminal gets: every control character visibly escaped,
+ * printable text (any script) untouched. */
+static const struct {
+  const char *name;
+  const char *input;
+  gboolean    multiline;
+  const char *expected;
+} escape_cases[] = {
+  { "plain", "Forbidden", FALSE, "Forbidden" },
+  { "utf8-kept", "F\xc3\xbcr dich \xe2\x9c\x97 \xf0\x9f\x93\x9e", FALSE, "F\xc3\xbcr dich \xe2\x9c\x97 \xf0\x9f\x93\x9e" },
+  { "esc-csi", "a\x1b[31mred\x1b[0m", FALSE, "a\\x1b[31mred\\x1b[0m" },
+  { "osc-title", "\x1b]0;owned\x07", FALSE, "\\x1b]0;owned\\x07" },
+  { "c1-csi", "a\xc2\x9b" "2J", FALSE, "a\\u009b2J" },
+  { "c1-first-last", "\xc2\x80\xc2\x9f\xc2\xa0", FALSE, "\\u0080\\u009f\xc2\xa0" },
+  { "del", "x\x7fy", FALSE, "x\\x7fy" },
+  { "bare-cr", "ok\rFAKE", FALSE, "ok\\rFAKE" },
+  { "newline-one-line", "a\nb\r\nc\td", FALSE, "a\\nb\\r\\nc\\td" },
+  { "newline-multiline", "a\nb\r\nc\td", TRUE, "a\nb\r\nc\td" },
+  { "bare-cr-multiline", "a\rb\r", TRUE, "a\\rb\\r" },
+  { "esc-multiline", "l1\r\n\x1b[2Jl2\n", TRUE, "l1\r\n\\x1b[2Jl2\n" },
+  { "invalid-utf8", "\xff\xc0\xaf\xe2\x82", FALSE, "\\xff\\xc0\\xaf\\xe2\\x82" },
+  { "backspace-bell", "\b\a", FALSE, "\\x08\\x07" },
+  { "empty", "", FALSE, "" },
+};
+
+static void
+test_escape (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (escape_cases); i++)
+    {
+      g_autofree char *out = sd_text_escape (escape_cases[i].input, escape_cases[i].multiline);
+
+      g_test_message ("%s", escape_cases[i].name);
+      g_assert_cmpstr (out, ==, escape_cases[i].expected);
+      g_assert_true (g_utf8_validate (out, -1, NULL));
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -198,5 +236,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/report/cancel", test_cancel);
   g_test_add_func ("/report/format-for-path", test_format_for_path);
   g_test_add_func ("/report/save-async", test_save_async);
+  g_test_add_func ("/report/escape", test_escape);
   return g_test_run ();
 }

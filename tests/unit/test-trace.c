@@ -196,6 +196,23 @@ test_small_trace_not_truncated (void)
   g_assert_cmpuint (count_notes (json_node_get_array (node)), ==, 0);
 }
 
+/* The text form is for a terminal: the message's lines stay lines, the
+ * escape sequences a peer put in it do not reach the terminal. */
+static void
+test_text_escapes (void)
+{
+  g_autoptr(SdTrace) trace = sd_trace_new ();
+  g_autofree char *text = NULL;
+  const char *msg = "SIP/2.0 200 OK \xc2\x9b" "2J\r\nServer: a\r\n\r\n\x1b]0;t\x07\x7f\rFAKE\n";
+
+  sd_trace_add (trace, SD_STEP_SIP, SD_TRACE_RECEIVED, "tcp", "127.0.0.1:5060", msg, strlen (msg));
+  text = sd_trace_to_text (trace);
+  g_assert_nonnull (strstr (text, "SIP/2.0 200 OK \\u009b2J\r\nServer: a\r\n\r\n\\x1b]0;t\\x07\\x7f\\rFAKE\n"));
+  g_assert_null (strchr (text, '\x1b'));
+  g_assert_null (strchr (text, '\x7f'));
+  g_assert_null (strstr (text, "\xc2\x9b"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -207,5 +224,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/trace/limit/entries", test_entry_limit);
   g_test_add_func ("/trace/limit/bytes", test_byte_limit);
   g_test_add_func ("/trace/limit/not-reached", test_small_trace_not_truncated);
+  g_test_add_func ("/trace/text-escapes", test_text_escapes);
   return g_test_run ();
 }
