@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-connection.h"
+#include "sd-tls-verify.h"
 #include "sd-deadline.h"
 
 #define READ_CHUNK       16384
@@ -294,32 +295,6 @@ emit_garbage (SdSipConnection *self, const guint8 *data, gsize length)
 
 /* --- opening ---------------------------------------------------------- */
 
-static char *
-describe_tls_flags (GTlsCertificateFlags flags)
-{
-  GPtrArray *words = g_ptr_array_new ();
-  char *out;
-
-  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
-    g_ptr_array_add (words, (gpointer) _("it is not signed by a trusted certificate authority"));
-  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
-    g_ptr_array_add (words, (gpointer) _("it does not name the server that was contacted"));
-  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
-    g_ptr_array_add (words, (gpointer) _("it is not valid yet"));
-  if (flags & G_TLS_CERTIFICATE_EXPIRED)
-    g_ptr_array_add (words, (gpointer) _("it has expired"));
-  if (flags & G_TLS_CERTIFICATE_REVOKED)
-    g_ptr_array_add (words, (gpointer) _("it has been revoked"));
-  if (flags & G_TLS_CERTIFICATE_INSECURE)
-    g_ptr_array_add (words, (gpointer) _("it uses an insecure algorithm"));
-  if (flags & G_TLS_CERTIFICATE_GENERIC_ERROR)
-    g_ptr_array_add (words, (gpointer) _("it could not be verified"));
-  g_ptr_array_add (words, NULL);
-  out = g_strjoinv ("; ", (char **) words->pdata);
-  g_ptr_array_unref (words);
-  return out;
-}
-
 static gboolean
 accept_certificate_cb (GTlsConnection       *connection,
                        GTlsCertificate      *certificate,
@@ -371,7 +346,7 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   self->trusted = self->tls_errors == 0;
   g_clear_pointer (&self->tls_problem, g_free);
   if (!self->trusted)
-    self->tls_problem = describe_tls_flags (self->tls_errors);
+    self->tls_problem = sd_tls_flags_describe (self->tls_errors);
   set_local_from_stream (self, self->stream);
   g_task_return_boolean (task, TRUE);
 }
