@@ -463,6 +463,23 @@ digest_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   done (task, "rejected");
 }
 
+/* A sign-in that was not tried is a skip, never a pass; but a warning or
+ * error the step found on the way (such as a Basic-only server) keeps
+ * the status those give. */
+static void
+skip_unless_found (AuthStep *st, const char *reason)
+{
+  g_autoptr(GPtrArray) found = sd_run_dup_step_findings (st->run, SD_STEP_AUTH);
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      SdFinding *f = found->pdata[i];
+      if (f->severity == SD_SEVERITY_WARNING || f->severity == SD_SEVERITY_ERROR)
+        return;
+    }
+  sd_run_set_step_status (st->run, SD_STEP_AUTH, SD_STATUS_SKIP, reason);
+}
+
 static void
 try_digest (GTask *task)
 {
@@ -497,6 +514,7 @@ try_digest (GTask *task)
                        "whether the sign-in name and password are accepted."),
                      _("Give the password (it is never stored or shown) and run the check again "
                        "to try the sign-in."));
+      skip_unless_found (st, _("Not tried: no password."));
       done (task, "not-attempted");
       return;
     }
@@ -634,6 +652,18 @@ sd_step_auth_run_async (SdRun               *run,
   json_object_set_boolean_member (data, "password_given", config->password != NULL && config->password[0] != '\0');
   json_object_set_null_member (data, "attempted");
   json_object_set_null_member (data, "algorithm");
+
+  if (ctx->uri != NULL && g_ascii_strcasecmp (ctx->uri->scheme, "sips") == 0
+      && config->transport != SD_TRANSPORT_AUTO && config->transport != SD_TRANSPORT_TLS)
+    {
+      /* The sip step sent nothing (uri.sips-needs-tls); say why here too. */
+      json_object_set_string_member (data, "result", "not-attempted");
+      sd_run_set_step_status (run, SD_STEP_AUTH, SD_STATUS_SKIP,
+                              _("Not tried: a sips: address signs in only over TLS."));
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
 
   if (s == NULL || !s->reached || ctx->sip_state_free != (GDestroyNotify) sd_sip_session_free)
     {
