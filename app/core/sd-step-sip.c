@@ -645,9 +645,10 @@ sd_step_sip_run_async (SdRun               *run,
                          _("Publish a TLS server for the domain (a _sips._tcp or _sip._tls SRV record), "
                            "or use a sip: address."));
         }
-      sd_run_set_step_status (run, SD_STEP_SIP, SD_STATUS_SKIP,
-                              _("Not run: a sips: address signs in only over TLS, so nothing was sent "
-                                "over another transport."));
+      else
+        sd_run_set_step_status (run, SD_STEP_SIP, SD_STATUS_SKIP,
+                                _("Not run: a sips: address signs in only over TLS, so nothing was sent "
+                                  "over another transport."));
       json_object_set_object_member (data, "target", sd_candidate_to_json (target));
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);

@@ -326,6 +326,26 @@ class SipsNeedsTls(SipCase):
         finally:
             peer.close()
 
+    def test_sips_with_only_udp_left_sends_nothing(self):
+        # No transport chosen: TLS and TCP are refused at the peer's port
+        # (nothing listens there over TCP), UDP is all that is left.
+        peer = RecordingUdpRegistrar()
+        try:
+            r = self.run_sips('sips:alice@example.test', 'auto', peer.port)
+            self.assertIsNone(sdlab.find_finding(r.report, 'uri.sips-needs-tls'))
+            f = self.finding(r.report, 'sip.sips-not-tls')
+            self.assertEqual((f['severity'], f['step']), ('error', 'sip'))
+            self.assertIn('UDP', f['message'])
+            self.assertEqual(r.rc, 1)
+            self.assertEqual(r.report['steps']['sip']['status'], 'fail')
+            self.assertEqual(r.report['steps']['sip']['data']['target']['transport'], 'udp')
+            self.assertEqual(r.report['steps']['auth']['status'], 'skip')
+            self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
+            time.sleep(0.3)   # anything still on its way over loopback
+            self.assertEqual(peer.received, [])
+        finally:
+            peer.close()
+
     def test_sips_over_tcp_sends_nothing(self):
         r = self.run_sips('sips:alice@example.test', 'tcp', LAB.sip.ports['tcp'])
         self.assertEqual(self.finding(r.report, 'uri.sips-needs-tls')['severity'], 'error')
