@@ -255,10 +255,22 @@ class RecordingUdpRegistrar:
     MAX = 50
 
     def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((sdlab.LOOPBACK, 0))
+        # The same port over TCP is held bound, never listening: a TCP or
+        # TLS connection there is refused, whatever else runs here.
+        for _ in range(20):
+            self.tcp_hold = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.tcp_hold.bind((sdlab.LOOPBACK, 0))
+            self.port = self.tcp_hold.getsockname()[1]
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                self.sock.bind((sdlab.LOOPBACK, self.port))
+                break
+            except OSError:
+                self.sock.close()
+                self.tcp_hold.close()
+        else:
+            raise sdlab.LabError('no port free over both UDP and TCP')
         self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
         self.received = []
         self.stopping = False
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -284,6 +296,7 @@ class RecordingUdpRegistrar:
         self.stopping = True
         self.thread.join(5)
         self.sock.close()
+        self.tcp_hold.close()
 
 
 class SipsNeedsTls(SipCase):
@@ -328,7 +341,7 @@ class SipsNeedsTls(SipCase):
 
     def test_sips_with_only_udp_left_sends_nothing(self):
         # No transport chosen: TLS and TCP are refused at the peer's port
-        # (nothing listens there over TCP), UDP is all that is left.
+        # (held bound over TCP, never listening), UDP is all that is left.
         peer = RecordingUdpRegistrar()
         try:
             r = self.run_sips('sips:alice@example.test', 'auto', peer.port)

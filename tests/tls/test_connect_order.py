@@ -34,7 +34,12 @@ def setUpModule():
     if not sdlab.have_cli():
         raise unittest.SkipTest('sip-doctor-cli is not built (set SD_CLI)')
     LAB = sdlab.Lab(sip256=False, peers=False, sipp=False)
-    HOLES = sdlab.BlackholeHosts([EDGE_ADDR, DEAD_ADDR], port=EDGE_PORT)
+    try:
+        HOLES = sdlab.BlackholeHosts([EDGE_ADDR, DEAD_ADDR], port=EDGE_PORT)
+    except PermissionError:
+        LAB.stop()
+        raise unittest.SkipTest('port %d is privileged: run as root (as CI does), or lower '
+                                'net.ipv4.ip_unprivileged_port_start' % EDGE_PORT)
     tls = LAB.sip.ports['tls']
 
     def edge_unreachable(z):
