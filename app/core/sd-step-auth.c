@@ -501,6 +501,8 @@ try_digest (GTask *task)
 
   if (!st->has_digest)
     {
+      skip_unless_found (st, _("Not tried: the server asks only for sign-in methods this tool does not "
+                               "perform."));
       done (task, st->has_ntlm || st->has_kerberos || st->has_tlsdsk ? "not-supported"
                   : st->has_basic ? "refused" : "not-supported");
       return;
@@ -569,6 +571,8 @@ try_digest (GTask *task)
                        "does not support."),
                      _("Clients need Digest with MD5, SHA-256 or SHA-512-256 and qop=auth; ask "
                        "the administrator which the server requires."));
+      skip_unless_found (st, _("Not tried: the server asks only for sign-in methods this tool does not "
+                               "perform."));
       done (task, "not-supported");
     }
 }

@@ -459,6 +459,11 @@ class WindowsSignIn(SipCase):
         r, _ = self.run_cli('msuser', 'udp', extra=['--sign-in', 'EXAMPLE\\msuser'])
         self.finding(r.report, 'auth.scheme-not-supported')
         self.assertIsNone(sdlab.find_finding(r.report, 'auth.kerberos-style-name'))
+        # NTLM only: the sign-in was not tried, so it did not pass either.
+        auth = r.report['steps']['auth']
+        self.assertEqual(auth['status'], 'skip')
+        self.assertIn('does not perform', auth['reason'])
+        self.assertEqual(auth['data']['result'], 'not-supported')
 
     def test_sipp_both_challenges_in_one_header(self):
         for transport in ('udp', 'tcp'):
