@@ -658,9 +658,11 @@ sd_step_auth_run_async (SdRun               *run,
   json_object_set_null_member (data, "algorithm");
 
   if (ctx->uri != NULL && g_ascii_strcasecmp (ctx->uri->scheme, "sips") == 0
-      && config->transport != SD_TRANSPORT_AUTO && config->transport != SD_TRANSPORT_TLS)
+      && ((config->transport != SD_TRANSPORT_AUTO && config->transport != SD_TRANSPORT_TLS)
+          || sd_run_has_finding (run, "sip.sips-not-tls")))
     {
-      /* The sip step sent nothing (uri.sips-needs-tls); say why here too. */
+      /* The sip step sent nothing (uri.sips-needs-tls, sip.sips-not-tls);
+       * say why here too. */
       json_object_set_string_member (data, "result", "not-attempted");
       sd_run_set_step_status (run, SD_STEP_AUTH, SD_STATUS_SKIP,
                               _("Not tried: a sips: address signs in only over TLS."));

@@ -353,6 +353,7 @@ class SipsNeedsTls(SipCase):
             self.assertEqual(r.report['steps']['sip']['status'], 'fail')
             self.assertEqual(r.report['steps']['sip']['data']['target']['transport'], 'udp')
             self.assertEqual(r.report['steps']['auth']['status'], 'skip')
+            self.assertIn('only over TLS', r.report['steps']['auth']['reason'])
             self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
             time.sleep(0.3)   # anything still on its way over loopback
             self.assertEqual(peer.received, [])
