@@ -251,15 +251,25 @@ severity_label (SdSeverity severity)
     }
 }
 
+/* A pass with a check not run (the sign-in without a password, a step
+ * after --until) found nothing wrong in what ran, which is less than
+ * "no problems": the same words as the wizard's summary. */
 static const char *
-verdict_label (SdVerdict verdict)
+verdict_label (SdRun *run, SdVerdict verdict)
 {
   switch (verdict)
     {
     case SD_VERDICT_FAIL: return _("Problems found");
     case SD_VERDICT_WARN: return _("Works, with warnings");
-    case SD_VERDICT_PASS: default: return _("No problems found");
+    case SD_VERDICT_PASS: default: break;
     }
+  for (SdStepId s = 0; s < SD_N_STEPS; s++)
+    {
+      SdStatus status = sd_run_get_step_status (run, s);
+      if (status == SD_STATUS_SKIP || status == SD_STATUS_PENDING)
+        return _("No problems found so far");
+    }
+  return _("No problems found");
 }
 
 char *
@@ -276,7 +286,7 @@ sd_report_to_text (SdRun *run)
 
   g_string_append_printf (out, _("SIP Sign-in Doctor %s report, %s\n"), PACKAGE_VERSION,
                           json_object_get_string_member (root, "generated"));
-  g_string_append_printf (out, _("Verdict: %s\n"), verdict_label (sd_run_get_verdict (run)));
+  g_string_append_printf (out, _("Verdict: %s\n"), verdict_label (run, sd_run_get_verdict (run)));
   g_string_append_printf (out, _("Summary: %s\n\n"), escaped_summary);
 
   g_string_append_printf (out, "%s\n", _("Findings"));
@@ -489,7 +499,7 @@ sd_report_to_html (SdRun *run)
   g_string_append_printf (out, " · SIP Sign-in Doctor %s</p>\n", PACKAGE_VERSION);
 
   g_string_append_printf (out, "<p><span class=\"verdict %s\">", sd_verdict_to_string (verdict));
-  html_escape (out, verdict_label (verdict));
+  html_escape (out, verdict_label (run, verdict));
   g_string_append (out, "</span></p><p class=\"summary\">");
   html_escape (out, json_object_get_string_member (root, "summary"));
   g_string_append (out, "</p>\n<h2>");

@@ -396,6 +396,11 @@ sd_run_get_verdict (SdRun *self)
 {
   SdVerdict verdict = SD_VERDICT_PASS;
 
+  /* A check that failed fails the run, whether or not it left a finding. */
+  for (guint i = 0; i < SD_N_STEPS; i++)
+    if (self->steps[i].status == SD_STATUS_FAIL)
+      return SD_VERDICT_FAIL;
+
   for (guint i = 0; i < self->findings->len; i++)
     {
       SdFinding *f = self->findings->pdata[i];

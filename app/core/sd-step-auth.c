@@ -463,6 +463,23 @@ digest_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   done (task, "rejected");
 }
 
+/* A sign-in that was not tried is a skip, never a pass; but a warning or
+ * error the step found on the way (such as a Basic-only server) keeps
+ * the status those give. */
+static void
+skip_unless_found (AuthStep *st, const char *reason)
+{
+  g_autoptr(GPtrArray) found = sd_run_dup_step_findings (st->run, SD_STEP_AUTH);
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      SdFinding *f = found->pdata[i];
+      if (f->severity == SD_SEVERITY_WARNING || f->severity == SD_SEVERITY_ERROR)
+        return;
+    }
+  sd_run_set_step_status (st->run, SD_STEP_AUTH, SD_STATUS_SKIP, reason);
+}
+
 static void
 try_digest (GTask *task)
 {
@@ -484,6 +501,8 @@ try_digest (GTask *task)
 
   if (!st->has_digest)
     {
+      skip_unless_found (st, _("Not tried: the server asks only for sign-in methods this tool does not "
+                               "perform."));
       done (task, st->has_ntlm || st->has_kerberos || st->has_tlsdsk ? "not-supported"
                   : st->has_basic ? "refused" : "not-supported");
       return;
@@ -497,6 +516,7 @@ try_digest (GTask *task)
                        "whether the sign-in name and password are accepted."),
                      _("Give the password (it is never stored or shown) and run the check again "
                        "to try the sign-in."));
+      skip_unless_found (st, _("Not tried: no password."));
       done (task, "not-attempted");
       return;
     }
@@ -551,6 +571,8 @@ try_digest (GTask *task)
                        "does not support."),
                      _("Clients need Digest with MD5, SHA-256 or SHA-512-256 and qop=auth; ask "
                        "the administrator which the server requires."));
+      skip_unless_found (st, _("Not tried: the server asks only for sign-in methods this tool does not "
+                               "perform."));
       done (task, "not-supported");
     }
 }
@@ -634,6 +656,20 @@ sd_step_auth_run_async (SdRun               *run,
   json_object_set_boolean_member (data, "password_given", config->password != NULL && config->password[0] != '\0');
   json_object_set_null_member (data, "attempted");
   json_object_set_null_member (data, "algorithm");
+
+  if (ctx->uri != NULL && g_ascii_strcasecmp (ctx->uri->scheme, "sips") == 0
+      && ((config->transport != SD_TRANSPORT_AUTO && config->transport != SD_TRANSPORT_TLS)
+          || sd_run_has_finding (run, "sip.sips-not-tls")))
+    {
+      /* The sip step sent nothing (uri.sips-needs-tls, sip.sips-not-tls);
+       * say why here too. */
+      json_object_set_string_member (data, "result", "not-attempted");
+      sd_run_set_step_status (run, SD_STEP_AUTH, SD_STATUS_SKIP,
+                              _("Not tried: a sips: address signs in only over TLS."));
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
 
   if (s == NULL || !s->reached || ctx->sip_state_free != (GDestroyNotify) sd_sip_session_free)
     {

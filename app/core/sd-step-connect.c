@@ -7,6 +7,13 @@
  * client order, because a client sending over UDP cannot tell a dead
  * server from a live one before it asks, exactly like this step.
  *
+ * A client stops at the first server, in its order, that accepts the
+ * connection: once that server is known (every one before it has failed),
+ * the connections to the servers after it are cancelled and those servers
+ * recorded as not needed. They are never reported as failures: a server
+ * behind the one that works (such as an Edge server, unreachable from inside
+ * by design) is one no client ever waits for.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -48,6 +55,7 @@ struct _ConnectState {
   GPtrArray     *attempts;
   guint          pending;     /* connections in flight */
   guint          next;        /* the first attempt not started yet */
+  gboolean       settled;     /* the first working candidate in client order is known */
   gint64         start_us;
   gint64         deadline_us; /* the step's one timeout holds from its start */
   GCancellable  *run_cancellable;
@@ -90,6 +98,8 @@ sd_connect_result_to_string (const char *result)
     return _("not tried (time ran out first)");
   if (g_strcmp0 (result, "local") == 0)
     return _("this computer ran out of resources");
+  if (g_strcmp0 (result, "not-needed") == 0)
+    return _("not tried: the client stops at the first server that works");
   return _("failed");
 }
 
@@ -170,6 +180,51 @@ keep_first_connection (ConnectState *st, Attempt *a)
     }
 }
 
+/* Once the first candidate in client order that accepted a connection is
+ * known (every TCP or TLS candidate before it has its result), the ones
+ * after it are what a client never tries: their connections are cancelled,
+ * results already in are replaced, and none is reported. UDP candidates
+ * before it do not decide (this step cannot tell whether they answer), so
+ * the TCP and TLS ones after them are still probed. */
+static void
+settle_after_first (ConnectState *st)
+{
+  guint first;
+
+  if (st->settled)
+    return;
+  for (first = 0; first < st->attempts->len; first++)
+    {
+      Attempt *a = st->attempts->pdata[first];
+
+      if (!a->probe)
+        continue;
+      if (a->result == NULL)
+        return;   /* still in flight, or queued: the order is not decided yet */
+      if (g_str_equal (a->result, "ok"))
+        break;
+    }
+  if (first >= st->attempts->len)
+    return;
+
+  st->settled = TRUE;
+  for (guint i = first + 1; i < st->attempts->len; i++)
+    {
+      Attempt *b = st->attempts->pdata[i];
+
+      if (g_strcmp0 (b->result, "unresolved") == 0)
+        continue;   /* a fact about DNS, which the dns step reports */
+      g_clear_object (&b->connection);
+      json_object_remove_member (b->json, "error");
+      json_object_remove_member (b->json, "note");
+      if (b->deadline == NULL)
+        b->start_us = g_get_monotonic_time ();   /* no connection made: it took no time */
+      attempt_record (b, "not-needed", NULL);
+      if (b->deadline != NULL)
+        g_cancellable_cancel (G_CANCELLABLE (b->deadline));
+    }
+}
+
 static void
 connect_cb (GObject      *source,
             GAsyncResult *result,
@@ -182,7 +237,11 @@ connect_cb (GObject      *source,
 
   sd_deadline_stop (a->deadline);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !sd_deadline_expired (a->deadline))
+  if (a->result != NULL)
+    {
+      /* Settled as not needed while in flight: what it gives is not kept. */
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !sd_deadline_expired (a->deadline))
     {
       /* The whole run was cancelled: record nothing, just let go. */
       g_warn_if_fail (g_cancellable_is_cancelled (g_task_get_cancellable (st->task)));
@@ -211,6 +270,7 @@ connect_cb (GObject      *source,
   else
     attempt_record (a, classify_error (error), error->message);
 
+  settle_after_first (st);
   st->pending--;
   start_more (st);
   if (st->pending == 0)

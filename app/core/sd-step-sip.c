@@ -627,6 +627,34 @@ sd_step_sip_run_async (SdRun               *run,
       return;
     }
 
+  /* A client never sends a request for a sips: address over anything but
+   * TLS; neither does this step, so no REGISTER (and later no credential)
+   * leaves in clear for it. */
+  if (g_ascii_strcasecmp (ctx->uri->scheme, "sips") == 0 && target->transport != SD_TRANSPORT_TLS)
+    {
+      const SdConfig *config = sd_run_get_config (run);
+      g_autofree char *desc = sd_candidate_describe (target);
+
+      if (config->transport == SD_TRANSPORT_AUTO || config->transport == SD_TRANSPORT_TLS)
+        {
+          /* The uri step said nothing: the transport was not chosen, but the
+           * only server to use is not reached over TLS. */
+          g_autofree char *message = g_strdup_printf (
+            _("The address starts with sips:, which requires TLS, but the server to use is %s."), desc);
+          sd_run_report (run, SD_STEP_SIP, "sip.sips-not-tls", SD_SEVERITY_ERROR, message,
+                         _("Publish a TLS server for the domain (a _sips._tcp or _sip._tls SRV record), "
+                           "or use a sip: address."));
+        }
+      else
+        sd_run_set_step_status (run, SD_STEP_SIP, SD_STATUS_SKIP,
+                                _("Not run: a sips: address signs in only over TLS, so nothing was sent "
+                                  "over another transport."));
+      json_object_set_object_member (data, "target", sd_candidate_to_json (target));
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
   if (tls_handshake_failed (run, target))
     {
       sd_run_set_step_status (run, SD_STEP_SIP, SD_STATUS_SKIP,

@@ -82,7 +82,10 @@ sd_step_uri_run_async (SdRun               *run,
 
   if (g_str_equal (uri->scheme, "sips") && sd_run_get_config (run)->transport != SD_TRANSPORT_AUTO
       && sd_run_get_config (run)->transport != SD_TRANSPORT_TLS)
-    sd_run_report (run, SD_STEP_URI, "uri.sips-needs-tls", SD_SEVERITY_WARNING,
+    /* An error, not a warning: a sips: address is never signed in over
+     * anything but TLS (RFC 3261, 26.2.2), so the sip and auth steps send
+     * nothing for it over the transport chosen. */
+    sd_run_report (run, SD_STEP_URI, "uri.sips-needs-tls", SD_SEVERITY_ERROR,
                    _("The address starts with sips:, which requires TLS, but another transport was chosen."),
                    _("Choose TLS as the transport, or use a sip: address."));
 

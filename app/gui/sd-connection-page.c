@@ -47,6 +47,8 @@ result_words (const char *result)
     return _("The name has no address");
   if (g_strcmp0 (result, "not-tried") == 0)
     return _("Not tried: time ran out before its turn");
+  if (g_strcmp0 (result, "not-needed") == 0)
+    return _("Not tried: the client stops at the first server that works");
   if (g_strcmp0 (result, "local") == 0)
     return _("Not tested: this computer ran out of resources");
   return _("Failed");

@@ -7,7 +7,9 @@ DNS server and CA file typed into the Server page's Advanced fields:
 
 1. a good sign-in (alice, with her password): every page in turn, then the
    Summary; the saved report must agree with sip-doctor-cli run on the same
-   inputs, and must not contain the password;
+   inputs, and must not contain the password; then without the password
+   (Check Everything): the Summary's Sign-in row says "Not checked", never
+   "Passed", and the verdict "No problems found so far";
 2. a certificate problem: Back to the Server page, the lab's expired-
    certificate TLS port as the server: a new run; the Connection page must
    show the chain and the problem in words, Export Certificate… writes the
@@ -146,10 +148,33 @@ def main():
             else:
                 print(f'note: the auth step is not built yet; the verdict shown is “{verdict}”')
 
-            # ---- 2. a certificate problem: change an input, a new run ----------
-            for title in ('Sign-in', 'Connection', 'DNS', 'Server'):
+            # ---- 1b. no password: the sign-in is not tried, never "passed" ------
+            for title in ('Sign-in', 'Connection', 'DNS', 'Server', 'Account'):
                 app.click(app.button('Back'))
                 app.wait_title(title)
+            app.set_text(app.find('Password', Atspi.Role.PASSWORD_TEXT), '')
+            app.click(app.button('Next'))
+            app.wait_title('Server')
+            app.click(app.reveal('Check Everything', Atspi.Role.PUSH_BUTTON))
+            app.wait_title('Summary')
+            verdict_np = verdict_shown(app)
+            app.screenshot('e2e-6b-summary-no-password.png')
+            if step_built(report, 'auth'):
+                labels = app.label_texts_all()
+                check('Not checked — Not tried: no password.' in labels,
+                      'without a password the Summary’s Sign-in row says it was not checked, and why')
+                check(not any(t.startswith('Passed') and 'password' in t for t in labels),
+                      'the sign-in without a password is not shown as passed')
+                check(verdict_np == 'No problems found so far',
+                      f'without a password the verdict is “No problems found so far” (“{verdict_np}”)')
+            for title in ('Sign-in', 'Connection', 'DNS', 'Server', 'Account'):
+                app.click(app.button('Back'))
+                app.wait_title(title)
+            app.set_text(app.find('Password', Atspi.Role.PASSWORD_TEXT), password)
+            app.click(app.button('Next'))
+            app.wait_title('Server')
+
+            # ---- 2. a certificate problem: change an input, a new run ----------
             port = lab.sip.tls_ports['expired']
             app.set_text(app.entry('Server'), f'sip.example.test:{port}')
             transport = app.find('Transport', Atspi.Role.COMBO_BOX)

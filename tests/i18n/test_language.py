@@ -31,7 +31,7 @@ EXPECT = {
         "title-uri": "SIP-Adresse",
         "title-auth": "Anmeldung",
         "sips-message": "Die Adresse beginnt mit sips:, was TLS verlangt, aber es wurde ein anderer Transport gewählt.",
-        "one-warning": "1 Warnung (uri.sips-needs-tls)",
+        "one-warning": "1 Warnung (",
         "one-problem": "kann sich nicht anmelden: 1 Problem (",
         "text-heading": "Prüfungen",
         "one-refused": "Dieser Server hat die Verbindung abgelehnt: 127.0.0.1:9",
@@ -46,7 +46,7 @@ EXPECT = {
         "title-uri": "Adresse SIP",
         "title-auth": "Connexion",
         "sips-message": "L'adresse commence par sips:, qui exige TLS, mais un autre transport a été choisi.",
-        "one-warning": "1 avertissement (uri.sips-needs-tls)",
+        "one-warning": "1 avertissement (",
         "one-problem": "ne peut pas se connecter" + NBSP + ": 1 problème (",
         "text-heading": "Vérifications",
         "one-refused": "Ce serveur a refusé la connexion" + NBSP + ": 127.0.0.1:9",
@@ -143,7 +143,8 @@ class Language(unittest.TestCase):
                 self.assertNotEqual(mine["message"], theirs["message"])
                 self.assertNotEqual(mine["advice"], theirs["advice"])
             self.assertEqual(report["findings"][0]["message"], want["sips-message"])
-            self.assertIn(want["one-warning"], report["summary"])
+            # An error since a sips: address is never signed in over UDP.
+            self.assertIn(want["one-problem"] + "uri.sips-needs-tls)", report["summary"])
 
     def test_plural_in_summary(self):
         # One refused connection on loopback (nothing listens on port 9 of
@@ -165,6 +166,24 @@ class Language(unittest.TestCase):
             self.assertIn(want["one-problem"] + "connect.refused)", report["summary"])
             self.assertTrue(report["findings"][0]["message"].startswith(want["one-refused"]),
                             report["findings"][0]["message"])
+
+    def test_one_warning_in_summary(self):
+        # Refused over TCP and TLS with UDP left to probe (transport auto, the
+        # server an IP address of loopback, so no name is looked up): one
+        # warning, the singular form.
+        args = ["--until", "connect", "--server", "127.0.0.1:9", "--json", "alice@example.com"]
+        status, out, err = run(args, None)
+        english = json.loads(out)
+        self.assertEqual(status, 0, err)
+        self.assertEqual([(f["code"], f["severity"]) for f in english["findings"]],
+                         [("connect.refused", "warning")])
+        self.assertIn("1 warning (connect.refused)", english["summary"])
+        for lang, want in self.each_language():
+            status2, out, err = run(args, lang)
+            self.assertEqual(status2, status, err)
+            report = json.loads(out)
+            self.assertEqual(shape(report), shape(english))
+            self.assertIn(want["one-warning"] + "connect.refused)", report["summary"])
 
     def test_text_report(self):
         for lang, want in self.each_language():

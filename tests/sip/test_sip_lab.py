@@ -11,8 +11,10 @@ a header line. Run: meson test -C _build --suite sip (SD_CLI names the CLI).
 import json
 import os
 import resource
+import socket
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -178,6 +180,50 @@ class SignIn(SipCase):
         self.assertFalse(r.report['steps']['auth']['data']['password_given'])
         self.assertNotIn('Authorization:', self.trace_text(r.report))
 
+    def test_no_password_is_skip_in_every_report(self):
+        """A sign-in not tried is `skip`, never `pass`: JSON, text and HTML."""
+        html = os.path.join(LAB.dir, 'no-password-%d.html' % os.getpid())
+        r, _ = self.run_cli('alice', 'tls', password=None, extra=['--report', html])
+        auth = r.report['steps']['auth']
+        self.assertEqual(auth['status'], 'skip')
+        self.assertEqual(auth['reason'], 'Not tried: no password.')
+        self.assertEqual(auth['data']['result'], 'not-attempted')
+        self.assertEqual(self.finding(r.report, 'auth.no-password')['severity'], 'info')
+        for step in ('uri', 'dns', 'connect', 'tls', 'sip'):
+            self.assertEqual(r.report['steps'][step]['status'], 'pass', step)
+        for st in r.report['steps'].values():
+            self.assertIn(st['status'], ('pass', 'warn', 'fail', 'skip'))
+        self.assertEqual(r.report['verdict'], 'pass')
+        self.assertEqual(r.rc, 0)
+        self.assertIn('1 of 6 checks not run', r.report['summary'])
+        with open(html, encoding='utf-8') as f:
+            page = f.read()
+        self.assertIn('<tr><th>Sign-in</th><td class="status-skip">skip</td>', page)
+        self.assertIn('Not tried: no password.', page)
+        self.assertIn('No problems found so far', page)
+        self.assertNotIn('>No problems found<', page)
+        # The text report, on standard output without --json.
+        args = LAB.cli_base('alice@example.test') + [
+            '--server', 'sip.example.test:%d' % LAB.sip.ports['tls'], '-t', 'tls',
+            '--timeout', str(TIMEOUT)]
+        t = sdlab.run_cli(args, timeout=30, env=NO_TICKET_ENV)
+        self.assertEqual(t.rc, 0, t.stderr)
+        lines = [ln.split() for ln in t.stdout.splitlines()]
+        self.assertIn(['auth', 'skip'], [ln[:2] for ln in lines])
+        self.assertNotIn(['auth', 'pass'], [ln[:2] for ln in lines])
+        self.assertIn('Not tried: no password.', t.stdout)
+        self.assertIn('Verdict: No problems found so far', t.stdout)
+
+    def test_no_password_tls_failed_is_not_no_problems(self):
+        """Without a password and a certificate that does not name the server:
+        the verdict says problems, never "no problems found"."""
+        r, _ = self.run_cli('alice', 'tls', host='127.0.0.1', password=None)
+        self.assertEqual(r.report['steps']['tls']['status'], 'fail')
+        self.assertEqual(r.report['steps']['auth']['status'], 'skip')
+        self.assertEqual(r.report['verdict'], 'fail')
+        self.assertEqual(r.rc, 1)
+        self.assertNotIn('no problems found', r.report['summary'])
+
     def test_untrusted_certificate_no_credentials(self):
         # By IP: the certificate does not name 127.0.0.1, so the TLS check says untrusted.
         r, _ = self.run_cli('alice', 'tls', host='127.0.0.1')
@@ -200,6 +246,134 @@ class SignIn(SipCase):
         self.assertIsNotNone(sdlab.find_finding(r_good.report, 'auth.ok'))
         self.assertNotEqual(bad.returncode, 0, bad.stdout)
         self.assertIsNotNone(sdlab.find_finding(r_bad.report, 'auth.rejected'))
+
+
+class RecordingUdpRegistrar:
+    """A Digest registrar over UDP on loopback (sdlab's sip-digest-udp
+    answers) that keeps every datagram it receives, bounded in count."""
+
+    MAX = 50
+
+    def __init__(self):
+        # The same port over TCP is held bound, never listening: a TCP or
+        # TLS connection there is refused, whatever else runs here.
+        for _ in range(20):
+            self.tcp_hold = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.tcp_hold.bind((sdlab.LOOPBACK, 0))
+            self.port = self.tcp_hold.getsockname()[1]
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                self.sock.bind((sdlab.LOOPBACK, self.port))
+                break
+            except OSError:
+                self.sock.close()
+                self.tcp_hold.close()
+        else:
+            raise sdlab.LabError('no port free over both UDP and TCP')
+        self.sock.settimeout(0.2)
+        self.received = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        state = {}
+        while not self.stopping:
+            try:
+                data, addr = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if len(self.received) < self.MAX:
+                self.received.append(data.decode('utf-8', 'replace'))
+            self.sock.sendto(sdlab._digest_peer_reply(data, state), addr)
+
+    def requests(self, method):
+        return [m for m in self.received if m.startswith(method + ' ')]
+
+    def close(self):
+        self.stopping = True
+        self.thread.join(5)
+        self.sock.close()
+        self.tcp_hold.close()
+
+
+class SipsNeedsTls(SipCase):
+    """A sips: address is signed in over TLS only (RFC 3261, 26.2.2)."""
+
+    def run_sips(self, address, transport, port, password=True):
+        args = LAB.cli_base(address) + ['--server', 'sip.example.test:%d' % port, '-t', transport,
+                                        '--timeout', str(TIMEOUT), '--json']
+        if password:
+            args += ['--password-file', LAB.password_file()]
+        r = sdlab.run_cli(args, timeout=30, env=NO_TICKET_ENV)
+        self.assertIsNotNone(r.report, r.stderr)
+        return r
+
+    def test_sips_over_udp_sends_nothing(self):
+        peer = RecordingUdpRegistrar()
+        try:
+            # The control: a sip: address signs in at this peer over UDP,
+            # credentials and all, so an empty record below means something.
+            r = self.run_sips('sip:alice@example.test', 'udp', peer.port)
+            self.finding(r.report, 'auth.ok')
+            self.assertTrue(any('\r\nAuthorization: Digest' in m for m in peer.requests('REGISTER')))
+            del peer.received[:]
+
+            r = self.run_sips('sips:alice@example.test', 'udp', peer.port)
+            f = self.finding(r.report, 'uri.sips-needs-tls')
+            self.assertEqual(f['severity'], 'error')
+            self.assertEqual(f['step'], 'uri')
+            self.assertEqual(r.rc, 1)
+            self.assertEqual(r.report['verdict'], 'fail')
+            self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
+            self.assertEqual(r.report['steps']['sip']['status'], 'skip')
+            self.assertIn('only over TLS', r.report['steps']['sip']['reason'])
+            self.assertEqual(r.report['steps']['auth']['status'], 'skip')
+            self.assertIn('only over TLS', r.report['steps']['auth']['reason'])
+            self.assertEqual(r.report['steps']['auth']['data']['result'], 'not-attempted')
+            self.assertNotIn('REGISTER', self.trace_text(r.report))
+            time.sleep(0.3)   # anything still on its way over loopback
+            self.assertEqual(peer.received, [])
+        finally:
+            peer.close()
+
+    def test_sips_with_only_udp_left_sends_nothing(self):
+        # No transport chosen: TLS and TCP are refused at the peer's port
+        # (held bound over TCP, never listening), UDP is all that is left.
+        peer = RecordingUdpRegistrar()
+        try:
+            r = self.run_sips('sips:alice@example.test', 'auto', peer.port)
+            self.assertIsNone(sdlab.find_finding(r.report, 'uri.sips-needs-tls'))
+            f = self.finding(r.report, 'sip.sips-not-tls')
+            self.assertEqual((f['severity'], f['step']), ('error', 'sip'))
+            self.assertIn('UDP', f['message'])
+            self.assertEqual(r.rc, 1)
+            self.assertEqual(r.report['steps']['sip']['status'], 'fail')
+            self.assertEqual(r.report['steps']['sip']['data']['target']['transport'], 'udp')
+            self.assertEqual(r.report['steps']['auth']['status'], 'skip')
+            self.assertIn('only over TLS', r.report['steps']['auth']['reason'])
+            self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
+            time.sleep(0.3)   # anything still on its way over loopback
+            self.assertEqual(peer.received, [])
+        finally:
+            peer.close()
+
+    def test_sips_over_tcp_sends_nothing(self):
+        r = self.run_sips('sips:alice@example.test', 'tcp', LAB.sip.ports['tcp'])
+        self.assertEqual(self.finding(r.report, 'uri.sips-needs-tls')['severity'], 'error')
+        self.assertEqual(r.rc, 1)
+        self.assertEqual(r.report['steps']['sip']['status'], 'skip')
+        self.assertEqual(r.report['steps']['auth']['status'], 'skip')
+        self.assertNotIn('REGISTER', self.trace_text(r.report))
+        self.assertNotIn('Authorization:', self.trace_text(r.report))
+
+    def test_sips_over_tls_signs_in(self):
+        r = self.run_sips('sips:alice@example.test', 'tls', LAB.sip.ports['tls'])
+        self.assertIsNone(sdlab.find_finding(r.report, 'uri.sips-needs-tls'))
+        self.finding(r.report, 'auth.ok')
+        self.assertEqual(r.rc, 0, codes(r.report))
 
 
 class Redirects(SipCase):
@@ -286,6 +460,11 @@ class WindowsSignIn(SipCase):
         r, _ = self.run_cli('msuser', 'udp', extra=['--sign-in', 'EXAMPLE\\msuser'])
         self.finding(r.report, 'auth.scheme-not-supported')
         self.assertIsNone(sdlab.find_finding(r.report, 'auth.kerberos-style-name'))
+        # NTLM only: the sign-in was not tried, so it did not pass either.
+        auth = r.report['steps']['auth']
+        self.assertEqual(auth['status'], 'skip')
+        self.assertIn('does not perform', auth['reason'])
+        self.assertEqual(auth['data']['result'], 'not-supported')
 
     def test_sipp_both_challenges_in_one_header(self):
         for transport in ('udp', 'tcp'):
