@@ -262,6 +262,17 @@ report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeveri
       what = _("Nothing accepts connections on that port: the SIP service is not running there, "
                "listens on another port, or a firewall on the server rejects the connection. "
                "Make sure the server's SIP service is started and listening on that address.");
+      /* A port from an SRV record: that record is what to fix. */
+      for (guint i = 0; i < list->len; i++)
+        {
+          g_autofree char *srv = sd_candidate_srv_port_advice (((Attempt *) list->pdata[i])->candidate);
+          if (srv != NULL && strstr (ports, srv) == NULL)
+            {
+              char *joined = g_strjoin (" ", ports, srv, NULL);
+              g_free (ports);
+              ports = joined;
+            }
+        }
     }
   else if (g_str_equal (result, "timeout"))
     {

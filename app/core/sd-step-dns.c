@@ -1157,7 +1157,17 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                   g_ptr_array_add (unresolvable, g_strdup (name));
                 }
             }
-          add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
+          {
+            guint before = out->len;
+
+            add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
+            /* Kept so that a later step can name the whole record to fix. */
+            for (guint j = before; j < out->len; j++)
+              {
+                ((SdCandidate *) out->pdata[j])->srv_priority = rr->priority;
+                ((SdCandidate *) out->pdata[j])->srv_weight = rr->weight;
+              }
+          }
         }
     }
   srv_candidates = out->len;
