@@ -20,10 +20,11 @@ PACKAGES="
   gnutls-bin openssl dnsmasq-base kamailio kamailio-tls-modules sip-tester sipsak
   knot-dnsutils iproute2 krb5-user time
   gss-ntlmssp gss-ntlmssp-dev python3-gssapi krb5-kdc krb5-admin-server
+  bind9
 "
 # Packages that ship a system service (tests/check-install-deps.py checks
 # that every such package of PACKAGES is here); the lab runs its own copies.
-DAEMONS="kamailio krb5-kdc krb5-admin-server"
+DAEMONS="kamailio krb5-kdc krb5-admin-server bind9"
 
 # One dpkg-query for all: this runs before every build and test.
 # shellcheck disable=SC2086
@@ -78,16 +79,20 @@ for d in $DAEMONS; do
     *) continue ;;
   esac
   echo "install-deps: $d is for the test lab only: not starting it at boot"
+  svc=$d
+  case $d in
+    bind9) svc=named ;;   # the package's service has another name
+  esac
   if [ -d /run/systemd/system ]; then
     # also stops it, should something have started it after all
-    $SUDO systemctl disable --now "$d.service" || true
+    $SUDO systemctl disable --now "$svc.service" || true
   elif command -v systemctl >/dev/null 2>&1; then
-    $SUDO systemctl disable "$d.service" || true
+    $SUDO systemctl disable "$svc.service" || true
   fi
-  if [ -x "/etc/init.d/$d" ]; then
-    $SUDO update-rc.d "$d" disable || true
+  if [ -x "/etc/init.d/$svc" ]; then
+    $SUDO update-rc.d "$svc" disable || true
     if [ ! -d /run/systemd/system ]; then
-      $SUDO "/etc/init.d/$d" stop >/dev/null 2>&1 || true
+      $SUDO "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
     fi
   fi
 done

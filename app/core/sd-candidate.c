@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-candidate"
+
+#include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-candidate.h"
 
@@ -85,4 +88,31 @@ sd_candidate_to_json (const SdCandidate *self)
   else
     json_object_set_null_member (o, "address");
   return o;
+}
+
+char *
+sd_candidate_srv_record (const SdCandidate *self)
+{
+  gsize len;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  if (!g_str_has_prefix (self->source, "SRV "))
+    return NULL;
+  len = strlen (self->host);
+  return g_strdup_printf ("%s SRV %u %u %u %s%s", self->source + 4, self->srv_priority, self->srv_weight,
+                          self->port, self->host, len > 0 && self->host[len - 1] == '.' ? "" : ".");
+}
+
+char *
+sd_candidate_srv_port_advice (const SdCandidate *self)
+{
+  g_autofree char *record = sd_candidate_srv_record (self);
+
+  if (record == NULL)
+    return NULL;
+  /* The port is the zone's word, not the person's: the record is what to fix. */
+  return g_strdup_printf (_("The port %u comes from the DNS record %s. If the SIP server listens on "
+                            "another port (usually 5060 for UDP and TCP, 5061 for TLS), ask the DNS "
+                            "administrator to correct that record; if %u is right, start the SIP "
+                            "service on it."), self->port, record, self->port);
 }

@@ -17,6 +17,8 @@ typedef struct {
   SdTransport   transport; /* never SD_TRANSPORT_AUTO */
   GInetAddress *address;   /* resolved address, or NULL when the name did not resolve */
   char         *source;    /* "SRV _sip._tls.example.com", "A sip.example.com", "--server" */
+  guint16       srv_priority; /* of the SRV record that gave host and port, when source is one */
+  guint16       srv_weight;
 } SdCandidate;
 
 #define SD_TYPE_CANDIDATE (sd_candidate_get_type ())
@@ -33,6 +35,12 @@ void         sd_candidate_unref (SdCandidate *candidate);
 JsonObject  *sd_candidate_to_json (const SdCandidate *candidate);
 /* "sip.example.com:5061 (TLS) at 192.0.2.1" */
 char        *sd_candidate_describe (const SdCandidate *candidate);
+/* "_sip._tcp.example.com SRV 0 0 5060 sip.example.com.": the record that
+ * gave the candidate its port, or NULL when it came from no SRV record. */
+char        *sd_candidate_srv_record (const SdCandidate *candidate);
+/* Advice for a port where nothing listens, naming that SRV record as the
+ * thing to fix; NULL when the port came from no SRV record. */
+char        *sd_candidate_srv_port_advice (const SdCandidate *candidate);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdCandidate, sd_candidate_unref)
 

@@ -31,6 +31,7 @@ sd_dns_type_to_string (guint16 type)
     {
     case SD_DNS_TYPE_A:     return "A";
     case SD_DNS_TYPE_CNAME: return "CNAME";
+    case SD_DNS_TYPE_SOA:   return "SOA";
     case SD_DNS_TYPE_AAAA:  return "AAAA";
     case SD_DNS_TYPE_SRV:   return "SRV";
     case SD_DNS_TYPE_NAPTR: return "NAPTR";

@@ -29,6 +29,7 @@ typedef enum {
 typedef enum {
   SD_DNS_TYPE_A     = 1,
   SD_DNS_TYPE_CNAME = 5,
+  SD_DNS_TYPE_SOA   = 6,   /* asked only to learn whether a domain exists */
   SD_DNS_TYPE_AAAA  = 28,
   SD_DNS_TYPE_SRV   = 33,
   SD_DNS_TYPE_NAPTR = 35,

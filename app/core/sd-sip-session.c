@@ -638,12 +638,31 @@ sd_sip_report_error (SdRun        *run,
     }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     {
-      g_autofree char *message = g_strdup_printf (
-        _("Nothing takes SIP at %s: the port is closed (the %s was refused)."), where, method);
-      sd_run_report (run, step, "sip.no-response", SD_SEVERITY_ERROR, message,
-                     _("Check the server address, port and transport: the server may not listen "
-                       "on this transport, or on another port (usually 5060 for UDP and TCP, "
-                       "5061 for TLS)."));
+      /* A closed port is a connection fault, not a silent server: over
+       * UDP it first shows here, as the ICMP "port unreachable" that
+       * answers the request. */
+      g_autofree char *srv = session->target != NULL ? sd_candidate_srv_port_advice (session->target) : NULL;
+      g_autofree char *record = session->target != NULL ? sd_candidate_srv_record (session->target) : NULL;
+      g_autofree char *message = NULL;
+
+      if (session->target != NULL && session->target->transport == SD_TRANSPORT_UDP)
+        message = record != NULL
+          ? g_strdup_printf (_("Nothing takes SIP at %s, the server and port the SRV record %s names: "
+                               "the port is closed (this computer got \"port unreachable\" in answer "
+                               "to the %s)."), where, record, method)
+          : g_strdup_printf (_("Nothing takes SIP at %s: the port is closed (this computer got \"port "
+                               "unreachable\" in answer to the %s)."), where, method);
+      else
+        message = record != NULL
+          ? g_strdup_printf (_("Nothing takes SIP at %s, the server and port the SRV record %s names: "
+                               "the port is closed (the %s was refused)."), where, record, method)
+          : g_strdup_printf (_("Nothing takes SIP at %s: the port is closed (the %s was refused)."),
+                             where, method);
+      sd_run_report (run, step, "connect.refused", SD_SEVERITY_ERROR, message,
+                     srv != NULL ? srv
+                     : _("Check the server address, port and transport: the server may not listen "
+                         "on this transport, or on another port (usually 5060 for UDP and TCP, "
+                         "5061 for TLS)."));
       return;
     }
   {

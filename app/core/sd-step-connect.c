@@ -322,6 +322,19 @@ report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeveri
       what = _("Nothing accepts connections on that port: the SIP service is not running there, "
                "listens on another port, or a firewall on the server rejects the connection. "
                "Make sure the server's SIP service is started and listening on that address.");
+      /* A port from an SRV record: that record is what to fix (the first
+       * few: a hostile zone must not make the advice endless). */
+      for (guint i = 0, named = 0; i < list->len && named < 3; i++)
+        {
+          g_autofree char *srv = sd_candidate_srv_port_advice (((Attempt *) list->pdata[i])->candidate);
+          if (srv != NULL && strstr (ports, srv) == NULL)
+            {
+              char *joined = g_strjoin (" ", ports, srv, NULL);
+              g_free (ports);
+              ports = joined;
+              named++;
+            }
+        }
     }
   else if (g_str_equal (result, "timeout"))
     {

@@ -82,6 +82,9 @@ typedef struct {
   JsonObject     *lookups_cut;     /* its look-ups entry (borrowed), NULL until a host goes unasked */
   guint           not_asked_count;
   char           *local_failure; /* set when this computer could not ask: the step fails internally */
+  GPtrArray      *filtered;     /* "TCP: SRV _sip._tcp.example.com → host:port": what --transport left out */
+  char           *filtered_target; /* the first host left out: the target of the record to add */
+  SdTransport     filtered_transport; /* the first transport left out: the one to test with instead */
 } DnsStep;
 
 typedef enum {
@@ -110,6 +113,8 @@ dns_step_free (DnsStep *step)
   g_clear_pointer (&step->cut_summary, g_ptr_array_unref);
   g_clear_pointer (&step->capped_hosts, g_hash_table_unref);
   g_free (step->local_failure);
+  g_clear_pointer (&step->filtered, g_ptr_array_unref);
+  g_free (step->filtered_target);
   g_free (step);
 }
 
@@ -539,6 +544,49 @@ srv_ordered (DnsStep *step, SdDnsResult *r)
 
 static void conclude (DnsStep *step);
 
+/* TRUE when every answer so far is empty and none is an error. */
+static gboolean
+nothing_found (DnsStep *step)
+{
+  for (guint i = 0; i < step->order->len; i++)
+    {
+      SdDnsResult *r = step->order->pdata[i];
+      if (r->answers->len > 0
+          || !(g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+domain_asked (DnsStep *step)
+{
+  for (guint i = 0; i < step->order->len; i++)
+    if (sd_dns_name_equal (((SdDnsResult *) step->order->pdata[i])->name, step->domain))
+      return TRUE;
+  return FALSE;
+}
+
+/* The domain does not exist when every answer about its own name says
+ * NXDOMAIN (an empty non-terminal, such as a domain that holds only
+ * _sip._tcp records, answers NOERROR). */
+static gboolean
+domain_missing (DnsStep *step)
+{
+  guint nx = 0;
+
+  for (guint i = 0; i < step->order->len; i++)
+    {
+      SdDnsResult *r = step->order->pdata[i];
+      if (!sd_dns_name_equal (r->name, step->domain))
+        continue;
+      if (!g_str_equal (r->rcode, "NXDOMAIN"))
+        return FALSE;
+      nx++;
+    }
+  return nx > 0;
+}
+
 static void
 advance (DnsStep *step)
 {
@@ -579,6 +627,11 @@ advance (DnsStep *step)
           g_autofree char *n = a_name (&a[i], step->domain);
           resolve_host (step, n, NULL);
         }
+      /* Nothing at all: whether the domain exists decides between "a typo
+       * in the address" and "records to create". Profiles that never ask
+       * the domain's own name learn it from its SOA, one more round. */
+      if (step->in_flight == 0 && nothing_found (step) && !domain_asked (step))
+        ask (step, SD_DNS_TYPE_SOA, step->domain);
     }
 
   if (step->in_flight == 0)
@@ -628,7 +681,24 @@ add_candidate (DnsStep *step, GPtrArray *out, const char *host, guint16 port, Sd
   char *key;
 
   if (step->config->transport != SD_TRANSPORT_AUTO && step->config->transport != transport)
-    return;
+    {
+      /* Kept for the finding: a zone that publishes another transport is
+       * not a zone that publishes nothing. */
+      g_autofree char *t = g_ascii_strup (sd_transport_to_string (transport), -1);
+      g_autofree char *what = g_strdup_printf ("%s: %s → %s:%u", t, source, host, port);
+      gboolean dup = FALSE;
+
+      for (guint i = 0; i < step->filtered->len; i++)
+        dup = dup || g_str_equal (step->filtered->pdata[i], what);
+      if (!dup && step->filtered->len < MAX_LISTED)
+        g_ptr_array_add (step->filtered, g_steal_pointer (&what));
+      if (step->filtered_target == NULL)
+        {
+          step->filtered_target = g_strdup (host);
+          step->filtered_transport = transport;
+        }
+      return;
+    }
   key = candidate_key (host, port, transport, address);
   if (!g_hash_table_add (step->cand_keys, key))
     return;
@@ -931,6 +1001,83 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
     }
 }
 
+/* An SRV target that is a CNAME, once per SRV name and target; @aliases
+ * gets the SRV name, the target, the real name and the record to publish. */
+static void
+note_alias (DnsStep *step, GPtrArray *aliases, const char *srv_name, const SdDnsRecord *rr)
+{
+  static const guint16 types[] = { SD_DNS_TYPE_A, SD_DNS_TYPE_AAAA };
+  const char *real = NULL;
+
+  for (guint t = 0; t < G_N_ELEMENTS (types) && real == NULL; t++)
+    {
+      SdDnsResult *r = lookup (step, types[t], rr->target, NULL);
+      const char *end = r != NULL ? follow_cname (r, rr->target) : rr->target;
+
+      if (!sd_dns_name_equal (end, rr->target))
+        real = end;
+    }
+  if (real == NULL)
+    return;
+  for (guint i = 0; i + 3 < aliases->len; i += 4)
+    if (sd_dns_name_equal (aliases->pdata[i], srv_name) && sd_dns_name_equal (aliases->pdata[i + 1], rr->target))
+      return;
+  if (aliases->len / 4 >= MAX_LISTED)
+    return;
+  g_ptr_array_add (aliases, g_strdup (srv_name));
+  g_ptr_array_add (aliases, g_strdup (rr->target));
+  g_ptr_array_add (aliases, g_strdup (real));
+  g_ptr_array_add (aliases, g_strdup_printf ("%s. 3600 IN SRV %u %u %u %s%s", srv_name, rr->priority,
+                                             rr->weight, rr->port, real,
+                                             g_str_has_suffix (real, ".") ? "" : "."));
+}
+
+/* Records exist, but none for the transport asked: say what is there and
+ * the one record to add. */
+static void
+report_other_transports (DnsStep *step)
+{
+  SdTransport want = step->config->transport;
+  const SrvService *srv = profile_srv (step->config->client);
+  const char *service = NULL;
+  g_autoptr(GString) have = g_string_new (NULL);
+  g_autofree char *want_name = g_ascii_strup (sd_transport_to_string (want), -1);
+  g_autofree char *message = NULL;
+  g_autofree char *advice = NULL;
+  const char *other = sd_transport_to_string (step->filtered_transport);
+
+  for (guint i = 0; i < step->filtered->len; i++)
+    {
+      if (i > 0)
+        g_string_append (have, "; ");
+      g_string_append (have, step->filtered->pdata[i]);
+    }
+  for (guint i = 0; srv[i].prefix != NULL && service == NULL; i++)
+    if (srv[i].transport == want)
+      service = srv[i].prefix;
+
+  message = g_strdup_printf (_("%s publishes no record for SIP over %s, the transport asked for, that a "
+                               "client (profile: %s) looks up. It publishes other transports: %s."),
+                             step->domain, want_name, sd_client_profile_title (step->config->client),
+                             have->str);
+  if (service != NULL)
+    {
+      const char *target = step->filtered_target;
+      advice = g_strdup_printf (_("If the server takes SIP over %s, ask the DNS administrator of %s to add "
+                                  "this record (with the port the server listens on):\n"
+                                  "%s.%s. 3600 IN SRV 0 0 %u %s%s\n"
+                                  "Otherwise test with a transport that is published (transport %s)."),
+                                want_name, step->domain, service, step->domain,
+                                sd_transport_default_port (want), target,
+                                g_str_has_suffix (target, ".") ? "" : ".", other);
+    }
+  else
+    advice = g_strdup_printf (_("This client (profile: %s) never looks for SIP over %s through DNS. Test "
+                                "with a transport that is published (transport %s)."),
+                              sd_client_profile_title (step->config->client), want_name, other);
+  sd_run_report (step->run, SD_STEP_DNS, "dns.no-records-for-transport", SD_SEVERITY_ERROR, message, advice);
+}
+
 static void
 conclude_auto (DnsStep *step, GPtrArray *out)
 {
@@ -939,6 +1086,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
   g_autoptr(GPtrArray) unresolvable = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) unavailable = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) seen_srv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) aliases = g_ptr_array_new_with_free_func (g_free);  /* SRV name, target, real name, record */
   gboolean srv_found = FALSE;
   gboolean any_timeout = FALSE, any_server_error = FALSE;
   guint srv_candidates;
@@ -996,6 +1144,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
           st = resolve_host (step, rr->target, addrs);
           if (st == HOST_NOT_ASKED)
             note_not_asked (step, rr->target);
+          note_alias (step, aliases, name, rr);
           cap_addresses (step, rr->target, addrs);
           if (st == HOST_NO_ADDRESS)
             {
@@ -1008,7 +1157,17 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                   g_ptr_array_add (unresolvable, g_strdup (name));
                 }
             }
-          add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
+          {
+            guint before = out->len;
+
+            add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
+            /* Kept so that a later step can name the whole record to fix. */
+            for (guint j = before; j < out->len; j++)
+              {
+                ((SdCandidate *) out->pdata[j])->srv_priority = rr->priority;
+                ((SdCandidate *) out->pdata[j])->srv_weight = rr->weight;
+              }
+          }
         }
     }
   srv_candidates = out->len;
@@ -1094,13 +1253,48 @@ conclude_auto (DnsStep *step, GPtrArray *out)
       sd_run_report (step->run, SD_STEP_DNS, "dns.no-srv", SD_SEVERITY_WARNING, message, advice);
     }
 
-  if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error)
+  for (guint i = 0; i + 3 < aliases->len; i += 4)
+    {
+      const char *srv_name = aliases->pdata[i];
+      const char *target = aliases->pdata[i + 1];
+      const char *real = aliases->pdata[i + 2];
+      g_autofree char *message = g_strdup_printf (_("The SRV record %s points to %s, which is an alias (a "
+                                                    "CNAME record for %s). RFC 2782 forbids this: the "
+                                                    "target of an SRV record must not be an alias."),
+                                                  srv_name, target, real);
+      g_autofree char *advice = g_strdup_printf (_("Clients that follow the alias work, but others (and "
+                                                   "some DNS servers, which leave the alias's addresses "
+                                                   "out of their answers) find no server. Point the SRV "
+                                                   "record at the real name instead:\n%s"),
+                                                 (char *) aliases->pdata[i + 3]);
+      sd_run_report (step->run, SD_STEP_DNS, "dns.srv-target-cname", SD_SEVERITY_WARNING, message, advice);
+    }
+
+  if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error
+      && step->filtered->len > 0)
+    report_other_transports (step);
+  else if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0
+           && !any_server_error && domain_missing (step))
+    {
+      g_autofree char *message = g_strdup_printf (_("The domain %s does not exist in DNS: the DNS server "
+                                                    "answers \"no such name\" (NXDOMAIN) for the domain "
+                                                    "itself and for every SIP look-up."), step->domain);
+      g_autofree char *advice = g_strdup_printf (_("Check the SIP address for a typo in the part after "
+                                                   "the @ (%s): a client looks up exactly that domain. If "
+                                                   "it is right, the domain is not registered or not "
+                                                   "published in DNS; ask its DNS administrator, or type "
+                                                   "the server's name or address in the Server field, "
+                                                   "which skips automatic configuration."), step->domain);
+      sd_run_report (step->run, SD_STEP_DNS, "dns.domain-not-found", SD_SEVERITY_ERROR, message, advice);
+    }
+  else if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error)
     {
       g_autofree char *zone = zone_example (step);
-      g_autofree char *message = g_strdup_printf (_("No DNS record tells a client (profile: %s) where the "
-                                                    "SIP server of %s is: every look-up came back empty."),
-                                                  sd_client_profile_title (step->config->client),
-                                                  step->domain);
+      g_autofree char *message = g_strdup_printf (_("The domain %s exists, but no DNS record tells a client "
+                                                    "(profile: %s) where its SIP server is: every SIP "
+                                                    "look-up came back empty."),
+                                                  step->domain,
+                                                  sd_client_profile_title (step->config->client));
       g_autofree char *advice = g_strdup_printf (_("Either ask the DNS administrator of %s to create the "
                                                    "records clients look for, such as these (with your "
                                                    "server's name and address):\n%s\nor type the server's "
@@ -1110,7 +1304,11 @@ conclude_auto (DnsStep *step, GPtrArray *out)
       sd_run_report (step->run, SD_STEP_DNS, "dns.no-records", SD_SEVERITY_ERROR, message, advice);
     }
 
-  if (srv_candidates > 0)
+  /* High Security Mode is a Microsoft client's rule: a standard client
+   * (RFC 3263 and 5922) follows an SRV record anywhere and checks the
+   * certificate against the SIP domain, which the TLS step does. */
+  if (srv_candidates > 0
+      && (step->config->client != SD_CLIENT_GENERIC || step->config->strict_dns_naming))
     report_strict_naming (step, out);
 }
 
@@ -1320,6 +1518,7 @@ sd_step_dns_run_async (SdRun               *run,
   step->cand_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   step->capped_hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   step->cut_summary = g_ptr_array_new_with_free_func (g_free);
+  step->filtered = g_ptr_array_new_with_free_func (g_free);
   /* Only for tests that want a reproducible draw among equal weights. */
   if (g_getenv ("SD_DNS_SRV_SEED") != NULL)
     step->rand = g_rand_new_with_seed ((guint32) g_ascii_strtoull (g_getenv ("SD_DNS_SRV_SEED"), NULL, 10));

@@ -602,8 +602,15 @@ check_algorithms (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
   if (in->protocol == G_TLS_PROTOCOL_VERSION_SSL_3_0 || in->protocol == G_TLS_PROTOCOL_VERSION_TLS_1_0
       || in->protocol == G_TLS_PROTOCOL_VERSION_TLS_1_1)
     {
-      g_autofree char *m = g_strdup_printf (_("The server speaks only %s, an outdated version of TLS that current "
-                                              "clients refuse."), sd_tls_protocol_to_string (in->protocol));
+      /* Not "every client": many still connect, so the note names those
+       * that refuse, which a support engineer can match to the phone. */
+      g_autofree char *m = g_strdup_printf (_("The server speaks only %s, an outdated version of TLS. Many "
+                                              "clients still connect, but a growing number refuse it: "
+                                              "programs built on OpenSSL 3 with its default settings or on "
+                                              "Mbed TLS 3 (which removed TLS 1.0 and 1.1), and Windows "
+                                              "releases that turn these versions off by default (starting "
+                                              "with the Windows 11 previews of September 2023)."),
+                                            sd_tls_protocol_to_string (in->protocol));
       add_problem (r, "tls.old-protocol", SD_SEVERITY_WARNING, m,
                    _("Enable TLS 1.2 (and 1.3) on the server; on old Windows servers install the updates that "
                      "add TLS 1.2 and turn it on."));

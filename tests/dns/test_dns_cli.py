@@ -61,6 +61,14 @@ class DnsLab(unittest.TestCase):
         z.srv('_sip._tls.naptr.test', 'sip.naptr.test', 5061, 0, 0)
         z.a('pool1.naptr.test', '127.0.0.5')
         z.a('sip.naptr.test')
+        # tcponly.test: SIP over TCP and UDP only, no TLS record.
+        z.domain('tcponly.test')
+        z.srv('_sip._tcp.tcponly.test', 'sip.tcponly.test', 5060, 0, 0)
+        z.srv('_sip._udp.tcponly.test', 'sip.tcponly.test', 5060, 0, 0)
+        z.a('sip.tcponly.test')
+        # nosip.test: the domain exists (it has a TXT record), with no SIP record.
+        z.domain('nosip.test')
+        z.txt('nosip.test', 'v=spf1 -all')
         cls.big = sdlab.DnsServer(cls.lab, z, name='dnsmasq-big')
 
     @classmethod
@@ -264,19 +272,87 @@ class Findings(DnsLab):
     """Each finding of the dns step, from a real server scenario."""
 
     def test_no_records(self):
-        r = self.run_cli('alice@nxdomain.test')
+        # The domain exists (NOERROR for its own name) but publishes no SIP record.
+        r = self.run_cli('alice@nosip.test', dns=self.big.addr)
         self.assertEqual(r.rc, 1)
         f = self.assertFinding(r.report, 'dns.no-records', 'error')
+        self.assertNoFinding(r.report, 'dns.domain-not-found')
+        self.assertIn('nosip.test exists', f['message'])
         # the advice gives zone lines for THIS domain
-        self.assertIn('_sip._tls.nxdomain.test. 3600 IN SRV 0 0 5061 sip.nxdomain.test.', f['advice'])
-        self.assertIn('sip.nxdomain.test. 3600 IN A', f['advice'])
-        self.assertTrue(all(q['rcode'] == 'NXDOMAIN' for q in dns_data(r.report)['queries']))
+        self.assertIn('_sip._tls.nosip.test. 3600 IN SRV 0 0 5061 sip.nosip.test.', f['advice'])
+        self.assertIn('sip.nosip.test. 3600 IN A', f['advice'])
+        self.assertIn(('nosip.test', 'NOERROR'),
+                      [(q['name'], q['rcode']) for q in dns_data(r.report)['queries']])
         self.assertEqual(cands(r.report), [])
 
     def test_no_records_advice_follows_the_profile(self):
-        r = self.run_cli('alice@nxdomain.test', '--client', 'ocs')
+        r = self.run_cli('alice@nosip.test', '--client', 'ocs', dns=self.big.addr)
         f = self.assertFinding(r.report, 'dns.no-records', 'error')
-        self.assertIn('_sipinternaltls._tcp.nxdomain.test. 3600 IN SRV', f['advice'])
+        self.assertIn('_sipinternaltls._tcp.nosip.test. 3600 IN SRV', f['advice'])
+        # ocs never asks the domain's own name: its SOA tells that it exists
+        soa = [q for q in dns_data(r.report)['queries'] if q['type'] == 'SOA']
+        self.assertEqual([(q['name'], q['rcode']) for q in soa], [('nosip.test', 'NOERROR')])
+        self.assertNoFinding(r.report, 'dns.domain-not-found')
+
+    def test_domain_not_found(self):
+        # Every answer NXDOMAIN, the domain's own name included: a typo, not records to create.
+        r = self.run_cli('alice@nxdomain.test')
+        self.assertEqual(r.rc, 1)
+        f = self.assertFinding(r.report, 'dns.domain-not-found', 'error')
+        self.assertNoFinding(r.report, 'dns.no-records')
+        self.assertIn('nxdomain.test does not exist', f['message'])
+        self.assertIn('NXDOMAIN', f['message'])
+        self.assertIn('typo', f['advice'])
+        self.assertNotIn('3600 IN SRV', f['advice'])
+        self.assertTrue(all(q['rcode'] == 'NXDOMAIN' for q in dns_data(r.report)['queries']))
+        # generic asks the domain's own name anyway: no SOA needed
+        self.assertNotIn('SOA', [q['type'] for q in dns_data(r.report)['queries']])
+        self.assertEqual(cands(r.report), [])
+
+    def test_domain_not_found_through_soa(self):
+        for profile in ('wm5', 'ocs', 'lync'):
+            r = self.run_cli('alice@nxdomain.test', '--client', profile)
+            self.assertEqual(r.rc, 1)
+            self.assertFinding(r.report, 'dns.domain-not-found', 'error')
+            self.assertNoFinding(r.report, 'dns.no-records')
+            soa = [q for q in dns_data(r.report)['queries'] if q['type'] == 'SOA']
+            self.assertEqual([(q['name'], q['rcode']) for q in soa], [('nxdomain.test', 'NXDOMAIN')])
+
+    def test_domain_with_sip_records_only_is_not_missing(self):
+        # tcponly.test has no record of its own (an empty non-terminal, NOERROR):
+        # asked for TLS, it must not be called missing.
+        r = self.run_cli('alice@tcponly.test', '--transport', 'tls', dns=self.big.addr)
+        self.assertNoFinding(r.report, 'dns.domain-not-found')
+        self.assertFinding(r.report, 'dns.no-records-for-transport', 'error')
+        own = [q['rcode'] for q in dns_data(r.report)['queries'] if q['name'] == 'tcponly.test']
+        self.assertTrue(own)
+        self.assertTrue(all(rc == 'NOERROR' for rc in own), own)
+
+    def test_no_records_for_the_transport_asked(self):
+        r = self.run_cli('alice@tcponly.test', '--transport', 'tls', dns=self.big.addr)
+        self.assertEqual(r.rc, 1)
+        f = self.assertFinding(r.report, 'dns.no-records-for-transport', 'error')
+        self.assertNoFinding(r.report, 'dns.no-records')
+        self.assertNoFinding(r.report, 'dns.domain-not-found')
+        self.assertNotIn('empty', f['message'])
+        # what is there, and what is missing
+        self.assertIn('TLS', f['message'])
+        self.assertIn('TCP: SRV _sip._tcp.tcponly.test → sip.tcponly.test:5060', f['message'])
+        self.assertIn('UDP: SRV _sip._udp.tcponly.test → sip.tcponly.test:5060', f['message'])
+        # the one record to add, never one that exists
+        self.assertIn('_sips._tcp.tcponly.test. 3600 IN SRV 0 0 5061 sip.tcponly.test.', f['advice'])
+        self.assertNotIn('_sip._tcp.tcponly.test. 3600', f['advice'])
+        self.assertEqual(f['advice'].count('3600 IN'), 1)
+        self.assertIn('transport tcp', f['advice'])
+        # the query table shows both answers the message speaks of
+        answered = [q['name'] for q in dns_data(r.report)['queries'] if q['type'] == 'SRV' and q['answers']]
+        self.assertEqual(sorted(answered), ['_sip._tcp.tcponly.test', '_sip._udp.tcponly.test'])
+        self.assertEqual(cands(r.report), [])
+        # a transport the profile never looks up through DNS
+        r = self.run_cli('alice@tcponly.test', '--transport', 'udp', '--client', 'wm5', dns=self.big.addr)
+        f = self.assertFinding(r.report, 'dns.no-records-for-transport', 'error')
+        self.assertIn('never looks for SIP over UDP', f['advice'])
+        self.assertNotIn('3600 IN', f['advice'])
 
     def test_no_srv_when_a_fallback_works(self):
         r = self.run_cli('alice@aonly.test')
@@ -309,7 +385,7 @@ class Findings(DnsLab):
         self.assertEqual(r.rc, 1)
 
     def test_strict_naming_warning(self):
-        r = self.run_cli('alice@fuzzybunny.test')
+        r = self.run_cli('alice@fuzzybunny.test', '--client', 'wm5')
         f = self.assertFinding(r.report, 'dns.strict-naming', 'warning')
         self.assertIn('lcsserver1.corp.test', f['message'])
         self.assertIn('DisableStrictDNSNaming', f['advice'])
@@ -318,6 +394,25 @@ class Findings(DnsLab):
         self.assertEqual(cands(r.report), [
             ('lcsserver1.corp.test', 5061, 'tls', '127.0.0.1', 'SRV _sip._tls.fuzzybunny.test')])
         self.assertEqual(r.rc, 0)
+
+    def test_no_high_security_mode_for_standard_clients(self):
+        # generic (RFC 3263/5922) follows an SRV target anywhere: no strict-naming
+        # finding, no Group Policy or registry advice anywhere in the report.
+        r = self.run_cli('alice@fuzzybunny.test')
+        self.assertNoFinding(r.report, 'dns.strict-naming')
+        for f in r.report['findings']:
+            for word in ('DisableStrictDNSNaming', 'Group Policy', 'High Security Mode'):
+                self.assertNotIn(word, f['message'] + f['advice'])
+        self.assertEqual(cands(r.report), [
+            ('lcsserver1.corp.test', 5061, 'tls', '127.0.0.1', 'SRV _sip._tls.fuzzybunny.test')])
+        self.assertEqual(r.rc, 0)
+        # ... unless High Security Mode is asked for
+        r = self.run_cli('alice@fuzzybunny.test', '--strict-dns-naming')
+        f = self.assertFinding(r.report, 'dns.strict-naming', 'error')
+        self.assertIn('DisableStrictDNSNaming', f['advice'])
+        for profile in ('ocs', 'lync'):
+            r = self.run_cli('alice@fuzzybunny.test', '--client', profile)
+            self.assertFinding(r.report, 'dns.strict-naming', 'warning')
 
     def test_strict_naming_error_in_high_security_mode(self):
         r = self.run_cli('alice@fuzzybunny.test', '--client', 'wm5', '--strict-dns-naming')
@@ -446,6 +541,23 @@ class Answers(DnsLab):
         a = [q for q in dns_data(r.report)['queries'] if q['name'] == 'alias.cname.test' and q['type'] == 'A'][0]
         self.assertEqual([x['type'] for x in a['answers']], ['CNAME', 'A'])
         self.assertEqual(a['answers'][0]['target'], 'real.cname.test')
+
+    def test_srv_target_that_is_a_cname(self):
+        # RFC 2782: the target must not be an alias (dnsmasq's cname= directive).
+        r = self.run_cli('alice@cname.test')
+        found = sdlab.find_findings(r.report, 'dns.srv-target-cname')
+        self.assertEqual(len(found), 1)
+        f = self.assertFinding(r.report, 'dns.srv-target-cname', 'warning')
+        self.assertIn('_sip._tls.cname.test', f['message'])
+        self.assertIn('alias.cname.test', f['message'])
+        self.assertIn('real.cname.test', f['message'])
+        self.assertIn('RFC 2782', f['message'])
+        self.assertIn('_sip._tls.cname.test. 3600 IN SRV 0 0 5061 real.cname.test.', f['advice'])
+        self.assertEqual(r.rc, 0)
+        self.assertEqual(r.report['steps']['dns']['status'], 'warn')
+        # a target with its own address gets no such note
+        r = self.run_cli('alice@fuzzybunny.test')
+        self.assertNoFinding(r.report, 'dns.srv-target-cname')
 
     def test_ipv6_addresses(self):
         r = self.run_cli('alice@dual.test')

@@ -190,7 +190,8 @@ class DnsLimits(unittest.TestCase):
         self.assertEqual((f['severity'], f['step']), ('error', 'dns'))
         self.assertIn('This says nothing about the DNS server', f['message'])
         self.assertIn('ulimit', f['advice'])
-        for code in ('dns.server-error', 'dns.no-records', 'dns.server-timeout', 'dns.srv-target-unresolvable'):
+        for code in ('dns.server-error', 'dns.no-records', 'dns.server-timeout', 'dns.srv-target-unresolvable',
+                     'dns.domain-not-found', 'dns.no-records-for-transport'):
             self.assertIsNone(sdlab.find_finding(res.report, code), code)
         self.assertEqual(res.report['steps']['dns']['status'], 'fail')
 

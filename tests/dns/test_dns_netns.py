@@ -68,7 +68,7 @@ class SystemResolver(unittest.TestCase):
 
     def test_findings_through_the_system_resolver(self):
         r = self.run_ns('alice@nxdomain.test')
-        self.assertIsNotNone(sdlab.find_finding(r.report, 'dns.no-records'))
+        self.assertIsNotNone(sdlab.find_finding(r.report, 'dns.domain-not-found'))
         self.assertEqual(r.rc, 1)
         r = self.run_ns('alice@fuzzybunny.test', '--strict-dns-naming')
         self.assertEqual(sdlab.find_finding(r.report, 'dns.strict-naming')['severity'], 'error')

@@ -508,8 +508,13 @@ class Misbehaving(SipCase):
     def test_closed_udp_port_ends_at_once(self):
         """ICMP port unreachable reaches a connected UDP socket: no need to wait the timeout."""
         r, elapsed = self.run_cli('alice', 'udp', host='127.0.0.1', port=LAB.closed_port)
-        f = self.finding(r.report, 'sip.no-response')
-        self.assertIn('refused', f['message'].lower())
+        # A closed port is a connection fault, not a silent server.
+        f = self.finding(r.report, 'connect.refused')
+        self.assertEqual(f['severity'], 'error')
+        self.assertIn('port unreachable', f['message'])
+        self.assertNotIn('sip.no-response', codes(r.report))
+        # The port was typed, not found in DNS: no record to blame.
+        self.assertNotIn('SRV', f['message'] + f['advice'])
         self.assertLess(elapsed, TIMEOUT)
 
     def test_garbage(self):
@@ -538,6 +543,64 @@ class Misbehaving(SipCase):
                 self.assertIsNone(sdlab.find_finding(r.report, 'sip.malformed-response'))
                 self.assertTrue(r.report['steps']['sip']['data']['registered_without_credentials'])
                 self.finding(r.report, 'auth.ok')
+
+
+class SrvPort(SipCase):
+    """An SRV record whose port is wrong: the record is named as the thing to fix."""
+
+    @classmethod
+    def setUpClass(cls):
+        z = sdlab.Zone().domain('badport.test').domain('goodport.test')
+        for d, udp, tcp in (('badport.test', LAB.closed_port, LAB.closed_port),
+                            ('goodport.test', LAB.sip.ports['udp'], LAB.sip.ports['tcp'])):
+            z.srv('_sip._udp.' + d, 'sip.' + d, udp, 0, 0)
+            z.srv('_sip._tcp.' + d, 'sip.' + d, tcp, 0, 0)
+            z.a('sip.' + d)
+        cls.dns = sdlab.DnsServer(LAB, z, name='dnsmasq-srvport')
+
+    def run_srv(self, domain, transport):
+        args = ['alice@' + domain, '--dns-server', self.dns.addr, '-t', transport,
+                '--timeout', str(TIMEOUT), '--json',
+                '--password-file', LAB.password_file('alice')]
+        start = time.monotonic()
+        r = sdlab.run_cli(args, timeout=30, env=dict(NO_TICKET_ENV))
+        elapsed = time.monotonic() - start
+        self.assertIsNotNone(r.report, 'no JSON; stderr: ' + r.stderr[-2000:])
+        self.assertNotIn('Sanitizer', r.stderr)
+        self.assertNotIn('runtime error:', r.stderr)
+        return r, elapsed
+
+    def test_wrong_udp_port_names_the_record(self):
+        r, elapsed = self.run_srv('badport.test', 'udp')
+        self.assertEqual(r.rc, 1, codes(r.report))
+        f = self.finding(r.report, 'connect.refused')
+        self.assertEqual(f['severity'], 'error')
+        self.assertNotIn('sip.no-response', codes(r.report))
+        record = '_sip._udp.badport.test SRV 0 0 %d sip.badport.test.' % LAB.closed_port
+        self.assertIn(record, f['message'])
+        self.assertIn(record, f['advice'])
+        self.assertIn('port unreachable', f['message'])
+        self.assertIn('correct that record', f['advice'])
+        # ICMP answers at once: no wait for the timeout
+        self.assertLess(elapsed, HANG_GUARD)
+
+    def test_wrong_tcp_port_names_the_record(self):
+        r, _ = self.run_srv('badport.test', 'tcp')
+        self.assertEqual(r.rc, 1, codes(r.report))
+        f = self.finding(r.report, 'connect.refused')
+        self.assertEqual((f['severity'], f['step']), ('error', 'connect'))
+        self.assertNotIn('sip.no-response', codes(r.report))
+        self.assertIn('_sip._tcp.badport.test SRV 0 0 %d sip.badport.test.' % LAB.closed_port, f['advice'])
+        self.assertIn('correct that record', f['advice'])
+
+    def test_right_port_signs_in(self):
+        # The same records with Kamailio's ports: Kamailio answers and alice signs in.
+        for transport in ('udp', 'tcp'):
+            with self.subTest(transport=transport):
+                r, _ = self.run_srv('goodport.test', transport)
+                self.assertEqual(r.rc, 0, codes(r.report))
+                self.finding(r.report, 'auth.ok')
+                self.assertNotIn('connect.refused', codes(r.report))
 
 
 class NoPasswordAnywhere(SipCase):

@@ -321,6 +321,30 @@ class TlsChain(Base):
         self.assertIn(report['steps']['tls']['data']['protocol'], ('TLS 1.0', 'TLS 1.1'))
         self.assertEqual(len(report['steps']['tls']['data']['chain']), 2)
 
+    def test_old_protocol_names_the_clients_that_refuse(self):
+        # Not "current clients refuse": many still connect, some named ones refuse.
+        report, _, _ = self.run_cli('sip.example.test:%d' % LAB.peers['tls-old'])
+        f = self.finding(report, 'tls.old-protocol')
+        self.assertEqual(f['severity'], 'warning')
+        self.assertNotIn('current clients refuse', f['message'])
+        for words in ('Many clients still connect', 'OpenSSL 3', 'Mbed TLS 3', 'Windows 11'):
+            self.assertIn(words, f['message'])
+        # Oracle: OpenSSL 3's own client with its defaults refuses this server,
+        # and connects once TLS 1.0/1.1 are allowed again (security level 0).
+        def s_client(*extra):
+            argv = ['openssl', 's_client', '-connect', '127.0.0.1:%d' % LAB.peers['tls-old'],
+                    '-servername', 'sip.example.test'] + list(extra)
+            r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)
+            return r.returncode, r.stdout + r.stderr
+        version = subprocess.run(['openssl', 'version'], capture_output=True, text=True, timeout=10).stdout
+        if not version.startswith('OpenSSL 3'):
+            self.skipTest('the oracle needs OpenSSL 3: %s' % version)
+        rc, out = s_client()
+        self.assertNotEqual(rc, 0, out)
+        rc, out = s_client('-cipher', 'DEFAULT@SECLEVEL=0', '-tls1')
+        self.assertEqual(rc, 0, out)
+        self.assertIn('TLSv1', out)
+
 
 class Handshake(Base):
     def failure(self, peer):
