@@ -638,11 +638,16 @@ class Cert:
 
 # name -> (template lines, options).  Leaves are signed by the intermediate
 # unless said otherwise; 'chain' says whether the served chain holds it.
+# The good certificate names each server of the lab and, for standard SIP
+# clients, each SIP domain whose SRV records point at it (RFC 5922: they
+# check the domain, not the SRV target); fuzzybunny.test stays out (a
+# domain whose certificate names only the server, the guide's case).
 GOOD_NAMES = ['sip.example.test', 'example.test', 'home.example.test',
               'sip.wm5.test', 'sip.ocs.test', 'sipinternal.ocs.test', 'sipexternal.ocs.test',
               'sip.lync.test', 'sipinternal.lync.test', 'sipexternal.lync.test',
               'sip.generic.test', 'lcsserver1.corp.test', 'real.cname.test',
-              'sip.cname.test', 'alias.cname.test', 'sip.dual.test']
+              'sip.cname.test', 'alias.cname.test', 'sip.dual.test',
+              'generic.test', 'cname.test', 'dual.test', 'fallback.test']
 
 
 def _fmt_date(dt):
