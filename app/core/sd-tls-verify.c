@@ -461,7 +461,10 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
   is_ip = g_hostname_is_ip_address (identity);
 
   sd_cert_info_get_names (leaf, &names);
-  match = sd_tls_match_host (&names, identity);
+  /* Standard SIP clients ignore the CN once there is any subjectAltName;
+   * the Microsoft rule stays as it was. */
+  match = r->name_rule == SD_TLS_NAME_RULE_SERVER_FQDN ? sd_tls_match_host (&names, identity)
+                                                       : sd_tls_match_sip_host (&names, identity);
   r->name_match = match;
 
   if (leaf->invalid_names != NULL && leaf->invalid_names[0] != NULL)
@@ -528,7 +531,7 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
         }
       else if (r->name_rule == SD_TLS_NAME_RULE_RFC5922_DOMAIN)
         {
-          gboolean names_server = sd_tls_match_host (&names, in->server_name) != SD_NAME_MATCH_NONE;
+          gboolean names_server = sd_tls_match_sip_host (&names, in->server_name) != SD_NAME_MATCH_NONE;
           g_autofree char *verdict = g_strdup_printf (
             _("The certificate does not name the SIP domain %s, so standard SIP clients refuse it "
               "(a name mismatch). It holds: %s."), identity, held);

@@ -671,6 +671,9 @@ def leaf_specs():
         'wildcard': dict(cn='*.example.test', san=dns('*.example.test')),
         'urisip': dict(cn='Lab SIP domain certificate', san=['uri = "sip:example.test"',
                                                              'uri = "sip:sip.example.test"']),
+        # the domain in the CN only, next to a subjectAltName (a URI of
+        # another domain): SIP clients ignore the CN then (RFC 5922 7.1)
+        'cn-domain-uri-other': dict(cn='example.test', san=['uri = "sip:other.test"']),
         'strict-sip': dict(cn='sip.example.test', san=dns('sip.example.test')),
         'strict-domain': dict(cn='example.test', san=dns('example.test')),
         'lcs': dict(cn='lcsserver1.corp.test', san=dns('lcsserver1.corp.test')),

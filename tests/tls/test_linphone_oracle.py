@@ -31,10 +31,11 @@ NS = None
 PORT = 5061
 # Every certificate of the lab that Kamailio or the Python TLS peers serve
 # elsewhere, one case each: names (right, SRV target only, domain only,
-# URI:sip: only, wildcard, wrong, the Microsoft pool's) and trust/time
+# URI:sip: only, the domain in the CN only next to a subjectAltName,
+# wildcard, wrong, the Microsoft pool's) and trust/time
 # (expired, not yet valid, self-signed, missing intermediate).
-CASES = ['good', 'strict-sip', 'strict-domain', 'urisip', 'wildcard', 'wrongname', 'lcs',
-         'expired', 'notyet', 'selfsigned', 'nointer']
+CASES = ['good', 'strict-sip', 'strict-domain', 'urisip', 'cn-domain-uri-other', 'wildcard', 'wrongname',
+         'lcs', 'expired', 'notyet', 'selfsigned', 'nointer']
 
 
 def setUpModule():
@@ -114,6 +115,7 @@ class LinphoneOracle(unittest.TestCase):
         self.assertEqual(verdicts.get('strict-sip'), 'fail')
         self.assertEqual(verdicts.get('strict-domain'), 'pass')
         self.assertEqual(verdicts.get('good'), 'pass')
+        self.assertEqual(verdicts.get('cn-domain-uri-other'), 'fail')
 
     def test_configured_server(self):
         # A configured server (outbound proxy): the name configured.
