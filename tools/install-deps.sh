@@ -21,6 +21,7 @@ PACKAGES="
   knot-dnsutils iproute2 krb5-user time
   gss-ntlmssp gss-ntlmssp-dev python3-gssapi krb5-kdc krb5-admin-server
   bind9
+  linphone-cli
 "
 # Packages that ship a system service (tests/check-install-deps.py checks
 # that every such package of PACKAGES is here); the lab runs its own copies.

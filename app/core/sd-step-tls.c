@@ -224,6 +224,19 @@ report_handshake_failure (TlsState *st, const GError *error)
   sd_run_report (st->run, SD_STEP_TLS, "tls.handshake-failed", SD_SEVERITY_ERROR, message, advice);
 }
 
+/* Clients differ in the name they check: Microsoft clients the server's
+ * own name; a standard SIP client the SIP domain when it found the server
+ * through DNS (RFC 5922), the name it was given when it was given one. */
+static SdTlsNameRule
+name_rule_for (const SdConfig *config)
+{
+  if (config->client != SD_CLIENT_GENERIC)
+    return SD_TLS_NAME_RULE_SERVER_FQDN;
+  if (config->server != NULL)
+    return SD_TLS_NAME_RULE_CONFIGURED_SERVER;
+  return SD_TLS_NAME_RULE_RFC5922_DOMAIN;
+}
+
 static void
 analyse (TlsState *st)
 {
@@ -271,12 +284,16 @@ analyse (TlsState *st)
   input.chain = chain;
   input.server_name = st->candidate->host;
   input.domain = ctx->domain;
+  input.name_rule = name_rule_for (config);
+  input.microsoft = config->client != SD_CLIENT_GENERIC;
   input.ca_file = config->ca_file;
   input.strict_dns_naming = config->strict_dns_naming;
   input.now = g_get_real_time () / G_USEC_PER_SEC;
   input.protocol = version;
   result = sd_tls_verify (&input);
 
+  json_object_set_string_member (data, "name_rule", sd_tls_name_rule_to_string (result->name_rule));
+  json_object_set_string_member (data, "name_identity", result->name_identity);
   json_object_set_array_member (data, "checks", json_array_ref (result->checks));
   json_object_set_array_member (data, "path", json_array_ref (result->path_json));
   if (result->anchor != NULL)
@@ -398,7 +415,9 @@ handshake_cb (GObject      *source,
   if (st->peer != NULL)
     {
       const SdConfig *config = sd_run_get_config (st->run);
-      g_autoptr(GSocketConnectable) identity = g_network_address_new (st->candidate->host, st->candidate->port);
+      /* The second opinion judges the same identity as this program's checks. */
+      g_autoptr(GSocketConnectable) identity = g_network_address_new (st->verdict->name_identity,
+                                                                      st->candidate->port);
 
       sd_tls_backend_verify_async (st->peer, identity, config->ca_file, arm_timeout (st), backend_verify_cb,
                                    g_steal_pointer (&task));

@@ -210,6 +210,16 @@ sd_tls_match_host (const SdCertNames *names, const char *host)
   return SD_NAME_MATCH_NONE;
 }
 
+SdNameMatch
+sd_tls_match_sip_host (const SdCertNames *names, const char *host)
+{
+  SdCertNames san_only = *names;
+
+  if (count (names->dns) > 0 || count (names->ip) > 0 || count (names->uri) > 0)
+    san_only.cn = NULL;
+  return sd_tls_match_host (&san_only, host);
+}
+
 char **
 sd_tls_sip_identities (const SdCertNames *names)
 {

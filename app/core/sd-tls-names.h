@@ -52,6 +52,11 @@ char       *sd_tls_sip_uri_host (const char *uri);
  * when nothing else matched (many clients ignore URI names). */
 SdNameMatch sd_tls_match_host (const SdCertNames *names, const char *host);
 
+/* The same check as a SIP client makes it (RFC 5922 7.1, and Linphone):
+ * the CN counts only when the certificate has no subjectAltName at all, not
+ * merely no DNS name. */
+SdNameMatch sd_tls_match_sip_host (const SdCertNames *names, const char *host);
+
 /* RFC 5922 SIP domain identities, normalized, in certificate order:
  * the hosts of URI:sip: names when there is any; else the dNSNames
  * (wildcards included, flagged by their '*'); else, when the certificate has

@@ -38,6 +38,7 @@ sd_tls_verify_result_free (SdTlsVerifyResult *r)
   g_ptr_array_unref (r->problems);
   g_ptr_array_unref (r->path);
   g_free (r->anchor);
+  g_free (r->name_identity);
   g_free (r);
 }
 
@@ -393,6 +394,55 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
   gnutls_x509_trust_list_deinit (tl, 1);
 }
 
+const char *
+sd_tls_name_rule_to_string (SdTlsNameRule rule)
+{
+  switch (rule)
+    {
+    case SD_TLS_NAME_RULE_RFC5922_DOMAIN:    return "rfc5922-domain";
+    case SD_TLS_NAME_RULE_CONFIGURED_SERVER: return "configured-server";
+    case SD_TLS_NAME_RULE_SERVER_FQDN:
+    default:                                 return "server-fqdn";
+    }
+}
+
+static SdTlsNameRule
+effective_rule (const SdTlsVerifyInput *in)
+{
+  if (in->name_rule == SD_TLS_NAME_RULE_RFC5922_DOMAIN && (in->domain == NULL || *in->domain == '\0'))
+    return SD_TLS_NAME_RULE_CONFIGURED_SERVER;
+  return in->name_rule;
+}
+
+const char *
+sd_tls_name_identity (const SdTlsVerifyInput *in)
+{
+  return effective_rule (in) == SD_TLS_NAME_RULE_RFC5922_DOMAIN ? in->domain : in->server_name;
+}
+
+/* Which identity the client checks and why, in words, for the name check. */
+static char *
+describe_rule (SdTlsNameRule rule, const SdTlsVerifyInput *in)
+{
+  switch (rule)
+    {
+    case SD_TLS_NAME_RULE_RFC5922_DOMAIN:
+      return g_strdup_printf (_("Rule applied: a standard SIP client (RFC 3263 and RFC 5922, as Linphone, Zoiper, "
+                                "Bria and most phones) that found the server %s through DNS checks the "
+                                "certificate against the SIP domain of the address, %s, not against the "
+                                "server's name."), in->server_name, in->domain);
+    case SD_TLS_NAME_RULE_CONFIGURED_SERVER:
+      return g_strdup_printf (_("Rule applied: a standard SIP client configured with the server %s (an outbound "
+                                "proxy, not found through DNS) checks the certificate against that name."),
+                              in->server_name);
+    case SD_TLS_NAME_RULE_SERVER_FQDN:
+    default:
+      return g_strdup_printf (_("Rule applied: Microsoft clients (Windows Messenger, Office Communicator, Lync) "
+                                "check the certificate against the name of the server they connect to, %s, "
+                                "as found in DNS or typed."), in->server_name);
+    }
+}
+
 static void
 check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
 {
@@ -401,10 +451,20 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
   SdNameMatch match;
   g_autofree char *held = join_names (leaf);
   g_autofree char *msg = NULL;
-  gboolean is_ip = g_hostname_is_ip_address (in->server_name);
+  g_autofree char *rule_text = NULL;
+  const char *identity;
+  gboolean is_ip;
+  gboolean hsm_applies = in->strict_dns_naming || in->microsoft;
+
+  identity = r->name_identity;
+  rule_text = describe_rule (r->name_rule, in);
+  is_ip = g_hostname_is_ip_address (identity);
 
   sd_cert_info_get_names (leaf, &names);
-  match = sd_tls_match_host (&names, in->server_name);
+  /* Standard SIP clients ignore the CN once there is any subjectAltName;
+   * the Microsoft rule stays as it was. */
+  match = r->name_rule == SD_TLS_NAME_RULE_SERVER_FQDN ? sd_tls_match_host (&names, identity)
+                                                       : sd_tls_match_sip_host (&names, identity);
   r->name_match = match;
 
   if (leaf->invalid_names != NULL && leaf->invalid_names[0] != NULL)
@@ -425,48 +485,85 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
     case SD_NAME_MATCH_IP:
     case SD_NAME_MATCH_WILDCARD:
     case SD_NAME_MATCH_CN:
-      r->name_ok = TRUE;
-      msg = g_strdup_printf (match == SD_NAME_MATCH_WILDCARD
-                               ? _("The certificate is valid for %s through a wildcard name.")
-                               : match == SD_NAME_MATCH_CN
-                               ? _("The certificate is valid for %s (through its common name: it has no DNS name).")
-                               : _("The certificate is valid for %s."),
-                             in->server_name);
-      add_check (r, "name", "pass", msg);
+      {
+        g_autofree char *verdict = g_strdup_printf (
+          match == SD_NAME_MATCH_WILDCARD
+            ? _("The certificate is valid for %s through a wildcard name.")
+            : match == SD_NAME_MATCH_CN
+            ? _("The certificate is valid for %s (through its common name: it has no DNS name).")
+            : _("The certificate is valid for %s."),
+          identity);
+        r->name_ok = TRUE;
+        msg = g_strjoin (" ", verdict, rule_text, NULL);
+        add_check (r, "name", "pass", msg);
+      }
       break;
     case SD_NAME_MATCH_SIP_URI:
-      r->name_ok = TRUE;
-      msg = g_strdup_printf (_("The certificate names %s only as a SIP domain (a URI:sip: name) and holds no DNS "
-                               "name for it: SIP clients that follow RFC 5922 accept it, clients that check DNS "
-                               "names as web browsers do refuse it. Names it holds: %s."),
-                             in->server_name, held);
-      add_problem (r, "tls.name-mismatch", SD_SEVERITY_WARNING, msg,
-                   _("Ask for a certificate that also holds the server's name as a DNS name "
-                     "(subjectAltName DNS), next to the URI:sip: names."));
-      add_check (r, "name", "warn", msg);
+      {
+        g_autofree char *verdict = g_strdup_printf (
+          _("The certificate names %s only as a SIP domain (a URI:sip: name) and holds no DNS name for it: SIP "
+            "clients that follow RFC 5922 to the letter accept it; clients that check DNS names only, as "
+            "Linphone and web browsers do, refuse it. Names it holds: %s."), identity, held);
+        r->name_ok = TRUE;
+        msg = g_strjoin (" ", verdict, rule_text, NULL);
+        add_problem (r, "tls.name-mismatch", SD_SEVERITY_WARNING, msg,
+                     r->name_rule == SD_TLS_NAME_RULE_RFC5922_DOMAIN
+                       ? _("Ask for a certificate that also holds the SIP domain as a DNS name "
+                           "(subjectAltName DNS), next to the URI:sip: names.")
+                       : _("Ask for a certificate that also holds the server's name as a DNS name "
+                           "(subjectAltName DNS), next to the URI:sip: names."));
+        add_check (r, "name", "warn", msg);
+      }
       break;
     case SD_NAME_MATCH_NONE:
     default:
       if (is_ip)
-        msg = g_strdup_printf (_("You connected by IP address (%s); the certificate does not hold that address, "
-                                 "it holds: %s. As expected: this certificate error proves that a TLS server "
-                                 "answers at that address, and shows which names it serves."),
-                               in->server_name, held);
+        {
+          g_autofree char *verdict = g_strdup_printf (
+            _("You connected by IP address (%s); the certificate does not hold that address, it holds: %s. "
+              "As expected: this certificate error proves that a TLS server answers at that address, and "
+              "shows which names it serves."), identity, held);
+          msg = g_strjoin (" ", verdict, rule_text, NULL);
+          add_problem (r, "tls.name-mismatch", SD_SEVERITY_ERROR, msg,
+                       _("Configure the client with one of the names the certificate holds (the name must be "
+                         "the same as the name on the certificate), not the IP address; the name must "
+                         "resolve to this server."));
+        }
+      else if (r->name_rule == SD_TLS_NAME_RULE_RFC5922_DOMAIN)
+        {
+          gboolean names_server = sd_tls_match_sip_host (&names, in->server_name) != SD_NAME_MATCH_NONE;
+          g_autofree char *verdict = g_strdup_printf (
+            _("The certificate does not name the SIP domain %s, so standard SIP clients refuse it "
+              "(a name mismatch). It holds: %s."), identity, held);
+          g_autofree char *server_note = names_server
+            ? g_strdup_printf (_("It names the server %s, the target of the DNS record: only Microsoft clients, "
+                                 "and clients configured with %s as their server, check that name."),
+                               in->server_name, in->server_name)
+            : NULL;
+          g_autofree char *advice = g_strdup_printf (
+            _("The certificate must name the SIP domain: add DNS:%s or URI:sip:%s to the certificate that %s "
+              "presents (keeping the names it has) and install it on the server. Otherwise every phone must be "
+              "configured with %s as its server (outbound proxy), the name it then checks."),
+            identity, identity, in->server_name, in->server_name);
+          msg = g_strjoin (" ", verdict, rule_text, server_note, NULL);
+          add_problem (r, "tls.name-mismatch", SD_SEVERITY_ERROR, msg, advice);
+        }
       else
-        msg = g_strdup_printf (_("The certificate is not valid for the name the client checks, %s. "
-                                 "It holds: %s."), in->server_name, held);
-      add_problem (r, "tls.name-mismatch", SD_SEVERITY_ERROR, msg,
-                   is_ip ? _("Configure the client with one of the names the certificate holds (the name must "
-                             "be the same as the name on the certificate), not the IP address; the name must "
-                             "resolve to this server.")
-                         : _("Configure the client with one of the names the certificate holds, or request a "
-                             "certificate for this server's name (the name must be the same as the name on the "
-                             "certificate) and install it on the server."));
+        {
+          g_autofree char *verdict = g_strdup_printf (
+            _("The certificate is not valid for the name the client checks, %s. It holds: %s."), identity, held);
+          msg = g_strjoin (" ", verdict, rule_text, NULL);
+          add_problem (r, "tls.name-mismatch", SD_SEVERITY_ERROR, msg,
+                       _("Configure the client with one of the names the certificate holds, or request a "
+                         "certificate for this server's name (the name must be the same as the name on the "
+                         "certificate) and install it on the server."));
+        }
       add_check (r, "name", "fail", msg);
       break;
     }
 
-  /* RFC 5922 and Microsoft strict DNS naming. */
+  /* RFC 5922 and Microsoft strict DNS naming (High Security Mode), which is
+   * a Microsoft client's rule: said only for those profiles or the option. */
   {
     g_autofree char *strict = in->domain != NULL ? sd_tls_strict_name_match (&names, in->domain) : NULL;
     gboolean wildcard = match == SD_NAME_MATCH_WILDCARD;
@@ -488,11 +585,25 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
       {
         g_autofree char *m = g_strdup_printf (
           _("The certificate matches %s only through a wildcard name; RFC 5922 forbids wildcards for SIP "
-            "domain certificates, so strict SIP clients refuse it."), in->server_name);
+            "domain certificates, so strict SIP clients refuse it."), identity);
         add_problem (r, "tls.strict-name", SD_SEVERITY_WARNING, m,
                      _("Request a certificate that names the server (and sip.<your SIP domain>) explicitly, "
                        "without a wildcard."));
         add_check (r, "strict-name", "warn", m);
+      }
+    else if (!hsm_applies)
+      {
+        if (sd_tls_sip_domain_matches (&names, in->domain))
+          {
+            g_autofree char *m = g_strdup_printf (_("Valid as a SIP domain certificate for %s (RFC 5922)."),
+                                                  in->domain);
+            add_check (r, "strict-name", "pass", m);
+          }
+        else
+          add_check (r, "strict-name", "skip",
+                     _("Not checked: strict DNS naming (High Security Mode: a certificate for <domain> or "
+                       "sip.<domain> only) is a rule of Microsoft clients (profiles wm5, ocs, lync) or of "
+                       "--strict-dns-naming."));
       }
     else if (strict == NULL)
       {
@@ -634,6 +745,8 @@ sd_tls_verify (const SdTlsVerifyInput *in)
   r->path_json = json_array_new ();
   r->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
   r->path = g_ptr_array_new ();
+  r->name_rule = effective_rule (in);
+  r->name_identity = g_strdup (sd_tls_name_identity (in));
 
   if (in->chain == NULL || in->chain->len == 0)
     {

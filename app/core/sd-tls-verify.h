@@ -12,10 +12,28 @@
 
 G_BEGIN_DECLS
 
+/* Which identity a client checks against the certificate: clients differ. */
+typedef enum {
+  /* Microsoft clients (wm5, ocs, lync): the server's own name, as found in
+   * DNS (the SRV target or the A record asked for) or typed. */
+  SD_TLS_NAME_RULE_SERVER_FQDN,
+  /* Standard SIP clients that found the server through DNS (RFC 3263):
+   * the SIP domain of the address, never the SRV target (RFC 5922 4.2, 7.2). */
+  SD_TLS_NAME_RULE_RFC5922_DOMAIN,
+  /* Standard SIP clients configured with a server (an outbound proxy):
+   * the name configured, as typed. */
+  SD_TLS_NAME_RULE_CONFIGURED_SERVER,
+} SdTlsNameRule;
+
+/* "server-fqdn", "rfc5922-domain", "configured-server" (the JSON's name_rule). */
+const char *sd_tls_name_rule_to_string (SdTlsNameRule rule);
+
 typedef struct {
   GPtrArray  *chain;        /* SdCertInfo*, as the server sent them, leaf first */
-  const char *server_name;  /* the name the client checks: the candidate's host */
+  const char *server_name;  /* the server connected to: the candidate's host */
   const char *domain;       /* the SIP domain, or NULL */
+  SdTlsNameRule name_rule;  /* which identity the client checks (see sd_tls_name_identity) */
+  gboolean    microsoft;    /* a Microsoft client profile: High Security Mode exists there */
   const char *ca_file;      /* extra trusted CAs (PEM), or NULL */
   gboolean    strict_dns_naming;
   gint64      now;          /* Unix time */
@@ -41,11 +59,17 @@ typedef struct {
   gboolean   revoked;
   gboolean   weak_algorithm;  /* a tls.weak-key or tls.weak-signature was found */
   SdNameMatch name_match;
+  SdTlsNameRule name_rule;  /* the rule applied (the input's, unless it had nothing to check) */
+  char      *name_identity; /* the identity checked against the certificate */
   SdCertInfo *unverified_issuer;  /* borrowed: named as the issuer of the path's top, its signature failed */
   guint      n_crl;      /* CRLs found in the CA file */
 } SdTlsVerifyResult;
 
 SdTlsVerifyResult *sd_tls_verify (const SdTlsVerifyInput *input);
+
+/* The identity @input's rule checks: the SIP domain for the RFC 5922 rule
+ * (the server's name when there is no domain), else the server's name. */
+const char        *sd_tls_name_identity (const SdTlsVerifyInput *input);
 void               sd_tls_verify_result_free (SdTlsVerifyResult *result);
 
 /* GTlsCertificateFlags in words, "; "-separated. */

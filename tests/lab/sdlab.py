@@ -714,11 +714,16 @@ class Cert:
 
 # name -> (template lines, options).  Leaves are signed by the intermediate
 # unless said otherwise; 'chain' says whether the served chain holds it.
+# The good certificate names each server of the lab and, for standard SIP
+# clients, each SIP domain whose SRV records point at it (RFC 5922: they
+# check the domain, not the SRV target); fuzzybunny.test stays out (a
+# domain whose certificate names only the server, the guide's case).
 GOOD_NAMES = ['sip.example.test', 'example.test', 'home.example.test',
               'sip.wm5.test', 'sip.ocs.test', 'sipinternal.ocs.test', 'sipexternal.ocs.test',
               'sip.lync.test', 'sipinternal.lync.test', 'sipexternal.lync.test',
               'sip.generic.test', 'lcsserver1.corp.test', 'real.cname.test',
-              'sip.cname.test', 'alias.cname.test', 'sip.dual.test']
+              'sip.cname.test', 'alias.cname.test', 'sip.dual.test',
+              'generic.test', 'cname.test', 'dual.test', 'fallback.test']
 
 
 def _fmt_date(dt):
@@ -742,6 +747,9 @@ def leaf_specs():
         'wildcard': dict(cn='*.example.test', san=dns('*.example.test')),
         'urisip': dict(cn='Lab SIP domain certificate', san=['uri = "sip:example.test"',
                                                              'uri = "sip:sip.example.test"']),
+        # the domain in the CN only, next to a subjectAltName (a URI of
+        # another domain): SIP clients ignore the CN then (RFC 5922 7.1)
+        'cn-domain-uri-other': dict(cn='example.test', san=['uri = "sip:other.test"']),
         'strict-sip': dict(cn='sip.example.test', san=dns('sip.example.test')),
         'strict-domain': dict(cn='example.test', san=dns('example.test')),
         'lcs': dict(cn='lcsserver1.corp.test', san=dns('lcsserver1.corp.test')),
@@ -1208,6 +1216,166 @@ def sipsak_register(port, transport='udp', user='alice', password=None, workdir=
             '--transport', transport, '-vv', '-D', '2']
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, env=env)
+
+
+class TlsRegistrar:
+    """A TLS SIP registrar that answers every request with 200 OK (no
+    authentication), presenting one lab certificate: for reference clients
+    that really sign in (linphone), whose verdict is then only the TLS one.
+    With netns it runs inside that namespace (any port is free there: the
+    namespace's zones point at 5061).  .port; stop() (also stopped with the lab)."""
+
+    def __init__(self, lab, cert, port=None, netns=None, name='tls-registrar'):
+        self.port = port or free_port(udp=False)
+        self.ready_file = os.path.join(lab.dir, '%s-%x.ready' % (name, random.randrange(1 << 32)))
+        argv = [sys.executable, os.path.abspath(__file__), 'tls-registrar', cert.chain, cert.key,
+                str(self.port), self.ready_file]
+        if netns is not None:
+            argv = netns.wrap(argv)
+        self.proc = Proc(name, argv, lab.dir)
+        self._lab = lab
+        lab.procs.append(self.proc)
+        self.proc.wait_ready(lambda: os.path.exists(self.ready_file), timeout=15)
+
+    def stop(self):
+        if self.proc in self._lab.procs:
+            self._lab.procs.remove(self.proc)
+            stop_procs([self.proc])
+
+
+def tls_registrar_main(chain, key, port, ready_file):
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(chain, key)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((LOOPBACK, int(port)))
+    srv.listen(16)
+    keep = re.compile(r'(?i)^(via|from|to|call-id|cseq|contact|v|f|t|i|m):')
+
+    def serve(conn):
+        conn.settimeout(30)
+        try:
+            with ctx.wrap_socket(conn, server_side=True) as t:
+                buf = b''
+                while len(buf) < 65536:
+                    data = t.recv(4096)
+                    if not data:
+                        return
+                    buf += data
+                    while b'\r\n\r\n' in buf:
+                        head, rest = buf.split(b'\r\n\r\n', 1)
+                        lines = head.decode('utf-8', 'replace').split('\r\n')
+                        m = re.search(r'(?im)^(?:content-length|l)\s*:\s*(\d+)', head.decode('utf-8', 'replace'))
+                        body = int(m.group(1)) if m else 0
+                        if len(rest) < body:
+                            break
+                        buf = rest[body:]
+                        if lines[0].startswith('SIP/2.0'):
+                            continue
+                        hdrs = [h for h in lines[1:] if keep.match(h)]
+                        t.sendall(('SIP/2.0 200 OK\r\n' + '\r\n'.join(hdrs)
+                                   + '\r\nContent-Length: 0\r\n\r\n').encode())
+                        print('200 to', lines[0], flush=True)
+        except (OSError, ssl.SSLError) as e:
+            print('connection ended:', e, flush=True)
+
+    with open(ready_file, 'w') as f:
+        f.write('ready\n')
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
+class LinphoneResult:
+    """What linphone did: registered (True: 200 to its REGISTER over a TLS
+    connection it accepted), cname (the name it checked the certificate
+    against), flags (its certificate verdict on the server's certificate:
+    e.g. ['CN-mismatch'], ['expired'], ['not-trusted']; [] = accepted),
+    name_mismatch ('CN-mismatch' in flags), tls_failed, log (its log)."""
+
+    def __init__(self, log):
+        self.log = log
+        self.registered = 'Register refresher [200]' in log
+        self.tls_failed = 'SSL handshake failed' in log
+        m = re.search(r'TLS handshake with cname=(\S+)', log)
+        self.cname = m.group(1) if m else None
+        leaf = re.findall(r'Found certificate depth=\[0\], flags=\[([^\]]*)\]', log)
+        self.flags = leaf[0].split() if leaf else None
+        self.name_mismatch = self.flags is not None and 'CN-mismatch' in self.flags
+
+    def __repr__(self):
+        return '<linphone registered=%s cname=%s flags=%s>' % (self.registered, self.cname, self.flags)
+
+
+def linphone_register(lab, netns, proxy, identity='sip:alice@example.test', ca_file=None, timeout=20):
+    """One REGISTER by the reference client linphone (linphonec, from
+    linphone-cli), certificate and name verification on, with ca_file as its
+    only trusted root.  It runs inside netns (lab.netns(), root only): its
+    resolver (belle-sip) reads /etc/resolv.conf, which the namespace points at
+    the lab's dnsmasq there, so no look-up reaches the machine's resolver.
+    proxy: e.g. '<sip:example.test;transport=tls>' (found through DNS, RFC
+    3263) or '<sip:sip.example.test;transport=tls>' (a configured server).
+    Returns a LinphoneResult once it registered or failed (bounded by timeout)."""
+    prog = find_program('linphonec')
+    if prog is None:
+        raise LabError('linphonec is not installed (package linphone-cli; tools/install-deps.sh)')
+    home = tempfile.mkdtemp(prefix='linphone-', dir=lab.dir)
+    # its database lives there; linphone never reaches "on" without it
+    os.makedirs(os.path.join(home, '.local', 'share', 'linphone'))
+    rc = os.path.join(home, 'linphonerc')
+    log = os.path.join(home, 'linphone.log')
+    with open(rc, 'w') as f:
+        f.write('\n'.join([
+            '[sip]', 'sip_port=-1', 'sip_tcp_port=-1', 'sip_tls_port=-1',
+            'root_ca=%s' % (ca_file or lab.pki.ca_file),
+            'verify_server_certs=1', 'verify_server_cn=1', 'default_proxy=0',
+            # the namespace has no route out: linphone must not wait for one
+            'register_only_when_network_is_up=0',
+            '[net]', 'firewall_policy=0',
+            '[sound]', 'playback_dev_id=', 'ringer_dev_id=', 'capture_dev_id=',
+            '[proxy_0]', 'reg_proxy=%s' % proxy, 'reg_identity=%s' % identity,
+            'reg_expires=3600', 'reg_sendregister=1', '']))
+    env = dict(os.environ, HOME=home, PULSE_SERVER='unix:/nonexistent')
+    env.pop('DISPLAY', None)
+    argv = netns.wrap([prog, '-c', rc, '-d', '6', '-l', log])
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=env, cwd=home, start_new_session=True)
+    _register_for_reaper(lab.dir, 'pg %d' % p.pid)
+    text = ''
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and p.poll() is None:
+            try:
+                with open(log, 'r', errors='replace') as f:
+                    text = f.read()
+            except FileNotFoundError:
+                text = ''
+            if 'Register refresher [' in text:
+                break
+            time.sleep(0.1)
+        try:
+            p.stdin.write(b'quit\n')
+            p.stdin.flush()
+        except OSError:
+            pass
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    finally:
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(timeout=5)
+        p.stdin.close()
+    with open(log, 'r', errors='replace') as f:
+        text = f.read()
+    if 'Register refresher [' not in text:
+        raise LabError('linphone neither registered nor failed within %d s; log: %s' % (timeout, log))
+    return LinphoneResult(text)
 
 
 def parse_auth_params(s):
@@ -2221,6 +2389,8 @@ if __name__ == '__main__':
         peers_main(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == 'reaper':
         reaper_main(sys.argv[2])
+    elif len(sys.argv) == 6 and sys.argv[1] == 'tls-registrar':
+        tls_registrar_main(*sys.argv[2:])
     elif len(sys.argv) == 3 and sys.argv[1] == 'dnsq':
         sys.exit(0 if dns_query(int(sys.argv[2]), 'example.test', 'A', timeout=0.3) else 1)
     else:

@@ -85,6 +85,33 @@ static const MatchCase match_cases[] = {
   { "nothing at all", NULL, NULL, NULL, NULL, "example.test", SD_NAME_MATCH_NONE },
 };
 
+/* A SIP client's check (RFC 5922 7.1): the CN only without any subjectAltName. */
+static const MatchCase sip_match_cases[] = {
+  { "CN without any SAN", NULL, NULL, NULL, "example.test", "example.test", SD_NAME_MATCH_CN },
+  { "CN next to a sip URI of another domain", NULL, NULL, V ("sip:other.test"), "example.test", "example.test",
+    SD_NAME_MATCH_NONE },
+  { "CN next to an IP address", NULL, V ("127.0.0.1"), NULL, "example.test", "example.test", SD_NAME_MATCH_NONE },
+  { "sip URI still matches next to a CN", NULL, NULL, V ("sip:example.test"), "example.test", "example.test",
+    SD_NAME_MATCH_SIP_URI },
+  { "DNS name", V ("example.test"), NULL, NULL, "other.test", "example.test", SD_NAME_MATCH_DNS },
+  { "wildcard", V ("*.example.test"), NULL, NULL, NULL, "sip.example.test", SD_NAME_MATCH_WILDCARD },
+  { "SRV target only", V ("sip.example.test"), NULL, NULL, "sip.example.test", "example.test", SD_NAME_MATCH_NONE },
+};
+
+static void
+test_sip_match_table (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (sip_match_cases); i++)
+    {
+      const MatchCase *c = &sip_match_cases[i];
+      SdCertNames names = { c->dns, c->ip, c->uri, c->cn };
+      SdNameMatch got = sd_tls_match_sip_host (&names, c->host);
+
+      g_test_message ("case %u: %s (%s)", i, c->what, c->host);
+      g_assert_cmpstr (sd_name_match_to_string (got), ==, sd_name_match_to_string (c->expect));
+    }
+}
+
 static void
 test_match_table (void)
 {
@@ -214,6 +241,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tls/names/match", test_match_table);
+  g_test_add_func ("/tls/names/match-sip", test_sip_match_table);
   g_test_add_func ("/tls/names/sip-domain", test_sip_table);
   g_test_add_func ("/tls/names/sip-uri-host", test_uri_host_table);
   g_test_add_func ("/tls/names/all-names", test_all_names);

@@ -269,10 +269,102 @@ class TlsChain(Base):
                     self.assertEqual(f['severity'], 'error')
                     self.assertIn('sip.example.test', f['message'])
                     self.assertIn('lcsserver1.corp.test', f['message'])
-        # Without strict naming the same certificate is only an info note.
-        report, rc, _ = self.tls_run('lcs', host='lcsserver1.corp.test')
+        # Without strict naming the same certificate is only an info note, for
+        # the Microsoft clients that have High Security Mode.
+        report, rc, _ = self.tls_run('lcs', host='lcsserver1.corp.test', extra=['--client', 'ocs'])
         self.assertEqual(self.finding(report, 'tls.strict-name')['severity'], 'info')
         self.assertEqual(rc, 0)
+        # A standard SIP client has no High Security Mode: nothing said about it.
+        report, rc, _ = self.tls_run('lcs', host='lcsserver1.corp.test')
+        self.assertNotIn('tls.strict-name', self.codes(report, 'tls'))
+        self.assertEqual(self.check(report, 'strict-name')['result'], 'skip')
+        self.assertEqual(rc, 0)
+
+    def rule_run(self, cert, extra=(), name='dns-rule'):
+        # The issue's deployment: example.test's SRV records point at
+        # sip.example.test, whose TLS port presents @cert.
+        port = LAB.sip.tls_ports[cert]
+        zone = (sdlab.Zone().domain('example.test')
+                .srv('_sips._tcp.example.test', 'sip.example.test', port)
+                .srv('_sip._tls.example.test', 'sip.example.test', port)
+                .srv('_sipinternaltls._tcp.example.test', 'sip.example.test', port)
+                .a('sip.example.test'))
+        dns = sdlab.start_with_retry(lambda: sdlab.DnsServer(LAB, zone, name='%s-%s' % (name, cert)))
+        args = ['alice@example.test', '--transport', 'tls', '--json', '--timeout', str(TIMEOUT),
+                '--until', 'tls', '--dns-server', dns.addr, '--ca-file', LAB.pki.ca_file] + list(extra)
+        res = sdlab.run_cli(args, timeout=TIMEOUT * 4 + 20)
+        self.assertIsNotNone(res.report, res.stderr[-2000:])
+        self.assertNotRegex(res.stderr, r'Sanitizer|runtime error|CRITICAL')
+        self.assertEqual(res.report['steps']['connect']['data']['selected']['host'], 'sip.example.test')
+        return res.report, res.rc
+
+    def test_generic_checks_the_sip_domain_not_the_srv_target(self):
+        # RFC 5922: a standard client that found sip.example.test through
+        # DNS checks example.test; a certificate naming only the SRV target
+        # is a name mismatch (linphone refuses it: test_linphone_oracle.py).
+        report, rc = self.rule_run('strict-sip')
+        data = report['steps']['tls']['data']
+        self.assertEqual((data['name_rule'], data['name_identity']), ('rfc5922-domain', 'example.test'))
+        f = self.finding(report, 'tls.name-mismatch')
+        self.assertEqual(f['severity'], 'error')
+        self.assertIn('SIP domain example.test', f['message'])
+        self.assertIn('RFC 5922', f['message'])
+        self.assertIn('sip.example.test', f['message'])
+        self.assertIn('DNS:example.test', f['advice'])
+        self.assertIn('URI:sip:example.test', f['advice'])
+        self.assertEqual(self.check(report, 'name')['result'], 'fail')
+        self.assertNotEqual(self.check(report, 'strict-name')['result'], 'pass')
+        self.assertNotIn('Valid as a SIP domain certificate', ' '.join(c['message'] for c in data['checks']))
+        self.assertFalse(data['trusted'])
+        self.assertEqual(report['steps']['tls']['status'], 'fail')
+        self.assertEqual(rc, 1)
+
+    def test_generic_accepts_a_certificate_for_the_domain(self):
+        # The certificate names example.test only, the server is
+        # sip.example.test: right for a standard client, and the second
+        # opinion (glib-networking) is asked about the same identity.
+        report, rc = self.rule_run('strict-domain')
+        data = report['steps']['tls']['data']
+        self.assertEqual((data['name_rule'], data['name_identity']), ('rfc5922-domain', 'example.test'))
+        self.assertEqual(self.check(report, 'name')['result'], 'pass')
+        self.assertIn('example.test', self.check(report, 'name')['message'])
+        self.assertEqual(self.check(report, 'strict-name')['result'], 'pass')
+        self.assertEqual(self.codes(report, 'tls'), [])
+        self.assertEqual(data['backend_verdict'], {'errors': [], 'agrees': True})
+        self.assertTrue(data['trusted'])
+        self.assertEqual(rc, 0)
+
+    def test_microsoft_profiles_check_the_server_name(self):
+        # wm5, ocs, lync: the server's own name (the SRV target), as before.
+        for client in ('ocs', 'lync', 'wm5'):
+            with self.subTest(client=client):
+                report, rc = self.rule_run('strict-sip', extra=['--client', client])
+                data = report['steps']['tls']['data']
+                self.assertEqual((data['name_rule'], data['name_identity']),
+                                 ('server-fqdn', 'sip.example.test'))
+                self.assertEqual(self.check(report, 'name')['result'], 'pass')
+                self.assertIn('Microsoft', self.check(report, 'name')['message'])
+                self.assertNotIn('tls.name-mismatch', self.codes(report, 'tls'))
+                self.assertTrue(data['trusted'])
+        report, rc = self.rule_run('strict-domain', extra=['--client', 'ocs'], name='dns-rule-ocs')
+        data = report['steps']['tls']['data']
+        self.assertEqual(data['name_identity'], 'sip.example.test')
+        self.assertEqual(self.finding(report, 'tls.name-mismatch')['severity'], 'error')
+        self.assertFalse(data['trusted'])
+        # High Security Mode on top: <domain> or sip.<domain>, both fine here
+        report, rc = self.rule_run('strict-sip', extra=['--client', 'ocs', '--strict-dns-naming'],
+                                   name='dns-rule-hsm')
+        self.assertEqual(self.check(report, 'strict-name')['result'], 'pass')
+        self.assertEqual(self.codes(report, 'tls'), [])
+
+    def test_configured_server_checks_the_name_typed(self):
+        # --server: the name typed, as a client configured with a proxy.
+        report, _, _ = self.tls_run('strict-sip')
+        data = report['steps']['tls']['data']
+        self.assertEqual((data['name_rule'], data['name_identity']), ('configured-server', 'sip.example.test'))
+        self.assertEqual(self.check(report, 'name')['result'], 'pass')
+        self.assertIn('configured with the server sip.example.test', self.check(report, 'name')['message'])
+        self.assertTrue(data['trusted'])
 
     def test_revoked(self):
         # A CA file may carry the authority's CRL too; then revocation is checked.
