@@ -42,6 +42,68 @@ usage_error (const char *message)
   return EXIT_USAGE;
 }
 
+/* ASCII for the typographic punctuation of messages and translations, for
+ * a terminal whose charset cannot show it (LANG=C): "?" in place of a
+ * quote would read as part of the quoted text. */
+static const struct {
+  gunichar    c;
+  const char *ascii;
+} ascii_punctuation[] = {
+  { 0x201C, "\"" }, { 0x201D, "\"" }, { 0x201E, "\"" }, { 0x201F, "\"" },
+  { 0x2018, "'" }, { 0x2019, "'" }, { 0x201A, "'" }, { 0x201B, "'" },
+  { 0x00AB, "\"" }, { 0x00BB, "\"" }, { 0x2039, "'" }, { 0x203A, "'" },
+  { 0x2014, "-" }, { 0x2013, "-" }, { 0x2010, "-" }, { 0x2011, "-" }, { 0x2212, "-" },
+  { 0x2026, "..." }, { 0x2192, "->" }, { 0x2190, "<-" }, { 0x00B7, "-" }, { 0x2022, "*" },
+  { 0x00A0, " " }, { 0x202F, " " }, { 0x2009, " " }, { 0x2002, " " }, { 0x2003, " " },
+  { 0x00D7, "x" }, { 0x2264, "<=" }, { 0x2265, ">=" }, { 0x2260, "!=" },
+};
+
+/* Text for the terminal (standard output and error): as is when the locale's
+ * charset is UTF-8; else the punctuation above in ASCII and the rest in the
+ * locale's charset, "?" for what it cannot show. */
+static char *
+terminal_text (const char *utf8)
+{
+  const char *charset;
+  GString *mapped;
+  char *out;
+
+  if (g_get_charset (&charset))
+    return g_strdup (utf8);
+
+  mapped = g_string_sized_new (strlen (utf8));
+  for (const char *p = utf8; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      const char *ascii = NULL;
+
+      if (c < 0x80)
+        {
+          g_string_append_c (mapped, *p);
+          continue;
+        }
+      for (guint i = 0; i < G_N_ELEMENTS (ascii_punctuation) && ascii == NULL; i++)
+        if (ascii_punctuation[i].c == c)
+          ascii = ascii_punctuation[i].ascii;
+      if (ascii != NULL)
+        g_string_append (mapped, ascii);
+      else
+        g_string_append_len (mapped, p, g_utf8_next_char (p) - p);
+    }
+
+  out = g_convert_with_fallback (mapped->str, mapped->len, charset, "UTF-8", "?", NULL, NULL, NULL);
+  if (out == NULL)
+    {
+      /* A charset iconv does not know: plain ASCII is safe on any terminal. */
+      GString *ascii = g_string_sized_new (mapped->len);
+      for (const char *p = mapped->str; *p != '\0'; p = g_utf8_next_char (p))
+        g_string_append_c (ascii, (guchar) *p < 0x80 ? *p : '?');
+      out = g_string_free (ascii, FALSE);
+    }
+  g_string_free (mapped, TRUE);
+  return out;
+}
+
 static gboolean
 on_sigint (gpointer user_data)
 {
@@ -58,14 +120,20 @@ on_step_finished (SdRun *run, guint step, gpointer user_data)
   CliState *state = user_data;
   const char *raw_reason = sd_run_get_step_reason (run, step);
   g_autofree char *reason = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *shown = NULL;
 
   if (!state->progress)
     return;
   /* A reason can quote a server's words, on a terminal. */
   reason = raw_reason != NULL ? sd_text_escape (raw_reason, FALSE) : NULL;
-  g_printerr ("  %-8s %-5s %s%s%s\n", sd_step_id_to_string (step),
-              sd_status_to_string (sd_run_get_step_status (run, step)), sd_step_title (step),
-              reason != NULL ? " — " : "", reason != NULL ? reason : "");
+  line = g_strdup_printf ("  %-8s %-5s %s%s%s\n", sd_step_id_to_string (step),
+                          sd_status_to_string (sd_run_get_step_status (run, step)), sd_step_title (step),
+                          reason != NULL ? " — " : "", reason != NULL ? reason : "");
+  shown = terminal_text (line);
+  /* Already in the locale's charset: not through g_printerr, which would
+   * convert it again. */
+  fputs (shown, stderr);
 }
 
 static void
@@ -188,7 +256,7 @@ main (int argc, char *argv[])
   g_autofree char *until = NULL;
   g_auto(GStrv) rest = NULL;
   SdStepId last_step = SD_STEP_AUTH;
-  gboolean strict = FALSE, json = FALSE, version = FALSE, allow_untrusted = FALSE;
+  gboolean strict = FALSE, json = FALSE, version = FALSE, allow_untrusted = FALSE, verbose = FALSE;
   SdReportFormat report_format = SD_REPORT_TEXT;
   g_autoptr(SdConfig) config = NULL;
   g_autoptr(GOptionContext) context = NULL;
@@ -218,6 +286,8 @@ main (int argc, char *argv[])
       N_("Per-operation timeout (default 5)"), N_("SECONDS") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print the report as JSON on standard output"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+      N_("Also print the input, each check's data (certificates, DNS answers) and the protocol trace"), NULL },
     { "report", 0, 0, G_OPTION_ARG_FILENAME, &report,
       N_("Write the report; .html, .json or .txt by extension"), N_("FILE") },
     { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace,
@@ -381,7 +451,20 @@ main (int argc, char *argv[])
     }
   else
     {
-      g_autofree char *out = sd_report_to_text (state.run);
+      /* One screen by default, so the verdict does not scroll away; the
+       * report file (--report) keeps everything. */
+      g_autofree char *text = sd_report_to_text_with_flags (state.run, verbose ? SD_REPORT_TEXT_FULL
+                                                                               : SD_REPORT_TEXT_BRIEF);
+      g_autofree char *out = NULL;
+      if (!verbose)
+        {
+          char *with_hint = g_strdup_printf ("%s\n%s\n", text,
+                                             _("Run with --verbose (or write a report with --report FILE) "
+                                               "for the certificates, the DNS answers and the protocol trace."));
+          g_free (text);
+          text = with_hint;
+        }
+      out = terminal_text (text);
       fputs (out, stdout);
     }
   fflush (stdout);

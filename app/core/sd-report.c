@@ -275,6 +275,12 @@ verdict_label (SdRun *run, SdVerdict verdict)
 char *
 sd_report_to_text (SdRun *run)
 {
+  return sd_report_to_text_with_flags (run, SD_REPORT_TEXT_FULL);
+}
+
+char *
+sd_report_to_text_with_flags (SdRun *run, SdReportTextFlags flags)
+{
   GString *out = g_string_new (NULL);
   g_autoptr(GPtrArray) sorted = sorted_findings (run);
   g_autofree char *summary = sd_run_dup_summary (run);
@@ -315,6 +321,9 @@ sd_report_to_text (SdRun *run)
                               sd_step_title (s),
                               reason != NULL ? " — " : "", reason != NULL ? reason : "");
     }
+
+  if (flags & SD_REPORT_TEXT_BRIEF)
+    return g_string_free (out, FALSE);
 
   g_string_append_printf (out, "\n%s\n", _("Input"));
   text_object (out, json_object_get_object_member (root, "input"), 2);

@@ -25,6 +25,15 @@ gboolean  sd_report_format_for_path (const char *path, SdReportFormat *format);
 JsonNode *sd_report_build (SdRun *self);
 char     *sd_report_to_json (SdRun *run, gboolean pretty);
 char     *sd_report_to_text (SdRun *run);
+
+typedef enum {
+  SD_REPORT_TEXT_FULL  = 0,
+  /* Only what a person acts on: verdict, summary, findings with advice and
+   * the checks table; no input, step data or protocol trace. */
+  SD_REPORT_TEXT_BRIEF = 1 << 0,
+} SdReportTextFlags;
+
+char     *sd_report_to_text_with_flags (SdRun *run, SdReportTextFlags flags);
 char     *sd_report_to_html (SdRun *run);
 char     *sd_report_render (SdRun *run, SdReportFormat format);
 

@@ -300,7 +300,7 @@ class Report(unittest.TestCase):
         self.assertEqual(code, 0)
         for option in ("--server", "--transport", "--client", "--sign-in", "--password-file",
                        "--ca-file", "--strict-dns-naming", "--dns-server", "--timeout",
-                       "--json", "--report", "--trace"):
+                       "--json", "--report", "--trace", "--verbose", "-v,"):
             self.assertIn(option, out)
 
 

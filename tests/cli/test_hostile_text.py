@@ -145,8 +145,17 @@ class HostileText(unittest.TestCase):
             with self.subTest(kind=kind):
                 report = os.path.join(self.tmp.name, kind + '.txt')
                 trace = os.path.join(self.tmp.name, kind + '-trace.txt')
-                rc, out, err = self.run_against(kind, ['--report', report, '--trace', trace])
+                # --verbose: stdout holds the trace too, as the report file does.
+                rc, out, err = self.run_against(kind, ['--verbose', '--report', report,
+                                                       '--trace', trace])
                 self.assertIn(rc, (0, 1), err)
+                rc, brief, brief_err = self.run_against(kind, [])
+                self.assertIn(rc, (0, 1), brief_err)
+                for what, data in (('default stdout', brief), ('default stderr', brief_err)):
+                    self.assert_no_raw_controls(data, what)
+                self.assertIn(b'\nFindings\n', brief)
+                if kind == 'escapes':
+                    self.assertIn(b'\\u009b31mRED', brief)
                 with open(report, 'rb') as f:
                     text = f.read()
                 with open(trace, 'rb') as f:

@@ -90,6 +90,23 @@ test_valid_address_report (void)
     g_assert_null (strstr (html, "http://"));
     g_assert_nonnull (strstr (text, "sip:alice@example.com"));
   }
+  {
+    /* The brief form: the start of the full one, up to the checks. */
+    g_autofree char *full = sd_report_to_text_with_flags (run, SD_REPORT_TEXT_FULL);
+    g_autofree char *brief = sd_report_to_text_with_flags (run, SD_REPORT_TEXT_BRIEF);
+    g_autofree char *full_head = NULL;
+    const char *input;
+
+    g_assert_nonnull (strstr (brief, "\nChecks\n"));
+    g_assert_nonnull (strstr (brief, "  uri      pass "));
+    g_assert_null (strstr (brief, "\nInput\n"));
+    g_assert_null (strstr (brief, "sip:alice@example.com"));
+    input = strstr (full, "\nInput\n");
+    g_assert_nonnull (input);
+    full_head = g_strndup (full, (gsize) (input - full));
+    /* Same run, same second: only the "generated" time may differ. */
+    g_assert_cmpstr (strchr (brief, '\n'), ==, strchr (full_head, '\n'));
+  }
 }
 
 static void
