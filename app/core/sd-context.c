@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-context"
+
 #include "sd-context.h"
 
 SdContext *

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-finding"
+
 #include "sd-finding.h"
 
 G_DEFINE_BOXED_TYPE (SdFinding, sd_finding, sd_finding_ref, sd_finding_unref)

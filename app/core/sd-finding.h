@@ -6,6 +6,7 @@
 
 #include <glib-object.h>
 #include "sd-types.h"
+#include "sd-finding-codes.h"
 
 G_BEGIN_DECLS
 

@@ -465,7 +465,7 @@ sd_run_dup_summary (SdRun *self)
                               who, errors);
       append_codes (out, self->findings, SD_SEVERITY_ERROR);
     }
-  else if (sd_run_has_finding (self, "auth.ok"))
+  else if (sd_run_has_finding (self, SD_FINDING_AUTH_OK))
     g_string_append_printf (out, _("%s signed in"), who);
   else
     g_string_append_printf (out, _("%s: no problems found"), who);

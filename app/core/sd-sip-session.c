@@ -541,7 +541,7 @@ sd_sip_report_status (SdRun              *run,
         _("Ask your administrator to check three things: (1) your user is enabled for SIP sign-in "
           "and homed on a server; (2) your SIP address is exactly %s; (3) the domain %s is listed "
           "as a SIP domain the server serves."), aor, domain);
-      sd_run_report (run, step, "sip.forbidden", SD_SEVERITY_ERROR, message, advice);
+      sd_run_report (run, step, SD_FINDING_SIP_FORBIDDEN, SD_SEVERITY_ERROR, message, advice);
       return TRUE;
     }
   if (status == 404 || status == 604)
@@ -551,7 +551,7 @@ sd_sip_report_status (SdRun              *run,
       g_autofree char *advice = g_strdup_printf (
         _("Check the SIP address for typing errors. If it is right, ask your administrator to give "
           "your user the SIP address %s and to list the domain %s on the server."), aor, domain);
-      sd_run_report (run, step, "sip.not-found", SD_SEVERITY_ERROR, message, advice);
+      sd_run_report (run, step, SD_FINDING_SIP_NOT_FOUND, SD_SEVERITY_ERROR, message, advice);
       return TRUE;
     }
   if (status >= 500 && status < 600)
@@ -561,7 +561,7 @@ sd_sip_report_status (SdRun              *run,
         ? g_strdup_printf (_("The server failed to handle the sign-in: %u %s (it asks to retry after %s seconds)."),
                            status, response->reason, retry)
         : g_strdup_printf (_("The server failed to handle the sign-in: %u %s."), status, response->reason);
-      sd_run_report (run, step, "sip.server-error", SD_SEVERITY_ERROR, message,
+      sd_run_report (run, step, SD_FINDING_SIP_SERVER_ERROR, SD_SEVERITY_ERROR, message,
                      _("The problem is on the server side: try again later, and tell your "
                        "administrator the status code and the time."));
       return TRUE;
@@ -570,7 +570,7 @@ sd_sip_report_status (SdRun              *run,
     {
       g_autofree char *message = g_strdup_printf (
         _("The server answered the sign-in with %u %s."), status, response->reason);
-      sd_run_report (run, step, "sip.unexpected-response", SD_SEVERITY_ERROR, message,
+      sd_run_report (run, step, SD_FINDING_SIP_UNEXPECTED_RESPONSE, SD_SEVERITY_ERROR, message,
                      _("Tell your administrator this answer; the protocol trace shows the whole "
                        "exchange."));
       return TRUE;
@@ -601,7 +601,7 @@ sd_sip_report_error (SdRun        *run,
       g_autofree char *message = g_strdup_printf (
         _("%s accepted the connection but did not complete the TLS handshake within %u seconds "
           "(reason: timeout), so %s could not be sent."), where, config->timeout_s, method);
-      sd_run_report (run, step, "tls.handshake-failed", SD_SEVERITY_ERROR, message,
+      sd_run_report (run, step, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, message,
                      _("The server is overloaded, or this port is not a TLS port, or something on "
                        "the way holds the connection open without answering. Check the port (5061 "
                        "for TLS) and the server's TLS settings and logs."));
@@ -611,7 +611,7 @@ sd_sip_report_error (SdRun        *run,
     {
       g_autofree char *message = g_strdup_printf (
         _("The TLS handshake with %s failed, so %s could not be sent: %s"), where, method, error->message);
-      sd_run_report (run, step, "tls.handshake-failed", SD_SEVERITY_ERROR, message,
+      sd_run_report (run, step, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, message,
                      _("Check that this is the server's TLS port (normally 5061) and read the server's "
                        "TLS log."));
       return;
@@ -620,7 +620,7 @@ sd_sip_report_error (SdRun        *run,
     {
       g_autofree char *message = g_strdup_printf (
         _("The answer of %s to %s is not a valid SIP message: %s"), where, method, error->message);
-      sd_run_report (run, step, "sip.malformed-response", SD_SEVERITY_ERROR, message,
+      sd_run_report (run, step, SD_FINDING_SIP_MALFORMED_RESPONSE, SD_SEVERITY_ERROR, message,
                      _("Something other than a working SIP server answers on this port, or the "
                        "server is broken. Check the server address, port and transport; the "
                        "protocol trace shows what came back."));
@@ -630,7 +630,7 @@ sd_sip_report_error (SdRun        *run,
     {
       g_autofree char *message = g_strdup_printf (
         _("%s did not answer %s within %u seconds."), where, method, config->timeout_s);
-      sd_run_report (run, step, "sip.no-response", SD_SEVERITY_ERROR, message,
+      sd_run_report (run, step, SD_FINDING_SIP_NO_RESPONSE, SD_SEVERITY_ERROR, message,
                      _("Check that the server runs a SIP service on this port and transport and "
                        "that no firewall drops SIP on the way. Over UDP, try TCP or TLS: UDP "
                        "answers are often lost in firewalls and NAT."));
@@ -658,7 +658,7 @@ sd_sip_report_error (SdRun        *run,
                                "the port is closed (the %s was refused)."), where, record, method)
           : g_strdup_printf (_("Nothing takes SIP at %s: the port is closed (the %s was refused)."),
                              where, method);
-      sd_run_report (run, step, "connect.refused", SD_SEVERITY_ERROR, message,
+      sd_run_report (run, step, SD_FINDING_CONNECT_REFUSED, SD_SEVERITY_ERROR, message,
                      srv != NULL ? srv
                      : _("Check the server address, port and transport: the server may not listen "
                          "on this transport, or on another port (usually 5060 for UDP and TCP, "
@@ -668,7 +668,7 @@ sd_sip_report_error (SdRun        *run,
   {
     g_autofree char *message = g_strdup_printf (
       _("No SIP answer from %s to %s: %s"), where, method, error->message);
-    sd_run_report (run, step, "sip.no-response", SD_SEVERITY_ERROR, message,
+    sd_run_report (run, step, SD_FINDING_SIP_NO_RESPONSE, SD_SEVERITY_ERROR, message,
                    _("Check that the server runs a SIP service on this port and transport, and "
                      "that it stays up; the connection check shows whether the port is open."));
   }

@@ -103,7 +103,7 @@ check_clock (AuthStep *st)
         g_autofree char *message = g_strdup_printf (
           _("The clocks differ by %lld minutes: the server says %s, this computer %s."),
           (long long) (ABS (skew_s) / 60), server_iso, local_iso);
-        sd_run_report (st->run, SD_STEP_AUTH, "auth.clock-skew",
+        sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_CLOCK_SKEW,
                        st->has_kerberos ? SD_SEVERITY_ERROR : SD_SEVERITY_WARNING, message,
                        _("Set this computer's clock right (turn on automatic time), or ask the "
                          "administrator to fix the server's. Kerberos sign-in fails when clocks "
@@ -182,7 +182,7 @@ report_microsoft_schemes (AuthStep *st)
   if (st->has_tlsdsk)
     g_string_append (advice, _("TLS-DSK: the client first gets a certificate from the server's web "
                                "service (Lync 2010 and later clients do this by themselves). "));
-  sd_run_report (st->run, SD_STEP_AUTH, "auth.scheme-not-supported", SD_SEVERITY_INFO, message,
+  sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_SCHEME_NOT_SUPPORTED, SD_SEVERITY_INFO, message,
                  g_strchomp (advice->str));
   g_string_free (advice, TRUE);
 }
@@ -324,7 +324,7 @@ report_rejected (AuthStep *st, const SdSipMessage *response)
   message = g_strdup_printf (_("The server did not accept the credentials of %s (Digest %s): %u %s."),
                              st->username, st->algorithm != NULL ? st->algorithm : "MD5",
                              response->status, response->reason);
-  sd_run_report (st->run, SD_STEP_AUTH, "auth.rejected", SD_SEVERITY_ERROR, message, advice);
+  sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_REJECTED, SD_SEVERITY_ERROR, message, advice);
 }
 
 /* After a successful sign-in, remove the binding again (REGISTER with
@@ -424,7 +424,7 @@ digest_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         _("Signed in: the server accepted %s with Digest %s over %s."), st->username, st->algorithm,
         sd_sip_connection_get_via_transport (st->session->connection));
       st->session->registered = TRUE;
-      sd_run_report (st->run, SD_STEP_AUTH, "auth.ok", SD_SEVERITY_INFO, message,
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_OK, SD_SEVERITY_INFO, message,
                      _("Nothing to fix: this name and password sign in. If a client still fails, "
                        "compare its server, transport and sign-in name with the ones used here."));
       unregister (task, TRUE);
@@ -490,7 +490,7 @@ try_digest (GTask *task)
 
   if (st->has_basic)
     {
-      sd_run_report (st->run, SD_STEP_AUTH, "auth.cleartext-refused",
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_CLEARTEXT_REFUSED,
                      st->has_digest ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR,
                      st->has_digest
                        ? _("The server also offers Basic sign-in, which sends the password in clear; this tool used Digest instead.")
@@ -510,7 +510,7 @@ try_digest (GTask *task)
 
   if (config->password == NULL || config->password[0] == '\0')
     {
-      sd_run_report (st->run, SD_STEP_AUTH, "auth.no-password", SD_SEVERITY_INFO,
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_NO_PASSWORD, SD_SEVERITY_INFO,
                      _("No password was given, so the sign-in itself was not tried. Checked: the "
                        "server answers, knows the SIP address and asks for Digest. Not checked: "
                        "whether the sign-in name and password are accepted."),
@@ -530,7 +530,7 @@ try_digest (GTask *task)
         _("The password was not sent: the server's certificate is not trusted%s%s. Whether the "
           "sign-in name and password are accepted was not checked."),
         problem != NULL ? ": " : "", problem != NULL ? problem : "");
-      sd_run_report (st->run, SD_STEP_AUTH, "auth.untrusted-not-sent", SD_SEVERITY_ERROR, message,
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_UNTRUSTED_NOT_SENT, SD_SEVERITY_ERROR, message,
                      _("Fix the certificate problem the TLS check shows (or name the server as its "
                        "certificate does). To try anyway on a network you trust, turn on “Sign in despite "
                        "certificate problems” on the Server page (--allow-untrusted on the command line)."));
@@ -547,7 +547,7 @@ try_digest (GTask *task)
       g_autofree char *message = g_strdup_printf (
         _("The password was not sent: the sign-in started over TLS, but the server to answer now "
           "is reached over %s."), sd_sip_connection_get_via_transport (connection));
-      sd_run_report (st->run, SD_STEP_AUTH, "auth.untrusted-not-sent", SD_SEVERITY_ERROR, message,
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_UNTRUSTED_NOT_SENT, SD_SEVERITY_ERROR, message,
                      _("Sign in over TLS: ask the administrator to redirect only to TLS addresses, "
                        "or name the home server with the Server setting and choose TLS."));
       done (task, "not-attempted");
@@ -559,14 +559,14 @@ try_digest (GTask *task)
       g_autofree char *message = g_strdup_printf (
         _("Digest sign-in over %s: the password itself is not sent, but the exchange is not "
           "encrypted."), sd_sip_connection_get_via_transport (connection));
-      sd_run_report (st->run, SD_STEP_AUTH, "auth.digest-without-tls", SD_SEVERITY_INFO, message,
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_DIGEST_WITHOUT_TLS, SD_SEVERITY_INFO, message,
                      _("Prefer TLS where the server offers it, so the sign-in and calls are "
                        "encrypted."));
     }
 
   if (!send_digest (task))
     {
-      sd_run_report (st->run, SD_STEP_AUTH, "auth.scheme-not-supported", SD_SEVERITY_INFO,
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_SCHEME_NOT_SUPPORTED, SD_SEVERITY_INFO,
                      _("The server's Digest challenge uses an algorithm or protection this tool "
                        "does not support."),
                      _("Clients need Digest with MD5, SHA-256 or SHA-512-256 and qop=auth; ask "
@@ -632,7 +632,7 @@ kerberos_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         _("Sign in with the NTLM form of the name instead: DOMAIN\\user (for example %s\\%s, with "
           "your Windows domain's short name). Or join this computer to the domain."),
         domain_guess, ctx->sign_in->user);
-      sd_run_report (st->run, SD_STEP_AUTH, "auth.kerberos-style-name", SD_SEVERITY_ERROR, message, advice);
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_KERBEROS_STYLE_NAME, SD_SEVERITY_ERROR, message, advice);
     }
   g_clear_error (&error);
   try_digest (task);
@@ -659,7 +659,7 @@ sd_step_auth_run_async (SdRun               *run,
 
   if (ctx->uri != NULL && g_ascii_strcasecmp (ctx->uri->scheme, "sips") == 0
       && ((config->transport != SD_TRANSPORT_AUTO && config->transport != SD_TRANSPORT_TLS)
-          || sd_run_has_finding (run, "sip.sips-not-tls")))
+          || sd_run_has_finding (run, SD_FINDING_SIP_SIPS_NOT_TLS)))
     {
       /* The sip step sent nothing (uri.sips-needs-tls, sip.sips-not-tls);
        * say why here too. */
@@ -697,7 +697,7 @@ sd_step_auth_run_async (SdRun               *run,
 
   if (s->registered)
     {
-      sd_run_report (run, SD_STEP_AUTH, "auth.ok", SD_SEVERITY_INFO,
+      sd_run_report (run, SD_STEP_AUTH, SD_FINDING_AUTH_OK, SD_SEVERITY_INFO,
                      _("Signed in: the server accepted the registration without asking for credentials."),
                      _("Nothing to fix for signing in. Note that this server lets anyone register "
                        "this address; its administrator may want to require a password."));

@@ -314,7 +314,7 @@ report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeveri
 
   if (g_str_equal (result, "refused"))
     {
-      code = "connect.refused";
+      code = SD_FINDING_CONNECT_REFUSED;
       message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                               "This server refused the connection: %s.",
                                               "These servers refused the connection: %s.", list->len),
@@ -338,7 +338,7 @@ report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeveri
     }
   else if (g_str_equal (result, "timeout"))
     {
-      code = "connect.timeout";
+      code = SD_FINDING_CONNECT_TIMEOUT;
       message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                               "This server did not answer within %u seconds: %s.",
                                               "These servers did not answer within %u seconds: %s.",
@@ -350,7 +350,7 @@ report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeveri
     }
   else
     {
-      code = "connect.unreachable";
+      code = SD_FINDING_CONNECT_UNREACHABLE;
       message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                               "This server cannot be reached from this computer: %s.",
                                               "These servers cannot be reached from this computer: %s.",
@@ -467,7 +467,7 @@ finish_step (ConnectState *st)
                                                    "these: a client would reach them only after all the "
                                                    "servers before them failed. Test one of them with the "
                                                    "Server option, or allow more time."), MAX_IN_FLIGHT);
-      sd_run_report (run, SD_STEP_CONNECT, "connect.not-tried", SD_SEVERITY_INFO, message, advice);
+      sd_run_report (run, SD_STEP_CONNECT, SD_FINDING_CONNECT_NOT_TRIED, SD_SEVERITY_INFO, message, advice);
     }
 
   if (local->len > 0)
@@ -484,7 +484,7 @@ finish_step (ConnectState *st)
                              "files (for example \"ulimit -n 4096\" in the shell that starts the check), "
                              "then run the check again.");
 
-      sd_run_report (run, SD_STEP_CONNECT, "connect.local-resources", SD_SEVERITY_ERROR, message, advice);
+      sd_run_report (run, SD_STEP_CONNECT, SD_FINDING_CONNECT_LOCAL_RESOURCES, SD_SEVERITY_ERROR, message, advice);
       g_task_return_new_error (task, SD_ERROR, SD_ERROR_INTERNAL, "%s", message);
       return;
     }

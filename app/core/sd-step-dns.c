@@ -851,7 +851,7 @@ report_timeouts (DnsStep *step, gboolean have_candidates)
       advice = g_strdup (_("The DNS servers of this computer do not answer. Check the network connection "
                            "and this computer's DNS settings, and that a firewall lets DNS (UDP and TCP "
                            "port 53) through. Compare with another DNS server using the DNS server option."));
-    sd_run_report (step->run, SD_STEP_DNS, "dns.server-timeout",
+    sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SERVER_TIMEOUT,
                    have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
   }
 }
@@ -882,7 +882,7 @@ report_server_errors (DnsStep *step, gboolean have_candidates)
         advice = g_strdup_printf (_("The DNS server %s could not answer for %s. Ask the DNS administrator "
                                     "to check that server and the zone, or compare with another DNS "
                                     "server using the DNS server option."), r->server, step->domain);
-      sd_run_report (step->run, SD_STEP_DNS, "dns.server-error",
+      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SERVER_ERROR,
                      have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR,
                      r->error != NULL ? r->error : r->rcode, advice);
       return;  /* one is enough: the others say the same */
@@ -995,7 +995,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
                                   "exit the client. That makes the client ignore the server name, which "
                                   "weakens its protection: prefer the fix."),
                                 step->domain, srv_name);
-      sd_run_report (step->run, SD_STEP_DNS, "dns.strict-naming",
+      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_STRICT_NAMING,
                      step->config->strict_dns_naming ? SD_SEVERITY_ERROR : SD_SEVERITY_WARNING,
                      message, advice);
     }
@@ -1075,7 +1075,7 @@ report_other_transports (DnsStep *step)
     advice = g_strdup_printf (_("This client (profile: %s) never looks for SIP over %s through DNS. Test "
                                 "with a transport that is published (transport %s)."),
                               sd_client_profile_title (step->config->client), want_name, other);
-  sd_run_report (step->run, SD_STEP_DNS, "dns.no-records-for-transport", SD_SEVERITY_ERROR, message, advice);
+  sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_RECORDS_FOR_TRANSPORT, SD_SEVERITY_ERROR, message, advice);
 }
 
 static void
@@ -1220,7 +1220,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                                                    "record with one naming the SIP server, such as:\n%s. "
                                                    "3600 IN SRV 0 0 5061 sip.%s."),
                                                  step->domain, (char *) unavailable->pdata[i], step->domain);
-      sd_run_report (step->run, SD_STEP_DNS, "dns.service-unavailable",
+      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SERVICE_UNAVAILABLE,
                      out->len > 0 ? SD_SEVERITY_INFO : SD_SEVERITY_ERROR, message, advice);
     }
 
@@ -1235,7 +1235,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                                                    "address (for example \"%s. 3600 IN A 192.0.2.10\"), "
                                                    "or change the SRV record %s to name a host that has one."),
                                                  target, target, srv_name);
-      sd_run_report (step->run, SD_STEP_DNS, "dns.srv-target-unresolvable",
+      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SRV_TARGET_UNRESOLVABLE,
                      out->len > 0 ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
     }
 
@@ -1250,7 +1250,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                                                    "the host name, and some clients do not try it. Publish "
                                                    "SRV records for %s, for example:\n%s"),
                                                  step->domain, zone);
-      sd_run_report (step->run, SD_STEP_DNS, "dns.no-srv", SD_SEVERITY_WARNING, message, advice);
+      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_SRV, SD_SEVERITY_WARNING, message, advice);
     }
 
   for (guint i = 0; i + 3 < aliases->len; i += 4)
@@ -1267,7 +1267,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                                                    "out of their answers) find no server. Point the SRV "
                                                    "record at the real name instead:\n%s"),
                                                  (char *) aliases->pdata[i + 3]);
-      sd_run_report (step->run, SD_STEP_DNS, "dns.srv-target-cname", SD_SEVERITY_WARNING, message, advice);
+      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SRV_TARGET_CNAME, SD_SEVERITY_WARNING, message, advice);
     }
 
   if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error
@@ -1285,7 +1285,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                                                    "published in DNS; ask its DNS administrator, or type "
                                                    "the server's name or address in the Server field, "
                                                    "which skips automatic configuration."), step->domain);
-      sd_run_report (step->run, SD_STEP_DNS, "dns.domain-not-found", SD_SEVERITY_ERROR, message, advice);
+      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_DOMAIN_NOT_FOUND, SD_SEVERITY_ERROR, message, advice);
     }
   else if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error)
     {
@@ -1301,7 +1301,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                                                    "name or address in the Server field, which skips "
                                                    "automatic configuration."),
                                                  step->domain, zone);
-      sd_run_report (step->run, SD_STEP_DNS, "dns.no-records", SD_SEVERITY_ERROR, message, advice);
+      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_RECORDS, SD_SEVERITY_ERROR, message, advice);
     }
 
   /* High Security Mode is a Microsoft client's rule: a standard client
@@ -1350,7 +1350,7 @@ conclude_fixed (DnsStep *step, GPtrArray *out)
                                                      "record for it (for example \"%s. 3600 IN A "
                                                      "192.0.2.10\"), or type the server's IP address "
                                                      "instead to test without DNS."), step->host);
-        sd_run_report (step->run, SD_STEP_DNS, "dns.no-records", SD_SEVERITY_ERROR, message, advice);
+        sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_RECORDS, SD_SEVERITY_ERROR, message, advice);
         break;
       }
     }
@@ -1415,7 +1415,7 @@ report_left_out (DnsStep *step, GPtrArray *out)
                               "server. Ask the DNS administrator of %s to look for records created by "
                               "mistake (a script run twice, a wildcard) and remove them: a client that must "
                               "work through so many servers signs in slowly or gives up."), zone);
-  sd_run_report (step->run, SD_STEP_DNS, "dns.too-many-records", SD_SEVERITY_WARNING, message, advice);
+  sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_TOO_MANY_RECORDS, SD_SEVERITY_WARNING, message, advice);
 }
 
 /* A question this computer could not even send (no socket, no memory)
@@ -1446,7 +1446,7 @@ report_local (DnsStep *step)
                                                       "could not be made (%s). This says nothing about the DNS "
                                                       "server or the zone.", n),
                                          n, why);
-  sd_run_report (step->run, SD_STEP_DNS, "dns.local-resources", SD_SEVERITY_ERROR, step->local_failure,
+  sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_LOCAL_RESOURCES, SD_SEVERITY_ERROR, step->local_failure,
                  _("Close programs that are not needed, or raise this computer's limit of open files "
                    "(for example \"ulimit -n 4096\" in the shell that starts the check), then run the "
                    "check again."));

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-step-not-built"
+
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
 

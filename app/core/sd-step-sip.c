@@ -192,7 +192,7 @@ redirect_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_autofree char *message =
         g_strdup_printf (_("The server sent you to %s, but that name could not be resolved: %s"),
                          r->host, error->message);
-      sd_run_report (st->run, SD_STEP_SIP, "sip.redirect-unresolvable", SD_SEVERITY_ERROR, message,
+      sd_run_report (st->run, SD_STEP_SIP, SD_FINDING_SIP_REDIRECT_UNRESOLVABLE, SD_SEVERITY_ERROR, message,
                      _("Ask your administrator to publish the home server's name in DNS, or sign "
                        "in to the home server directly with the Server setting."));
       g_error_free (error);
@@ -404,7 +404,7 @@ report_downgrade (SipStep            *st,
       "directly (the Server setting) over TLS. Only on a network you trust, “Sign in despite "
       "certificate problems” (--allow-untrusted) follows such a redirect."),
     s->target->host, ctx->domain);
-  sd_run_report (st->run, SD_STEP_SIP, "sip.redirect-downgrade",
+  sd_run_report (st->run, SD_STEP_SIP, SD_FINDING_SIP_REDIRECT_DOWNGRADE,
                  followed ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
 }
 
@@ -432,7 +432,7 @@ follow_redirect (GTask *task, const SdSipMessage *response)
       g_autofree char *message =
         g_strdup_printf (_("The server answered %u %s but gave no usable Contact to go to."),
                          response->status, response->reason);
-      sd_run_report (st->run, SD_STEP_SIP, "sip.malformed-response", SD_SEVERITY_ERROR, message,
+      sd_run_report (st->run, SD_STEP_SIP, SD_FINDING_SIP_MALFORMED_RESPONSE, SD_SEVERITY_ERROR, message,
                      _("The server's redirect is broken; tell its administrator. Until it is "
                        "fixed, sign in to your home server directly with the Server setting."));
       finish (task);
@@ -454,7 +454,7 @@ follow_redirect (GTask *task, const SdSipMessage *response)
         g_autofree char *message = g_strdup_printf (
           _("The server redirects the sign-in in a loop: %s sends it to %s, where it has been already "
             "(redirect %u)."), from, uri, st->hops + 1);
-        sd_run_report (st->run, SD_STEP_SIP, "sip.redirect-loop", SD_SEVERITY_ERROR, message,
+        sd_run_report (st->run, SD_STEP_SIP, SD_FINDING_SIP_REDIRECT_LOOP, SD_SEVERITY_ERROR, message,
                        _("The servers disagree on which one is your home server. Ask your "
                          "administrator to check where your user is homed (the user's pool or "
                          "home server) and that every server knows it."));
@@ -502,7 +502,7 @@ follow_redirect (GTask *task, const SdSipMessage *response)
       g_autofree char *advice = g_strdup_printf (
         _("Nothing to fix: clients follow this redirect. If a client cannot reach %s, check that its "
           "name resolves and its port is open from here."), host);
-      sd_run_report (st->run, SD_STEP_SIP, "sip.redirect", SD_SEVERITY_INFO, message, advice);
+      sd_run_report (st->run, SD_STEP_SIP, SD_FINDING_SIP_REDIRECT, SD_SEVERITY_INFO, message, advice);
     }
 
   {
@@ -556,7 +556,7 @@ register_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           g_autofree char *message = g_strdup_printf (
             _("The server answered %u %s but its authentication challenge could not be read."),
             response->status, response->reason);
-          sd_run_report (st->run, SD_STEP_SIP, "sip.malformed-response", SD_SEVERITY_ERROR, message,
+          sd_run_report (st->run, SD_STEP_SIP, SD_FINDING_SIP_MALFORMED_RESPONSE, SD_SEVERITY_ERROR, message,
                          _("The server's challenge breaks the SIP grammar; tell its administrator "
                            "(the trace shows the exact header)."));
           st->session->reached = FALSE;
@@ -641,7 +641,7 @@ sd_step_sip_run_async (SdRun               *run,
            * only server to use is not reached over TLS. */
           g_autofree char *message = g_strdup_printf (
             _("The address starts with sips:, which requires TLS, but the server to use is %s."), desc);
-          sd_run_report (run, SD_STEP_SIP, "sip.sips-not-tls", SD_SEVERITY_ERROR, message,
+          sd_run_report (run, SD_STEP_SIP, SD_FINDING_SIP_SIPS_NOT_TLS, SD_SEVERITY_ERROR, message,
                          _("Publish a TLS server for the domain (a _sips._tcp or _sip._tls SRV record), "
                            "or use a sip: address."));
         }

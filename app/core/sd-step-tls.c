@@ -221,7 +221,7 @@ report_handshake_failure (TlsState *st, const GError *error)
   json_object_set_string_member (data, "handshake", "failed");
   json_object_set_string_member (data, "failure", reason);
   json_object_set_string_member (data, "error", timed_out (st) ? message : error->message);
-  sd_run_report (st->run, SD_STEP_TLS, "tls.handshake-failed", SD_SEVERITY_ERROR, message, advice);
+  sd_run_report (st->run, SD_STEP_TLS, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, message, advice);
 }
 
 /* Clients differ in the name they check: Microsoft clients the server's
@@ -349,7 +349,7 @@ conclude (TlsState *st, gboolean have_backend, GTlsCertificateFlags backend, con
             _("The system's TLS library (GnuTLS through glib-networking) does not accept the server's "
               "certificate: %s. This program's own checks passed; where the two disagree, no credentials "
               "are sent."), why);
-          sd_run_report (run, SD_STEP_TLS, "tls.backend-rejected", SD_SEVERITY_ERROR, message,
+          sd_run_report (run, SD_STEP_TLS, SD_FINDING_TLS_BACKEND_REJECTED, SD_SEVERITY_ERROR, message,
                          _("Ask the server's administrator for a certificate that names the server in a DNS "
                            "name (subjectAltName) and is issued by a trusted authority with a current "
                            "algorithm; other clients on this system judge it as the system's TLS library does."));
@@ -517,7 +517,7 @@ reconnect_cb (GObject      *source,
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake", "failed");
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "failure", "connect");
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "error", msg);
-      sd_run_report (st->run, SD_STEP_TLS, "tls.handshake-failed", SD_SEVERITY_ERROR, msg,
+      sd_run_report (st->run, SD_STEP_TLS, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, msg,
                      _("The server accepted a connection a moment ago and now does not: it may be overloaded "
                        "or restarting. Run the check again."));
       g_task_return_boolean (task, TRUE);

@@ -31,7 +31,7 @@ sd_step_uri_run_async (SdRun               *run,
   if (uri == NULL)
     {
       json_object_set_string_member (data, "error", error->message);
-      sd_run_report (run, SD_STEP_URI, "uri.invalid", SD_SEVERITY_ERROR, error->message,
+      sd_run_report (run, SD_STEP_URI, SD_FINDING_URI_INVALID, SD_SEVERITY_ERROR, error->message,
                      _("Type the SIP address you sign in with, as your administrator gave it: "
                        "user@domain, such as alice@example.com (sip: in front is optional)."));
       g_task_return_boolean (task, TRUE);
@@ -42,7 +42,7 @@ sd_step_uri_run_async (SdRun               *run,
   if (sign_in == NULL)
     {
       json_object_set_string_member (data, "error", error->message);
-      sd_run_report (run, SD_STEP_URI, "uri.invalid", SD_SEVERITY_ERROR, error->message,
+      sd_run_report (run, SD_STEP_URI, SD_FINDING_URI_INVALID, SD_SEVERITY_ERROR, error->message,
                      _("Use DOMAIN\\user for a Windows (NTLM) sign-in, user@domain for Kerberos or "
                        "Digest, or leave the sign-in name empty to use the SIP address."));
       g_task_return_boolean (task, TRUE);
@@ -85,7 +85,7 @@ sd_step_uri_run_async (SdRun               *run,
     /* An error, not a warning: a sips: address is never signed in over
      * anything but TLS (RFC 3261, 26.2.2), so the sip and auth steps send
      * nothing for it over the transport chosen. */
-    sd_run_report (run, SD_STEP_URI, "uri.sips-needs-tls", SD_SEVERITY_ERROR,
+    sd_run_report (run, SD_STEP_URI, SD_FINDING_URI_SIPS_NEEDS_TLS, SD_SEVERITY_ERROR,
                    _("The address starts with sips:, which requires TLS, but another transport was chosen."),
                    _("Choose TLS as the transport, or use a sip: address."));
 

@@ -16,6 +16,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include "sd-tls-verify.h"
+#include "sd-finding-codes.h"
 
 #define MAX_PATH 16
 
@@ -221,7 +222,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
     where = g_strdup_printf (_("the system's %d trusted authorities"), MAX (n_system, 0));
 
   if (in->ca_file != NULL && n_file <= 0)
-    add_problem (r, "tls.ca-file-empty", SD_SEVERITY_WARNING,
+    add_problem (r, SD_FINDING_TLS_CA_FILE_EMPTY, SD_SEVERITY_WARNING,
                  _("The CA file given holds no certificate this program can read."),
                  _("Give a file with one or more CA certificates in PEM form "
                    "(-----BEGIN CERTIFICATE-----), such as the root certificate your administrator exported."));
@@ -239,7 +240,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
     {
       g_autofree char *msg = g_strdup_printf (_("The certificate chain could not be verified: %s"),
                                               gnutls_strerror (ret));
-      add_problem (r, "tls.chain-invalid", SD_SEVERITY_ERROR, msg,
+      add_problem (r, SD_FINDING_TLS_CHAIN_INVALID, SD_SEVERITY_ERROR, msg,
                    _("The server's certificates could not be checked, so they are not trusted. Ask the "
                      "server's administrator to install the certificate and chain exactly as the authority "
                      "delivered them."));
@@ -266,7 +267,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
               g_autofree char *m = g_strdup_printf (
                 _("The server does not send the intermediate certificate “%s”; the chain verified here only "
                   "because this computer has that intermediate installed."), top->issuer);
-              add_problem (r, "tls.missing-intermediate", SD_SEVERITY_WARNING, m,
+              add_problem (r, SD_FINDING_TLS_MISSING_INTERMEDIATE, SD_SEVERITY_WARNING, m,
                            _("Configure the server to send its full chain (its certificate followed by the "
                              "intermediate CA certificates), so clients without that intermediate trust it too."));
             }
@@ -291,7 +292,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           "(signature algorithm: %s): the certificate was not issued by that authority, or was changed "
           "since. It may be forged."), cert_label (top), by, top->signature_algorithm);
 
-      add_problem (r, "tls.bad-signature", SD_SEVERITY_ERROR, msg,
+      add_problem (r, SD_FINDING_TLS_BAD_SIGNATURE, SD_SEVERITY_ERROR, msg,
                    _("Do not sign in through this connection: someone may be impersonating the server. If it "
                      "is your server, install its certificate and chain exactly as the authority delivered "
                      "them, signed with an algorithm such as SHA-256."));
@@ -310,7 +311,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           adv = g_strdup (_("Replace it with a certificate issued by your organization's certificate authority "
                             "(or a public one) for the server's name, or, if this self-signed certificate is "
                             "intended, install it on every client as a trusted certificate (here: --ca-file)."));
-          add_problem (r, "tls.self-signed", SD_SEVERITY_ERROR, msg, adv);
+          add_problem (r, SD_FINDING_TLS_SELF_SIGNED, SD_SEVERITY_ERROR, msg, adv);
           add_check (r, "trust", "fail", msg);
           add_check (r, "chain", "skip", _("A self-signed certificate has no chain."));
         }
@@ -321,7 +322,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           adv = g_strdup_printf (_("Install the root certificate “%s” on the client as a trusted root "
                                    "authority (here: --ca-file), as every client of this server needs it."),
                                  top->subject);
-          add_problem (r, "tls.untrusted-root", SD_SEVERITY_ERROR, msg, adv);
+          add_problem (r, SD_FINDING_TLS_UNTRUSTED_ROOT, SD_SEVERITY_ERROR, msg, adv);
           add_check (r, "trust", "fail", msg);
           add_check (r, "chain", "pass", _("The server sends its whole chain, up to the root."));
         }
@@ -346,7 +347,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
             adv = g_strdup_printf (_("Configure the server to send its full chain: its certificate followed by "
                                      "the intermediate “%s”. If “%s” is itself a root authority, install it on "
                                      "the client as a trusted root instead."), top->issuer, top->issuer);
-          add_problem (r, "tls.missing-intermediate", SD_SEVERITY_ERROR, msg, adv);
+          add_problem (r, SD_FINDING_TLS_MISSING_INTERMEDIATE, SD_SEVERITY_ERROR, msg, adv);
           add_check (r, "chain", "fail", msg);
           add_check (r, "trust", "fail", _("Not trusted: the chain cannot be completed to a trusted authority."));
         }
@@ -357,7 +358,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           adv = g_strdup_printf (_("Install the root certificate “%s” on the client as a trusted root authority "
                                    "(here: --ca-file): the client must trust the authority that issued the "
                                    "server's certificate."), top->issuer);
-          add_problem (r, "tls.untrusted-root", SD_SEVERITY_ERROR, msg, adv);
+          add_problem (r, SD_FINDING_TLS_UNTRUSTED_ROOT, SD_SEVERITY_ERROR, msg, adv);
           add_check (r, "trust", "fail", msg);
           add_check (r, "chain", "pass", _("The server sends its certificate and the intermediates."));
         }
@@ -367,7 +368,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
       g_autofree char *msg = g_strdup_printf (_("The server's certificate “%s” (serial %s) is revoked: its "
                                                 "authority's revocation list in %s names it."),
                                               cert_label (leaf), leaf->serial, in->ca_file);
-      add_problem (r, "tls.revoked", SD_SEVERITY_ERROR, msg,
+      add_problem (r, SD_FINDING_TLS_REVOKED, SD_SEVERITY_ERROR, msg,
                    _("The server needs a new certificate: ask its administrator to request one and install "
                      "it; clients that check revocation refuse this one."));
       add_check (r, "trust", "fail", msg);
@@ -385,7 +386,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           gnutls_free (d.data);
         }
       msg = g_strdup_printf (_("The certificate chain is invalid: %s"), why != NULL ? why : "?");
-      add_problem (r, "tls.chain-invalid", SD_SEVERITY_ERROR, msg,
+      add_problem (r, SD_FINDING_TLS_CHAIN_INVALID, SD_SEVERITY_ERROR, msg,
                    _("The server's certificates do not fit together (a signature does not verify, or a "
                      "certificate may not issue others). Ask the server's administrator to install the "
                      "certificate and chain exactly as the authority delivered them."));
@@ -474,7 +475,7 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
         _("The certificate holds a name with a NUL or another control character in it: %s (shown with "
           "\\x escapes). No valid name holds one, so this name matches nothing; such names are made to "
           "trick clients that read only up to the NUL."), bad);
-      add_problem (r, "tls.invalid-name", SD_SEVERITY_ERROR, m,
+      add_problem (r, SD_FINDING_TLS_INVALID_NAME, SD_SEVERITY_ERROR, m,
                    _("Do not sign in through this connection: someone may be impersonating the server. If it "
                      "is your server, request a certificate whose names are plain host names."));
     }
@@ -506,7 +507,7 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
             "Linphone and web browsers do, refuse it. Names it holds: %s."), identity, held);
         r->name_ok = TRUE;
         msg = g_strjoin (" ", verdict, rule_text, NULL);
-        add_problem (r, "tls.name-mismatch", SD_SEVERITY_WARNING, msg,
+        add_problem (r, SD_FINDING_TLS_NAME_MISMATCH, SD_SEVERITY_WARNING, msg,
                      r->name_rule == SD_TLS_NAME_RULE_RFC5922_DOMAIN
                        ? _("Ask for a certificate that also holds the SIP domain as a DNS name "
                            "(subjectAltName DNS), next to the URI:sip: names.")
@@ -524,7 +525,7 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
               "As expected: this certificate error proves that a TLS server answers at that address, and "
               "shows which names it serves."), identity, held);
           msg = g_strjoin (" ", verdict, rule_text, NULL);
-          add_problem (r, "tls.name-mismatch", SD_SEVERITY_ERROR, msg,
+          add_problem (r, SD_FINDING_TLS_NAME_MISMATCH, SD_SEVERITY_ERROR, msg,
                        _("Configure the client with one of the names the certificate holds (the name must be "
                          "the same as the name on the certificate), not the IP address; the name must "
                          "resolve to this server."));
@@ -546,14 +547,14 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
               "configured with %s as its server (outbound proxy), the name it then checks."),
             identity, identity, in->server_name, in->server_name);
           msg = g_strjoin (" ", verdict, rule_text, server_note, NULL);
-          add_problem (r, "tls.name-mismatch", SD_SEVERITY_ERROR, msg, advice);
+          add_problem (r, SD_FINDING_TLS_NAME_MISMATCH, SD_SEVERITY_ERROR, msg, advice);
         }
       else
         {
           g_autofree char *verdict = g_strdup_printf (
             _("The certificate is not valid for the name the client checks, %s. It holds: %s."), identity, held);
           msg = g_strjoin (" ", verdict, rule_text, NULL);
-          add_problem (r, "tls.name-mismatch", SD_SEVERITY_ERROR, msg,
+          add_problem (r, SD_FINDING_TLS_NAME_MISMATCH, SD_SEVERITY_ERROR, msg,
                        _("Configure the client with one of the names the certificate holds, or request a "
                          "certificate for this server's name (the name must be the same as the name on the "
                          "certificate) and install it on the server."));
@@ -575,7 +576,7 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
         g_autofree char *m = g_strdup_printf (
           _("With strict DNS naming (High Security Mode) the client accepts only a certificate for %s or sip.%s "
             "(no wildcard); this one holds: %s."), in->domain, in->domain, held);
-        add_problem (r, "tls.strict-name", SD_SEVERITY_ERROR, m,
+        add_problem (r, SD_FINDING_TLS_STRICT_NAME, SD_SEVERITY_ERROR, m,
                      _("Request a certificate for sip.<your SIP domain> (or the domain itself) and install it on "
                        "the server the client reaches, or turn strict DNS naming off on the client (the policy "
                        "“Allow Additional DNS Names”, registry value DisableStrictDNSNaming = 1)."));
@@ -586,7 +587,7 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
         g_autofree char *m = g_strdup_printf (
           _("The certificate matches %s only through a wildcard name; RFC 5922 forbids wildcards for SIP "
             "domain certificates, so strict SIP clients refuse it."), identity);
-        add_problem (r, "tls.strict-name", SD_SEVERITY_WARNING, m,
+        add_problem (r, SD_FINDING_TLS_STRICT_NAME, SD_SEVERITY_WARNING, m,
                      _("Request a certificate that names the server (and sip.<your SIP domain>) explicitly, "
                        "without a wildcard."));
         add_check (r, "strict-name", "warn", m);
@@ -610,7 +611,7 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
         g_autofree char *m = g_strdup_printf (
           _("A client with strict DNS naming (High Security Mode) would refuse this certificate: it holds "
             "neither %s nor sip.%s as a SIP domain name."), in->domain, in->domain);
-        add_problem (r, "tls.strict-name", SD_SEVERITY_INFO, m,
+        add_problem (r, SD_FINDING_TLS_STRICT_NAME, SD_SEVERITY_INFO, m,
                      _("Nothing to do unless clients use High Security Mode; then request a certificate for "
                        "sip.<your SIP domain>."));
         add_check (r, "strict-name", "warn", m);
@@ -640,7 +641,7 @@ check_validity (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           g_autofree char *when = sd_format_time_iso (c->not_after);
           /* TRANSLATORS: "The server's certificate “sip.example.com” expired 35 days ago, on 2026-…" */
           g_autofree char *m = g_strdup_printf (_("%s “%s” expired %s ago, on %s."), which, cert_label (c), ago, when);
-          add_problem (r, "tls.expired", SD_SEVERITY_ERROR, m,
+          add_problem (r, SD_FINDING_TLS_EXPIRED, SD_SEVERITY_ERROR, m,
                        _("Renew the certificate and install the new one on the server. If the date looks wrong, "
                          "check this computer's clock."));
           add_check (r, "validity", "fail", m);
@@ -652,7 +653,7 @@ check_validity (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           g_autofree char *when = sd_format_time_iso (c->not_before);
           g_autofree char *m = g_strdup_printf (_("%s “%s” is not valid yet: it becomes valid on %s, in %s."),
                                                 which, cert_label (c), when, until);
-          add_problem (r, "tls.not-yet-valid", SD_SEVERITY_ERROR, m,
+          add_problem (r, SD_FINDING_TLS_NOT_YET_VALID, SD_SEVERITY_ERROR, m,
                        _("Check this computer's date and time first (a wrong clock is the usual cause); if they "
                          "are right, install a certificate that is valid now on the server."));
           add_check (r, "validity", "fail", m);
@@ -684,7 +685,7 @@ check_algorithms (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           g_autofree char *m = g_strdup_printf (_("“%s” has a %u-bit %s key, too short to be safe; current "
                                                   "clients and servers refuse keys this short."),
                                                 cert_label (c), c->key_bits, c->key_type);
-          add_problem (r, "tls.weak-key", SD_SEVERITY_WARNING, m,
+          add_problem (r, SD_FINDING_TLS_WEAK_KEY, SD_SEVERITY_WARNING, m,
                        _("Request a new certificate with an RSA key of at least 2048 bits (or an EC key) and "
                          "install it on the server."));
           add_check (r, "key", "warn", m);
@@ -697,7 +698,7 @@ check_algorithms (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
           g_autofree char *m = g_strdup_printf (_("“%s” is signed with %s, a broken hash: current clients "
                                                   "refuse such signatures."), cert_label (c),
                                                 c->signature_algorithm);
-          add_problem (r, "tls.weak-signature", SD_SEVERITY_WARNING, m,
+          add_problem (r, SD_FINDING_TLS_WEAK_SIGNATURE, SD_SEVERITY_WARNING, m,
                        _("Ask the certificate authority to reissue the certificate signed with SHA-256 and "
                          "install it on the server."));
           add_check (r, "signature", "warn", m);
@@ -722,7 +723,7 @@ check_algorithms (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
                                               "releases that turn these versions off by default (starting "
                                               "with the Windows 11 previews of September 2023)."),
                                             sd_tls_protocol_to_string (in->protocol));
-      add_problem (r, "tls.old-protocol", SD_SEVERITY_WARNING, m,
+      add_problem (r, SD_FINDING_TLS_OLD_PROTOCOL, SD_SEVERITY_WARNING, m,
                    _("Enable TLS 1.2 (and 1.3) on the server; on old Windows servers install the updates that "
                      "add TLS 1.2 and turn it on."));
       add_check (r, "protocol", "warn", m);
@@ -751,7 +752,7 @@ sd_tls_verify (const SdTlsVerifyInput *in)
   if (in->chain == NULL || in->chain->len == 0)
     {
       add_check (r, "trust", "fail", _("The server sent no certificate."));
-      add_problem (r, "tls.handshake-failed", SD_SEVERITY_ERROR, _("The server sent no certificate."),
+      add_problem (r, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, _("The server sent no certificate."),
                    _("Configure a certificate for the server's TLS port."));
       return r;
     }

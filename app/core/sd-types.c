@@ -4,11 +4,10 @@
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-types"
+
 #include <glib/gi18n-lib.h>
 #include "sd-types.h"
-#include "sd-error.h"
-
-G_DEFINE_QUARK (sd-error-quark, sd_error)
 
 static const char * const step_ids[SD_N_STEPS] = {
   "uri", "dns", "connect", "tls", "sip", "auth",

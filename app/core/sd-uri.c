@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#define G_LOG_DOMAIN "sd-uri"
+
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-uri.h"

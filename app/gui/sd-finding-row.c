@@ -76,7 +76,7 @@ sd_finding_row_new (SdFinding *finding)
     case SD_SEVERITY_INFO: default: gtk_style_context_add_class (ctx, "sd-info"); kind = _("Note"); break;
     }
   /* A success is a note too, but should look like one. */
-  if (g_str_equal (finding->code, "auth.ok"))
+  if (g_str_equal (finding->code, SD_FINDING_AUTH_OK))
     {
       gtk_image_set_from_icon_name (self->icon, "emblem-ok-symbolic", GTK_ICON_SIZE_LARGE_TOOLBAR);
       gtk_style_context_add_class (ctx, "sd-ok");

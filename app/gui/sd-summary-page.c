@@ -123,7 +123,7 @@ refresh (gpointer data)
                                              "%u problems stop the sign-in. Fix them in the order below.",
                                              errors), errors);
     }
-  else if (sd_run_has_finding (run, "auth.ok"))
+  else if (sd_run_has_finding (run, SD_FINDING_AUTH_OK))
     {
       gtk_image_set_from_icon_name (self->verdict_icon, "emblem-ok-symbolic", GTK_ICON_SIZE_DIALOG);
       set_icon_class (self->verdict_icon, "sd-ok");
