@@ -2223,7 +2223,11 @@ class BlackholeHosts:
                 ip = socket.inet_ntoa(struct.pack('<I', int(ip_hex, 16)))
                 if (ip, int(port_hex, 16)) not in self.fillers:
                     found.append((ip, int(port_hex, 16), rip))
-        return found
+        # /proc/net/tcp is read a page at a time, not as one snapshot: a
+        # socket the kernel moves between reads can be listed twice. The
+        # triple names one connection (the remote port is fixed), so a
+        # repeat is the reading's artefact, not a seventeenth connection.
+        return sorted(set(found))
 
     def close(self):
         for s in self.sockets:
