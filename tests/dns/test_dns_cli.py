@@ -161,6 +161,9 @@ class ExplicitServer(DnsLab):
         f = self.assertFinding(r.report, 'dns.no-records', 'error')
         self.assertIn('nope.example.test', f['message'])
         self.assertIn('nope.example.test. 3600 IN A', f['advice'])
+        # The CLI's advice names its own option, not a wizard's field.
+        self.assertIn('--server', f['advice'])
+        self.assertNotIn('field', f['advice'])
         self.assertEqual(cands(r.report), [])
         self.assertEqual(r.report['steps']['dns']['status'], 'fail')
 
@@ -488,6 +491,9 @@ class Findings(DnsLab):
         self.assertTrue(all(x['rcode'] == 'REFUSED' and 'REFUSED' in x['error'] for x in q), q)
         f = self.assertFinding(r.report, 'dns.server-error', 'error')
         self.assertIn('refuses', f['advice'])
+        self.assertIn('--dns-server', f['advice'])
+        self.assertNotIn('field', f['advice'])
+        self.assertNotIn('page', f['advice'])
         self.assertNoFinding(r.report, 'dns.no-records')
         self.assertEqual(r.rc, 1)
 
@@ -502,6 +508,8 @@ class Findings(DnsLab):
         f = self.assertFinding(r.report, 'dns.server-error', 'error')
         self.assertIn('nothing listens', f['message'])
         self.assertIn('No DNS server runs at', f['advice'])
+        self.assertIn('--dns-server', f['advice'])
+        self.assertNotIn('field', f['advice'])
         self.assertEqual(r.rc, 1)
 
 
