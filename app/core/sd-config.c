@@ -59,6 +59,44 @@ sd_config_new (void)
   return self;
 }
 
+const char *
+sd_config_control_name (const SdConfig *config, SdControl control)
+{
+  static const char *const options[SD_N_CONTROLS] = {
+    [SD_CONTROL_ADDRESS] = N_("the SIP address"),  /* an argument, not an option */
+    [SD_CONTROL_SIGN_IN] = "--sign-in",
+    [SD_CONTROL_PASSWORD] = "--password-file",
+    [SD_CONTROL_CLIENT] = "--client",
+    [SD_CONTROL_SERVER] = "--server",
+    [SD_CONTROL_TRANSPORT] = "--transport",
+    [SD_CONTROL_CA_FILE] = "--ca-file",
+    [SD_CONTROL_DNS_SERVER] = "--dns-server",
+    [SD_CONTROL_STRICT_DNS_NAMING] = "--strict-dns-naming",
+    [SD_CONTROL_ALLOW_UNTRUSTED] = "--allow-untrusted",
+    [SD_CONTROL_TIMEOUT] = "--timeout",
+  };
+  /* The labels and pages of ui/sd-account-page.ui and ui/sd-server-page.ui. */
+  static const char *const controls[SD_N_CONTROLS] = {
+    [SD_CONTROL_ADDRESS] = N_("the SIP address field"),
+    [SD_CONTROL_SIGN_IN] = N_("the Sign-in name field"),
+    [SD_CONTROL_PASSWORD] = N_("the Password field"),
+    [SD_CONTROL_CLIENT] = N_("the Client profile setting"),
+    [SD_CONTROL_SERVER] = N_("the Server field"),
+    [SD_CONTROL_TRANSPORT] = N_("the Transport setting"),
+    [SD_CONTROL_CA_FILE] = N_("the CA file setting on the Server page"),
+    [SD_CONTROL_DNS_SERVER] = N_("the DNS server field"),
+    [SD_CONTROL_STRICT_DNS_NAMING] = N_("“Strict DNS naming” on the Server page"),
+    [SD_CONTROL_ALLOW_UNTRUSTED] = N_("“Sign in despite certificate problems” on the Server page"),
+    [SD_CONTROL_TIMEOUT] = N_("the Timeout setting"),
+  };
+
+  g_return_val_if_fail ((guint) control < SD_N_CONTROLS, "");
+
+  if (config != NULL && config->face == SD_FACE_GUI)
+    return _(controls[control]);
+  return control == SD_CONTROL_ADDRESS ? _(options[control]) : options[control];
+}
+
 SdConfig *
 sd_config_copy (const SdConfig *config)
 {

@@ -12,6 +12,29 @@ G_BEGIN_DECLS
 #define SD_DEFAULT_TIMEOUT_S 5
 #define SD_MAX_TIMEOUT_S     600
 
+/* Which program the person uses: advice names the controls they see there. */
+typedef enum {
+  SD_FACE_CLI = 0,  /* sip-doctor-cli: command-line options */
+  SD_FACE_GUI,      /* the wizard: its fields, switches and pages */
+} SdFace;
+
+/* The person's controls, each named once per face by
+ * sd_config_control_name (). */
+typedef enum {
+  SD_CONTROL_ADDRESS,
+  SD_CONTROL_SIGN_IN,
+  SD_CONTROL_PASSWORD,
+  SD_CONTROL_CLIENT,
+  SD_CONTROL_SERVER,
+  SD_CONTROL_TRANSPORT,
+  SD_CONTROL_CA_FILE,
+  SD_CONTROL_DNS_SERVER,
+  SD_CONTROL_STRICT_DNS_NAMING,
+  SD_CONTROL_ALLOW_UNTRUSTED,
+  SD_CONTROL_TIMEOUT,
+  SD_N_CONTROLS
+} SdControl;
+
 typedef struct {
   char            *address;          /* SIP address as typed */
   char            *sign_in;          /* sign-in name as typed, or NULL */
@@ -24,6 +47,7 @@ typedef struct {
   char            *dns_server;       /* IP[:PORT], or NULL for the system resolver */
   guint            timeout_s;        /* per operation */
   gboolean         allow_untrusted;  /* send credentials even if the certificate failed */
+  SdFace           face;             /* whose controls advice names */
 } SdConfig;
 
 #define SD_TYPE_CONFIG (sd_config_get_type ())
@@ -34,6 +58,11 @@ SdConfig *sd_config_copy (const SdConfig *config);
 void      sd_config_free (SdConfig *config);
 /* Replaces the password, wiping the old one. */
 void      sd_config_set_password (SdConfig *config, const char *password);
+
+/* The name of @control as the person sees it in @config's face (the CLI's
+ * for a NULL @config): "--server", or (translated) "the Server field". Made
+ * to fill a %s of an advice sentence. */
+const char *sd_config_control_name (const SdConfig *config, SdControl control);
 
 /* Checks every field; the error (SD_ERROR_INVALID_INPUT or SD_ERROR_FILE)
  * names the field and says what form is expected. */

@@ -530,10 +530,13 @@ try_digest (GTask *task)
         _("The password was not sent: the server's certificate is not trusted%s%s. Whether the "
           "sign-in name and password are accepted was not checked."),
         problem != NULL ? ": " : "", problem != NULL ? problem : "");
-      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_UNTRUSTED_NOT_SENT, SD_SEVERITY_ERROR, message,
-                     _("Fix the certificate problem the TLS check shows (or name the server as its "
-                       "certificate does). To try anyway on a network you trust, turn on “Sign in despite "
-                       "certificate problems” on the Server page (--allow-untrusted on the command line)."));
+      g_autofree char *advice = g_strdup_printf (
+        /* TRANSLATORS: %s is the control to turn on, e.g. "--allow-untrusted" or
+         * "“Sign in despite certificate problems” on the Server page". */
+        _("Fix the certificate problem the TLS check shows (or name the server as its "
+          "certificate does). To try anyway on a network you trust, turn on %s."),
+        sd_config_control_name (config, SD_CONTROL_ALLOW_UNTRUSTED));
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_UNTRUSTED_NOT_SENT, SD_SEVERITY_ERROR, message, advice);
       done (task, "not-attempted");
       return;
     }

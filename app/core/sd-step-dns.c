@@ -859,6 +859,8 @@ report_timeouts (DnsStep *step, gboolean have_candidates)
 static void
 report_server_errors (DnsStep *step, gboolean have_candidates)
 {
+  const char *dns_server_control = sd_config_control_name (step->config, SD_CONTROL_DNS_SERVER);
+
   for (guint i = 0; i < step->order->len; i++)
     {
       SdDnsResult *r = step->order->pdata[i];
@@ -868,20 +870,23 @@ report_server_errors (DnsStep *step, gboolean have_candidates)
           || g_str_equal (r->rcode, "TIMEOUT") || g_str_equal (r->rcode, "LOCAL"))
         continue;
       if (g_str_equal (r->rcode, "REFUSED"))
+        /* TRANSLATORS: the last %s is the control, e.g. "--dns-server" or "the DNS server field". */
         advice = g_strdup_printf (_("The DNS server %s refuses to answer questions about %s: it does not "
                                     "hold that zone and will not look it up for this computer. Use the "
-                                    "DNS server your network gives (leave the DNS server field empty), "
+                                    "DNS server your network gives (leave out %s), "
                                     "or ask its administrator to allow look-ups from here."),
-                                  r->server, step->domain);
+                                  r->server, step->domain, dns_server_control);
       else if (g_str_equal (r->rcode, "ERROR") && r->answers->len == 0 && r->error != NULL
                && strstr (r->error, "ICMP") != NULL)
+        /* TRANSLATORS: the second %s is the control, e.g. "--dns-server" or "the DNS server field". */
         advice = g_strdup_printf (_("No DNS server runs at %s. Check the address and port of the DNS "
-                                    "server, or leave the DNS server field empty to use this computer's."),
-                                  r->server);
+                                    "server, or leave out %s to use this computer's."),
+                                  r->server, dns_server_control);
       else
+        /* TRANSLATORS: the last %s is the control, e.g. "--dns-server" or "the DNS server field". */
         advice = g_strdup_printf (_("The DNS server %s could not answer for %s. Ask the DNS administrator "
                                     "to check that server and the zone, or compare with another DNS "
-                                    "server using the DNS server option."), r->server, step->domain);
+                                    "server given in %s."), r->server, step->domain, dns_server_control);
       sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SERVER_ERROR,
                      have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR,
                      r->error != NULL ? r->error : r->rcode, advice);
@@ -1279,12 +1284,14 @@ conclude_auto (DnsStep *step, GPtrArray *out)
       g_autofree char *message = g_strdup_printf (_("The domain %s does not exist in DNS: the DNS server "
                                                     "answers \"no such name\" (NXDOMAIN) for the domain "
                                                     "itself and for every SIP look-up."), step->domain);
+      /* TRANSLATORS: the second %s is the control, e.g. "--server" or "the Server field". */
       g_autofree char *advice = g_strdup_printf (_("Check the SIP address for a typo in the part after "
                                                    "the @ (%s): a client looks up exactly that domain. If "
                                                    "it is right, the domain is not registered or not "
-                                                   "published in DNS; ask its DNS administrator, or type "
-                                                   "the server's name or address in the Server field, "
-                                                   "which skips automatic configuration."), step->domain);
+                                                   "published in DNS; ask its DNS administrator, or give "
+                                                   "the server's name or address in %s, "
+                                                   "which skips automatic configuration."), step->domain,
+                                                 sd_config_control_name (step->config, SD_CONTROL_SERVER));
       sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_DOMAIN_NOT_FOUND, SD_SEVERITY_ERROR, message, advice);
     }
   else if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error)
@@ -1295,12 +1302,14 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                                                     "look-up came back empty."),
                                                   step->domain,
                                                   sd_client_profile_title (step->config->client));
+      /* TRANSLATORS: the last %s is the control, e.g. "--server" or "the Server field". */
       g_autofree char *advice = g_strdup_printf (_("Either ask the DNS administrator of %s to create the "
                                                    "records clients look for, such as these (with your "
-                                                   "server's name and address):\n%s\nor type the server's "
-                                                   "name or address in the Server field, which skips "
+                                                   "server's name and address):\n%s\nor give the server's "
+                                                   "name or address in %s, which skips "
                                                    "automatic configuration."),
-                                                 step->domain, zone);
+                                                 step->domain, zone,
+                                                 sd_config_control_name (step->config, SD_CONTROL_SERVER));
       sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_RECORDS, SD_SEVERITY_ERROR, message, advice);
     }
 

@@ -364,6 +364,7 @@ report_downgrade (SipStep            *st,
 {
   SdSipSession *s = st->session;
   SdContext *ctx = sd_run_get_context (st->run);
+  const SdConfig *config = sd_run_get_config (st->run);
   g_autofree char *label = g_ascii_strup (sd_transport_to_string (transport), -1);
   g_autofree char *from_label = g_ascii_strup (sd_transport_to_string (s->target->transport), -1);
   g_autofree char *from = g_strdup_printf ("%s:%u (%s)", s->target->host, s->target->port, from_label);
@@ -399,11 +400,14 @@ report_downgrade (SipStep            *st,
         "was not followed: nothing was sent there."),
       from, response->status, response->reason, uri, host, port, label, why);
   advice = g_strdup_printf (
+    /* TRANSLATORS: the third %s is the control naming the server, e.g. "--server" or "the Server
+     * field"; the fourth the switch, e.g. "--allow-untrusted" or "“Sign in despite certificate
+     * problems” on the Server page". */
     _("Ask the administrator of %s to redirect only to sips: or transport=tls addresses of servers "
       "inside %s or named in its certificate (RFC 5922). Until then, sign in to the home server "
-      "directly (the Server setting) over TLS. Only on a network you trust, “Sign in despite "
-      "certificate problems” (--allow-untrusted) follows such a redirect."),
-    s->target->host, ctx->domain);
+      "directly (%s) over TLS. Only on a network you trust, %s follows such a redirect."),
+    s->target->host, ctx->domain, sd_config_control_name (config, SD_CONTROL_SERVER),
+    sd_config_control_name (config, SD_CONTROL_ALLOW_UNTRUSTED));
   sd_run_report (st->run, SD_STEP_SIP, SD_FINDING_SIP_REDIRECT_DOWNGRADE,
                  followed ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
 }

@@ -290,6 +290,7 @@ analyse (TlsState *st)
   input.strict_dns_naming = config->strict_dns_naming;
   input.now = g_get_real_time () / G_USEC_PER_SEC;
   input.protocol = version;
+  input.config = config;
   result = sd_tls_verify (&input);
 
   json_object_set_string_member (data, "name_rule", sd_tls_name_rule_to_string (result->name_rule));

@@ -195,6 +195,7 @@ build_path (SdTlsVerifyResult *r, GPtrArray *chain)
 static void
 check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
 {
+  const char *ca_file_control = sd_config_control_name (in->config, SD_CONTROL_CA_FILE);
   gnutls_x509_crt_t crts[MAX_PATH];
   gnutls_x509_trust_list_t tl;
   gnutls_x509_crt_t anchor = NULL;
@@ -308,9 +309,11 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
         {
           msg = g_strdup_printf (_("The server's certificate “%s” is self-signed: no authority vouches for it, "
                                    "and this computer does not trust it."), cert_label (leaf));
-          adv = g_strdup (_("Replace it with a certificate issued by your organization's certificate authority "
-                            "(or a public one) for the server's name, or, if this self-signed certificate is "
-                            "intended, install it on every client as a trusted certificate (here: --ca-file)."));
+          /* TRANSLATORS: %s is the control, e.g. "--ca-file" or "the CA file setting on the Server page". */
+          adv = g_strdup_printf (_("Replace it with a certificate issued by your organization's certificate "
+                                   "authority (or a public one) for the server's name, or, if this self-signed "
+                                   "certificate is intended, install it on every client as a trusted certificate "
+                                   "(here: %s)."), ca_file_control);
           add_problem (r, SD_FINDING_TLS_SELF_SIGNED, SD_SEVERITY_ERROR, msg, adv);
           add_check (r, "trust", "fail", msg);
           add_check (r, "chain", "skip", _("A self-signed certificate has no chain."));
@@ -319,9 +322,11 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
         {
           msg = g_strdup_printf (_("The chain ends at the root authority “%s”, which this computer does not "
                                    "trust (checked against %s)."), top->subject, where);
+          /* TRANSLATORS: the second %s is the control, e.g. "--ca-file" or "the CA file setting on the
+           * Server page". */
           adv = g_strdup_printf (_("Install the root certificate “%s” on the client as a trusted root "
-                                   "authority (here: --ca-file), as every client of this server needs it."),
-                                 top->subject);
+                                   "authority (here: %s), as every client of this server needs it."),
+                                 top->subject, ca_file_control);
           add_problem (r, SD_FINDING_TLS_UNTRUSTED_ROOT, SD_SEVERITY_ERROR, msg, adv);
           add_check (r, "trust", "fail", msg);
           add_check (r, "chain", "pass", _("The server sends its whole chain, up to the root."));
@@ -355,9 +360,11 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
         {
           msg = g_strdup_printf (_("The chain ends at “%s”, issued by the root authority “%s”, which this computer "
                                    "does not trust (checked against %s)."), top->subject, top->issuer, where);
+          /* TRANSLATORS: the second %s is the control, e.g. "--ca-file" or "the CA file setting on the
+           * Server page". */
           adv = g_strdup_printf (_("Install the root certificate “%s” on the client as a trusted root authority "
-                                   "(here: --ca-file): the client must trust the authority that issued the "
-                                   "server's certificate."), top->issuer);
+                                   "(here: %s): the client must trust the authority that issued the "
+                                   "server's certificate."), top->issuer, ca_file_control);
           add_problem (r, SD_FINDING_TLS_UNTRUSTED_ROOT, SD_SEVERITY_ERROR, msg, adv);
           add_check (r, "trust", "fail", msg);
           add_check (r, "chain", "pass", _("The server sends its certificate and the intermediates."));
@@ -601,10 +608,15 @@ check_name (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
             add_check (r, "strict-name", "pass", m);
           }
         else
-          add_check (r, "strict-name", "skip",
-                     _("Not checked: strict DNS naming (High Security Mode: a certificate for <domain> or "
-                       "sip.<domain> only) is a rule of Microsoft clients (profiles wm5, ocs, lync) or of "
-                       "--strict-dns-naming."));
+          {
+            /* TRANSLATORS: %s is the control, e.g. "--strict-dns-naming" or "“Strict DNS naming” on
+             * the Server page". */
+            g_autofree char *m = g_strdup_printf (
+              _("Not checked: strict DNS naming (High Security Mode: a certificate for <domain> or "
+                "sip.<domain> only) is a rule of Microsoft clients (profiles wm5, ocs, lync) or of %s."),
+              sd_config_control_name (in->config, SD_CONTROL_STRICT_DNS_NAMING));
+            add_check (r, "strict-name", "skip", m);
+          }
       }
     else if (strict == NULL)
       {

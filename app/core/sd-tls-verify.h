@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include "sd-types.h"
+#include "sd-config.h"
 #include "sd-cert-info.h"
 
 G_BEGIN_DECLS
@@ -38,6 +39,7 @@ typedef struct {
   gboolean    strict_dns_naming;
   gint64      now;          /* Unix time */
   GTlsProtocolVersion protocol;
+  const SdConfig *config;   /* names the person's controls in advice; NULL: the CLI's */
 } SdTlsVerifyInput;
 
 typedef struct {

@@ -153,6 +153,8 @@ ensure_run (SdWindow *self)
 {
   g_autoptr(SdConfig) config = sd_config_new ();
 
+  /* Advice then names the wizard's fields, not the command line's options. */
+  config->face = SD_FACE_GUI;
   for (guint i = 0; i < N_PAGES; i++)
     sd_page_fill_config (self->pages[i], config);
 

@@ -281,6 +281,9 @@ class Findings(DnsLab):
         # the advice gives zone lines for THIS domain
         self.assertIn('_sip._tls.nosip.test. 3600 IN SRV 0 0 5061 sip.nosip.test.', f['advice'])
         self.assertIn('sip.nosip.test. 3600 IN A', f['advice'])
+        # The CLI's advice names its own option, not the wizard's field.
+        self.assertIn('name or address in --server,', f['advice'])
+        self.assertNotIn('field', f['advice'])
         self.assertIn(('nosip.test', 'NOERROR'),
                       [(q['name'], q['rcode']) for q in dns_data(r.report)['queries']])
         self.assertEqual(cands(r.report), [])
@@ -488,6 +491,9 @@ class Findings(DnsLab):
         self.assertTrue(all(x['rcode'] == 'REFUSED' and 'REFUSED' in x['error'] for x in q), q)
         f = self.assertFinding(r.report, 'dns.server-error', 'error')
         self.assertIn('refuses', f['advice'])
+        self.assertIn('--dns-server', f['advice'])
+        self.assertNotIn('field', f['advice'])
+        self.assertNotIn('page', f['advice'])
         self.assertNoFinding(r.report, 'dns.no-records')
         self.assertEqual(r.rc, 1)
 
@@ -502,6 +508,8 @@ class Findings(DnsLab):
         f = self.assertFinding(r.report, 'dns.server-error', 'error')
         self.assertIn('nothing listens', f['message'])
         self.assertIn('No DNS server runs at', f['advice'])
+        self.assertIn('--dns-server', f['advice'])
+        self.assertNotIn('field', f['advice'])
         self.assertEqual(r.rc, 1)
 
 

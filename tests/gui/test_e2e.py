@@ -200,6 +200,14 @@ def main():
                   f'GUI and CLI agree on the findings for the expired certificate ({", ".join(codes(report2)) or "none"})')
             if step_built(report2, 'tls'):
                 check('tls.expired' in codes(report2), 'the expired certificate is found (tls.expired)')
+                # Each face names its own controls: the wizard its switch, the CLI its option.
+                gui_advice = [f['advice'] for f in report2['findings'] if f['code'] == 'auth.untrusted-not-sent']
+                cli_advice = [f['advice'] for f in cli2.report['findings'] if f['code'] == 'auth.untrusted-not-sent']
+                check(len(gui_advice) == 1 and '--allow-untrusted' not in gui_advice[0]
+                      and 'Sign in despite certificate problems' in gui_advice[0],
+                      f'the wizard\'s advice names its switch, not the CLI\'s option ({gui_advice})')
+                check(len(cli_advice) == 1 and '--allow-untrusted' in cli_advice[0],
+                      f'the CLI\'s advice names --allow-untrusted ({cli_advice})')
                 check(verdict2 == 'Problems found', 'the Summary says “Problems found”')
                 check('expired' in conn_text.lower(), 'the Connection page says in words that the certificate expired')
                 # The report keeps ISO 8601 instants; a person reads local dates.

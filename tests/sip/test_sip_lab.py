@@ -230,6 +230,10 @@ class SignIn(SipCase):
         f = self.finding(r.report, 'auth.untrusted-not-sent')
         self.assertEqual(f['severity'], 'error')
         self.assertNotIn('Authorization:', self.trace_text(r.report))
+        # The CLI's advice names its own option, not the wizard's switch.
+        self.assertIn('--allow-untrusted', f['advice'])
+        self.assertNotIn('page', f['advice'])
+        self.assertNotIn('field', f['advice'])
         self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
         # Allowed explicitly: the sign-in itself is tried and works.
         r, _ = self.run_cli('alice', 'tls', host='127.0.0.1', extra=['--allow-untrusted'])

@@ -209,6 +209,9 @@ class Downgrade(RedirectCase):
         f = self.finding(r.report, 'sip.redirect-downgrade')
         self.assertEqual(f['severity'], 'error')
         self.assertEqual(f['step'], 'sip')
+        self.assertIn('(--server)', f['advice'])
+        self.assertIn('--allow-untrusted', f['advice'])
+        self.assertNotIn('page', f['advice'])
         # Where it pointed, in the message and in the data.
         self.assertIn(host, f['message'])
         self.assertIn(str(rec.port), f['message'])

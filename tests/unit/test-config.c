@@ -185,6 +185,39 @@ test_protect_process (void)
   g_assert_cmpint (prctl (PR_GET_DUMPABLE, 0, 0, 0, 0), ==, 0);
 }
 
+/* Every control has a name in both faces; the CLI's is its option where
+ * one exists, the wizard's never an option. */
+static void
+test_control_names (void)
+{
+  g_autoptr(SdConfig) gui = sd_config_new ();
+  g_autoptr(SdConfig) cli = sd_config_new ();
+
+  g_assert_cmpint (cli->face, ==, SD_FACE_CLI);
+  gui->face = SD_FACE_GUI;
+  for (guint c = 0; c < SD_N_CONTROLS; c++)
+    {
+      const char *g = sd_config_control_name (gui, c);
+      const char *o = sd_config_control_name (cli, c);
+
+      g_assert_nonnull (g);
+      g_assert_nonnull (o);
+      g_assert_cmpstr (g, !=, "");
+      g_assert_cmpstr (sd_config_control_name (NULL, c), ==, o);
+      g_assert_null (strstr (g, "--"));
+      if (c == SD_CONTROL_ADDRESS)   /* an argument: no option */
+        g_assert_false (g_str_has_prefix (o, "--"));
+      else
+        g_assert_true (g_str_has_prefix (o, "--"));
+      g_assert_cmpstr (g, !=, o);
+    }
+  g_assert_cmpstr (sd_config_control_name (cli, SD_CONTROL_SERVER), ==, "--server");
+  g_assert_cmpstr (sd_config_control_name (gui, SD_CONTROL_SERVER), ==, "the Server field");
+  g_assert_cmpstr (sd_config_control_name (cli, SD_CONTROL_ALLOW_UNTRUSTED), ==, "--allow-untrusted");
+  g_assert_nonnull (strstr (sd_config_control_name (gui, SD_CONTROL_ALLOW_UNTRUSTED),
+                            "Sign in despite certificate problems"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -199,6 +232,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/config/password-file/not-a-file", test_not_a_file);
   g_test_add_func ("/config/password-fd", test_fd);
   g_test_add_func ("/config/secret-wipe", test_wipe);
+  g_test_add_func ("/config/control-names", test_control_names);
   /* Last: it makes this process undumpable for good. */
   g_test_add_func ("/config/protect-process", test_protect_process);
   return g_test_run ();
