@@ -236,6 +236,29 @@ open_failure_to_string (SdSipOpenFailure failure)
     }
 }
 
+/* The failure half of an exchange: no final answer came, and why. */
+static void
+exchange_set_failure (JsonObject *exchange, SdSipSession *s, const GError *error)
+{
+  const char *failure = open_failure_to_string (sd_sip_connection_get_open_failure (s->connection));
+
+  json_object_set_null_member (exchange, "status");
+  json_object_set_string_member (exchange, "error", error->message);
+  if (failure != NULL)
+    json_object_set_string_member (exchange, "failure", failure);
+}
+
+/* Every exchange ends the same: its time, the peer and transport used. */
+static void
+exchange_add (JsonObject *exchange, SdSipSession *s, RequestData *d)
+{
+  json_object_set_double_member (exchange, "duration_ms", (g_get_monotonic_time () - d->start_us) / 1000.0);
+  json_object_set_string_member (exchange, "peer", sd_sip_connection_get_peer (s->connection));
+  json_object_set_string_member (exchange, "transport",
+                                 sd_transport_to_string (sd_sip_connection_get_transport (s->connection)));
+  json_array_add_object_element (ensure_array (sd_run_get_step_data (s->run, s->step), "exchanges"), exchange);
+}
+
 /* The exchange of a request that was never sent: the connection for it
  * could not be opened (a redirect target that does not complete its TLS
  * handshake, say). */
@@ -245,19 +268,11 @@ record_unsent (GTask *task, const GError *error)
   RequestData *d = g_task_get_task_data (task);
   SdSipSession *s = d->session;
   JsonObject *exchange = json_object_new ();
-  const char *failure = open_failure_to_string (sd_sip_connection_get_open_failure (s->connection));
 
   json_object_set_string_member (exchange, "method", d->method);
   json_object_set_string_member (exchange, "request_uri", s->request_uri);
-  json_object_set_null_member (exchange, "status");
-  json_object_set_string_member (exchange, "error", error->message);
-  if (failure != NULL)
-    json_object_set_string_member (exchange, "failure", failure);
-  json_object_set_double_member (exchange, "duration_ms", (g_get_monotonic_time () - d->start_us) / 1000.0);
-  json_object_set_string_member (exchange, "peer", sd_sip_connection_get_peer (s->connection));
-  json_object_set_string_member (exchange, "transport",
-                                 sd_transport_to_string (sd_sip_connection_get_transport (s->connection)));
-  json_array_add_object_element (ensure_array (sd_run_get_step_data (s->run, s->step), "exchanges"), exchange);
+  exchange_set_failure (exchange, s, error);
+  exchange_add (exchange, s, d);
 }
 
 static void
@@ -268,7 +283,7 @@ request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   SdSipSession *s;
   GError *error = NULL;
   SdSipMessage *response = sd_sip_connection_request_finish (SD_SIP_CONNECTION (source), result, &error);
-  JsonObject *exchange, *data;
+  JsonObject *exchange;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -278,7 +293,6 @@ request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   d = g_task_get_task_data (task);
   s = d->session;
 
-  data = sd_run_get_step_data (s->run, s->step);
   exchange = json_object_new ();
   json_object_set_string_member (exchange, "method", d->request->method);
   json_object_set_string_member (exchange, "request_uri", d->request->request_uri);
@@ -303,20 +317,9 @@ request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         }
     }
   else
-    {
-      /* A stream found closed is reopened inside the transaction. */
-      const char *failure = open_failure_to_string (sd_sip_connection_get_open_failure (s->connection));
-
-      json_object_set_null_member (exchange, "status");
-      json_object_set_string_member (exchange, "error", error->message);
-      if (failure != NULL)
-        json_object_set_string_member (exchange, "failure", failure);
-    }
-  json_object_set_double_member (exchange, "duration_ms", (g_get_monotonic_time () - d->start_us) / 1000.0);
-  json_object_set_string_member (exchange, "peer", sd_sip_connection_get_peer (s->connection));
-  json_object_set_string_member (exchange, "transport",
-                                 sd_transport_to_string (sd_sip_connection_get_transport (s->connection)));
-  json_array_add_object_element (ensure_array (data, "exchanges"), exchange);
+    /* A stream found closed is reopened inside the transaction. */
+    exchange_set_failure (exchange, s, error);
+  exchange_add (exchange, s, d);
   sd_run_step_progress (s->run, s->step, NULL);
 
   if (response == NULL)
