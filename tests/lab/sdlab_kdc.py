@@ -203,7 +203,11 @@ class Kdc:
                                            '-P', os.path.join(self.dir, 'kdc.pid')],
                                self._logdir, env=self.env)
         try:
-            self.proc.wait_ready(lambda: _kdc_bound(self.port), timeout=10)
+            # krb5kdc binds its sockets a moment before it logs that it is
+            # serving; ready means both, or a caller that reads the log
+            # right away races the daemon.
+            self.proc.wait_ready(lambda: _kdc_bound(self.port)
+                                 and 'commencing operation' in self.log(), timeout=10)
         except sdlab.LabError:
             self.proc.close()
             raise
