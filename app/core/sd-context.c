@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "sd-context"
 
 #include "sd-context.h"
+#include "sd-dns-resolver.h"
 
 SdContext *
 sd_context_new (void)
@@ -29,6 +30,7 @@ sd_context_free (SdContext *self)
   g_clear_pointer (&self->selected, sd_candidate_unref);
   g_clear_pointer (&self->reachable, g_ptr_array_unref);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  g_clear_object (&self->dns_resolver);
   g_clear_pointer (&self->sign_in, sd_sign_in_free);
   g_clear_pointer (&self->uri, sd_sip_uri_free);
   g_free (self->domain);

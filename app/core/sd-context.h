@@ -13,6 +13,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _SdDnsResolver SdDnsResolver;
+
 typedef struct {
   /* uri */
   SdSipUri    *uri;
@@ -21,6 +23,10 @@ typedef struct {
 
   /* dns (or the explicit --server): SdCandidate*, in the order a client tries them */
   GPtrArray   *candidates;
+  /* dns: the DNS client it asked (--dns-server, else the system's); every
+   * later look-up (a SIP redirect's target) asks it too, with the same
+   * checks, TCP fallback and server choice */
+  SdDnsResolver *dns_resolver;
 
   /* connect: candidates that accepted a connection, in order; the one later steps use */
   GPtrArray   *reachable;

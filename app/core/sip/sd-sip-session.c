@@ -485,8 +485,6 @@ sd_sip_resolve_async (SdRun               *run,
   const SdConfig *config = sd_run_get_config (run);
   SdContext *ctx = sd_run_get_context (run);
   GInetAddress *literal = g_inet_address_new_from_string (host);
-  g_autoptr(SdDnsResolver) resolver = NULL;
-  GError *error = NULL;
 
   g_task_set_source_tag (task, sd_sip_resolve_async);
   if (literal != NULL)
@@ -504,16 +502,14 @@ sd_sip_resolve_async (SdRun               *run,
         }
     }
 
-  if (config->dns_server != NULL)
-    resolver = sd_dns_resolver_new_for_server (config->dns_server, &error);
-  else
-    resolver = sd_dns_resolver_new_system (&error);
-  if (resolver == NULL)
+  if (ctx->dns_resolver == NULL)
     {
-      g_task_return_error (task, error);
+      /* The dns step did not run, so no DNS server was chosen to ask. */
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("No DNS server to ask for %s: the DNS check did not run."), host);
       return;
     }
-  sd_dns_resolver_lookup_host_async (resolver, host, config->timeout_s * 1000, cancellable,
+  sd_dns_resolver_lookup_host_async (ctx->dns_resolver, host, config->timeout_s * 1000, cancellable,
                                      lookup_host_cb, g_steal_pointer (&task));
 }
 

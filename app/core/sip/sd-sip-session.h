@@ -86,8 +86,7 @@ void          sd_sip_session_read_challenges (SdSipSession       *session,
                                               guint              *bad);
 
 /* Resolves a host for a redirect: an IP literal, a known candidate, else
- * the dns step's client (SdDnsResolver: A then AAAA) asking the --dns-server
- * or the system's nameservers. */
+ * the dns step's own client (ctx->dns_resolver: A and AAAA, IPv4 first). */
 void          sd_sip_resolve_async  (SdRun               *run,
                                      const char          *host,
                                      GCancellable        *cancellable,
