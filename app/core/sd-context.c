@@ -8,6 +8,7 @@
 
 #include "sd-context.h"
 #include "sd-dns-resolver.h"
+#include "sd-sip-session.h"
 
 SdContext *
 sd_context_new (void)
@@ -24,9 +25,9 @@ sd_context_free (SdContext *self)
 {
   if (self == NULL)
     return;
-  if (self->sip_state != NULL && self->sip_state_free != NULL)
-    self->sip_state_free (self->sip_state);
+  g_clear_pointer (&self->sip_session, sd_sip_session_free);
   g_clear_object (&self->tls_stream);
+  g_clear_object (&self->connection);
   g_clear_pointer (&self->selected, sd_candidate_unref);
   g_clear_pointer (&self->reachable, g_ptr_array_unref);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);

@@ -129,11 +129,9 @@ sd_sip_session_connect (SdSipSession *s, SdCandidate *target)
           || (ctx->selected->port == target->port && ctx->selected->transport == target->transport
               && g_strcmp0 (ctx->selected->host, target->host) == 0)))
     {
-      SdStatus tls_status = sd_run_get_step_status (s->run, SD_STEP_TLS);
-
       /* Whatever a reconnection finds later, the TLS check's verdict on
        * this server stands: it checks more than a handshake does. */
-      if (tls_status != SD_STATUS_PENDING && tls_status != SD_STATUS_SKIP && !ctx->tls_trusted)
+      if (ctx->tls_outcome != SD_TLS_OUTCOME_NONE && !ctx->tls_trusted)
         s->tls_step_distrusts = TRUE;
       if (ctx->tls_stream != NULL)
         sd_sip_connection_adopt_stream (s->connection, ctx->tls_stream, ctx->tls_trusted);

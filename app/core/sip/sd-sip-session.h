@@ -1,4 +1,4 @@
-/* sd-sip-session.h: what the `sip` and `auth` steps share (ctx->sip_state):
+/* sd-sip-session.h: what the `sip` and `auth` steps share (ctx->sip_session):
  * the connection, the dialog identifiers of the registration, the
  * challenges read, and the helpers that build, send and record requests.
  *
@@ -18,7 +18,7 @@ typedef struct {
   SdSipChallenge *challenge;
 } SdSipOffered;
 
-typedef struct {
+struct _SdSipSession {
   SdRun           *run;          /* not a reference: the run owns this */
   SdStepId         step;         /* the step sending now, for the trace */
   SdSipConnection *connection;
@@ -41,7 +41,7 @@ typedef struct {
   GDateTime       *date_received; /* local clock when the Date header came */
   gboolean         secure_origin;  /* the sign-in started over TLS (or the address is sips:) */
   gboolean         redirect_refused; /* a redirect was not followed: sip.redirect-downgrade */
-} SdSipSession;
+};
 
 SdSipSession *sd_sip_session_new (SdRun *run);
 void          sd_sip_session_free (SdSipSession *session);

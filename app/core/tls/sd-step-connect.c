@@ -26,8 +26,6 @@
 #include "sd-deadline.h"
 #include "sd-error.h"
 
-#define STREAM_KEY "sd-connect-stream"
-
 /* Connections being made at once. A real client has a handful of servers
  * to try and tries them one after another; 16 at once still costs one
  * timeout for any real list, while a list of dozens (the dns step allows 64)
@@ -101,17 +99,6 @@ sd_connect_result_to_string (const char *result)
   if (g_strcmp0 (result, "not-needed") == 0)
     return _("not tried: the client stops at the first server that works");
   return _("failed");
-}
-
-GSocketConnection *
-sd_connect_take_stream (SdRun *run, const SdCandidate *candidate)
-{
-  GSocketConnection *conn = g_object_steal_data (G_OBJECT (run), STREAM_KEY);
-  const SdCandidate *owner = g_object_get_data (G_OBJECT (run), STREAM_KEY "-candidate");
-
-  if (conn != NULL && owner != candidate)
-    g_clear_object (&conn);
-  return conn;
 }
 
 /* Failures of this computer, not of the path to the server: too many open
@@ -401,9 +388,7 @@ finish_step (ConnectState *st)
               ctx->selected = sd_candidate_ref (a->candidate);
               if (a->connection != NULL && a->candidate->transport == SD_TRANSPORT_TLS)
                 {
-                  g_object_set_data_full (G_OBJECT (run), STREAM_KEY,
-                                          g_steal_pointer (&a->connection), g_object_unref);
-                  g_object_set_data (G_OBJECT (run), STREAM_KEY "-candidate", a->candidate);
+                  ctx->connection = g_steal_pointer (&a->connection);
                 }
             }
           if (chosen && g_strcmp0 (a->result, "ok") == 0)
@@ -553,7 +538,8 @@ sd_step_connect_run_async (SdRun               *run,
   g_task_set_source_tag (task, sd_step_connect_run_async);
   json_object_set_array_member (data, "attempts", attempts);
   json_object_set_null_member (data, "selected");
-  g_object_set_data (G_OBJECT (run), STREAM_KEY, NULL);
+  ctx->connect_probed = FALSE;
+  g_clear_object (&ctx->connection);
 
   if (ctx->candidates == NULL || ctx->candidates->len == 0)
     {
@@ -612,6 +598,7 @@ sd_step_connect_run_async (SdRun               *run,
   if (cancellable != NULL)
     st->run_cancellable = g_object_ref (cancellable);
 
+  ctx->connect_probed = TRUE;
   st->start_us = g_get_monotonic_time ();
   st->deadline_us = st->start_us + timeout_ms * (gint64) 1000;
   start_more (st);

@@ -6,8 +6,9 @@
  * proves a TLS server answers and shows who it is. The decision to trust
  * is made afterwards, from GnuTLS's own checks (sd-tls-verify.c) and, as
  * a second opinion, glib-networking's verdict on the same chain (asked in
- * a thread); ctx->tls_trusted tells the SIP step whether credentials may
- * be sent: only when both say trusted.
+ * a thread); ctx->tls_outcome and ctx->tls_trusted tell the SIP step what
+ * came of it and whether credentials may be sent: only when both say
+ * trusted (or the person allowed it).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -219,6 +220,7 @@ report_handshake_failure (TlsState *st, const GError *error)
     }
 
   json_object_set_string_member (data, "handshake", "failed");
+  sd_run_get_context (st->run)->tls_outcome = SD_TLS_OUTCOME_HANDSHAKE_FAILED;
   json_object_set_string_member (data, "failure", reason);
   json_object_set_string_member (data, "error", timed_out (st) ? message : error->message);
   sd_run_report (st->run, SD_STEP_TLS, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, message, advice);
@@ -317,6 +319,7 @@ analyse (TlsState *st)
   g_clear_object (&ctx->tls_stream);
   ctx->tls_stream = G_IO_STREAM (g_steal_pointer (&st->tls));
   ctx->tls_trusted = FALSE;
+  ctx->tls_outcome = SD_TLS_OUTCOME_UNTRUSTED;
 }
 
 /* The decision to let credentials go: this program's checks and
@@ -369,6 +372,7 @@ conclude (TlsState *st, gboolean have_backend, GTlsCertificateFlags backend, con
                                    _("The certificate failed verification: the sign-in check will not send "
                                      "credentials over this connection."));
   ctx->tls_trusted = trusted || config->allow_untrusted;
+  ctx->tls_outcome = trusted ? SD_TLS_OUTCOME_TRUSTED : SD_TLS_OUTCOME_UNTRUSTED;
 }
 
 static void
@@ -516,6 +520,7 @@ reconnect_cb (GObject      *source,
       msg = g_strdup_printf (_("Could not connect again to %s: %s"), desc,
                              timed_out (st) ? _("no answer") : error->message);
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake", "failed");
+      sd_run_get_context (st->run)->tls_outcome = SD_TLS_OUTCOME_HANDSHAKE_FAILED;
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "failure", "connect");
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "error", msg);
       sd_run_report (st->run, SD_STEP_TLS, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, msg,
@@ -543,6 +548,7 @@ sd_step_tls_run_async (SdRun               *run,
 
   g_task_set_source_tag (task, sd_step_tls_run_async);
   ctx->tls_trusted = FALSE;
+  ctx->tls_outcome = SD_TLS_OUTCOME_NONE;
   g_clear_object (&ctx->tls_stream);
 
   if (sel == NULL)
@@ -579,7 +585,8 @@ sd_step_tls_run_async (SdRun               *run,
   if (cancellable != NULL)
     st->run_cancellable = g_object_ref (cancellable);
 
-  conn = sd_connect_take_stream (run, sel);
+  /* The connect step's connection is to @sel itself (it is what it selected). */
+  conn = g_steal_pointer (&ctx->connection);
   json_object_set_boolean_member (data, "reused_connection", conn != NULL);
   if (conn != NULL)
     {
