@@ -23,7 +23,6 @@
 #include <gnutls/gnutls.h>
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
-#include "sd-connect.h"
 #include "sd-tls-verify.h"
 #include "sd-deadline.h"
 
