@@ -275,8 +275,7 @@ send_digest (GTask *task)
   json_object_set_string_member (data_of (st), "username", st->username);
   sd_run_step_progress (st->run, SD_STEP_AUTH, _("Signing in with Digest…"));
   sd_sip_session_request_async (st->session, "REGISTER",
-                                www_credentials != NULL ? "Authorization" : NULL, www_credentials,
-                                proxy_credentials != NULL ? "Proxy-Authorization" : NULL, proxy_credentials,
+                                www_credentials, proxy_credentials,
                                 g_task_get_cancellable (task), digest_cb, task);
   if (www_credentials != NULL)
     explicit_bzero (www_credentials, strlen (www_credentials));
@@ -353,8 +352,7 @@ unregister (GTask *task, gboolean with_credentials)
   st->algorithm = g_steal_pointer (&algorithm);
   sd_run_step_progress (st->run, SD_STEP_AUTH, _("Removing the test registration…"));
   sd_sip_session_request_async (st->session, "REGISTER",
-                                www_credentials != NULL ? "Authorization" : NULL, www_credentials,
-                                proxy_credentials != NULL ? "Proxy-Authorization" : NULL, proxy_credentials,
+                                www_credentials, proxy_credentials,
                                 g_task_get_cancellable (task), unregister_cb, task);
   if (www_credentials != NULL)
     explicit_bzero (www_credentials, strlen (www_credentials));

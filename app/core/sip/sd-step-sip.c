@@ -87,7 +87,7 @@ send_register (GTask *task)
 {
   SipStep *st = g_task_get_task_data (task);
 
-  sd_sip_session_request_async (st->session, "REGISTER", NULL, NULL, NULL, NULL,
+  sd_sip_session_request_async (st->session, "REGISTER", NULL, NULL,
                                 g_task_get_cancellable (task), register_cb, task);
 }
 
@@ -685,7 +685,7 @@ sd_step_sip_run_async (SdRun               *run,
   json_object_set_array_member (data, "challenges", json_array_new ());
 
   sd_sip_session_connect (st->session, target);
-  sd_sip_session_request_async (st->session, "OPTIONS", NULL, NULL, NULL, NULL, cancellable,
+  sd_sip_session_request_async (st->session, "OPTIONS", NULL, NULL, cancellable,
                                 options_cb, task);
 }
 
