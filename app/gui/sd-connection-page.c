@@ -28,32 +28,6 @@ G_DEFINE_FINAL_TYPE (SdConnectionPage, sd_connection_page, SD_TYPE_PAGE)
 
 static const SdStepId page_steps[] = { SD_STEP_CONNECT, SD_STEP_TLS };
 
-static const char *
-result_words (const char *result)
-{
-  if (g_strcmp0 (result, "ok") == 0)
-    return _("Connected");
-  if (g_strcmp0 (result, "refused") == 0)
-    return _("Refused: nothing listens on this port");
-  if (g_strcmp0 (result, "timeout") == 0)
-    return _("No answer in time");
-  if (g_strcmp0 (result, "unreachable") == 0)
-    return _("Unreachable");
-  if (result == NULL || g_strcmp0 (result, "pending") == 0)
-    return _("Trying…");
-  if (g_strcmp0 (result, "skipped") == 0)
-    return _("Not tried here: UDP is checked when signing in");
-  if (g_strcmp0 (result, "unresolved") == 0)
-    return _("The name has no address");
-  if (g_strcmp0 (result, "not-tried") == 0)
-    return _("Not tried: time ran out before its turn");
-  if (g_strcmp0 (result, "not-needed") == 0)
-    return _("Not tried: the client stops at the first server that works");
-  if (g_strcmp0 (result, "local") == 0)
-    return _("Not tested: this computer ran out of resources");
-  return _("Failed");
-}
-
 static void
 refresh (gpointer data)
 {
@@ -82,9 +56,9 @@ refresh (gpointer data)
       g_autofree char *outcome = NULL;
 
       if (error != NULL && *error != '\0' && g_strcmp0 (result, "ok") != 0)
-        outcome = g_strdup_printf ("%s (%s)", result_words (result), error);
+        outcome = g_strdup_printf ("%s (%s)", sd_connect_result_describe (sd_connect_result_from_string (result)), error);
       else
-        outcome = g_strdup (result_words (result));
+        outcome = g_strdup (sd_connect_result_describe (sd_connect_result_from_string (result)));
       gtk_list_store_insert_with_values (self->attempts, NULL, -1,
                                          0, sd_json_string (a, "host"),
                                          1, sd_json_string (a, "address"),

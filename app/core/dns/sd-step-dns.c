@@ -1543,6 +1543,7 @@ sd_step_dns_run_async (SdRun               *run,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  g_set_object (&ctx->dns_resolver, step->resolver);
 
   json_object_set_string_member (data, "resolver", sd_dns_resolver_get_description (step->resolver));
   {
