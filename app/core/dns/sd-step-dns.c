@@ -20,6 +20,7 @@
 #include "sd-dns-resolver.h"
 #include "sd-dns-srv.h"
 #include "sd-dns-naming.h"
+#include "sd-dns-profiles.h"
 #include "sd-error.h"
 
 #define MAX_QUERIES   96   /* a hostile zone cannot make us ask forever */
@@ -45,22 +46,12 @@ typedef enum {
 } Mode;
 
 typedef struct {
-  const char *prefix;     /* "_sip._tls" */
-  SdTransport transport;
-} SrvService;
-
-typedef struct {
-  const char *prefix;     /* "sip" (the name is prefix.domain), or NULL for the domain itself */
-  SdTransport transports[3];
-  guint16     ports[3];
-} ANameSpec;
-
-typedef struct {
   SdRun          *run;
   GTask          *task;
   GCancellable   *cancellable;
   SdDnsResolver  *resolver;
   const SdConfig *config;
+  const SdDnsProfile *profile;  /* the client's look-up plan */
   Mode            mode;
   char           *domain;
   char           *host;         /* explicit server or IP literal */
@@ -351,12 +342,12 @@ resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
               pending = pending || step->in_flight > 0;
               break;
             }
-          if (g_str_equal (r->rcode, "TIMEOUT"))
+          if (r->outcome == SD_DNS_OUTCOME_TIMEOUT)
             {
               timeout = TRUE;
               break;
             }
-          if (!g_str_equal (r->rcode, "NOERROR") && !g_str_equal (r->rcode, "NXDOMAIN"))
+          if (!sd_dns_result_is_answer (r))
             {
               server_error = TRUE;
               break;
@@ -393,64 +384,7 @@ resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
   return HOST_NO_ADDRESS;
 }
 
-/* ---- client profiles ----------------------------------------------------- */
-
-static const SrvService generic_srv[] = {
-  { "_sips._tcp", SD_TRANSPORT_TLS }, { "_sip._tls", SD_TRANSPORT_TLS },
-  { "_sip._tcp", SD_TRANSPORT_TCP }, { "_sip._udp", SD_TRANSPORT_UDP }, { NULL, 0 } };
-static const SrvService wm5_srv[] = {
-  { "_sip._tcp", SD_TRANSPORT_TCP }, { "_sip._tls", SD_TRANSPORT_TLS }, { NULL, 0 } };
-static const SrvService ocs_srv[] = {
-  { "_sipinternaltls._tcp", SD_TRANSPORT_TLS }, { "_sipinternal._tcp", SD_TRANSPORT_TCP },
-  { "_sip._tls", SD_TRANSPORT_TLS }, { NULL, 0 } };
-
-/* Without SRV: RFC 3263 falls back to the domain itself; Windows Messenger
- * to sip.<domain> (TLS 5061, TCP 5060); Office Communicator and Lync to
- * sipinternal.<domain> and sip.<domain> (TLS 5061, TCP 5060) and
- * sipexternal.<domain> (TLS 443, the Edge server's port). */
-static const ANameSpec generic_a[] = {
-  { NULL, { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_UDP }, { 5061, 5060, 5060 } },
-  { (const char *) -1, { 0 }, { 0 } } };
-static const ANameSpec wm5_a[] = {
-  { "sip", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
-  { (const char *) -1, { 0 }, { 0 } } };
-static const ANameSpec ocs_a[] = {
-  { "sipinternal", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
-  { "sip", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
-  { "sipexternal", { SD_TRANSPORT_TLS, SD_TRANSPORT_AUTO, SD_TRANSPORT_AUTO }, { 443, 0, 0 } },
-  { (const char *) -1, { 0 }, { 0 } } };
-
-static const SrvService *
-profile_srv (SdClientProfile p)
-{
-  switch (p)
-    {
-    case SD_CLIENT_WM5:  return wm5_srv;
-    case SD_CLIENT_OCS:
-    case SD_CLIENT_LYNC: return ocs_srv;
-    case SD_CLIENT_GENERIC:
-    default:             return generic_srv;
-    }
-}
-
-static const ANameSpec *
-profile_a (SdClientProfile p)
-{
-  switch (p)
-    {
-    case SD_CLIENT_WM5:  return wm5_a;
-    case SD_CLIENT_OCS:
-    case SD_CLIENT_LYNC: return ocs_a;
-    case SD_CLIENT_GENERIC:
-    default:             return generic_a;
-    }
-}
-
-static char *
-a_name (const ANameSpec *spec, const char *domain)
-{
-  return spec->prefix == NULL ? g_strdup (domain) : g_strconcat (spec->prefix, ".", domain, NULL);
-}
+/* ---- the look-up plan ---------------------------------------------------- */
 
 static gboolean
 naptr_service_transport (const SdDnsRecord *rr, SdTransport *transport)
@@ -489,9 +423,9 @@ naptr_cmp (gconstpointer a, gconstpointer b)
 static void
 srv_plan (DnsStep *step, GPtrArray *names, GArray *transports, gboolean to_ask)
 {
-  const SrvService *srv = profile_srv (step->config->client);
+  const SdDnsProfile *profile = step->profile;
 
-  if (step->config->client == SD_CLIENT_GENERIC)
+  if (profile->uses_naptr)
     {
       SdDnsResult *naptr = lookup (step, SD_DNS_TYPE_NAPTR, step->domain, NULL);
       g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
@@ -516,10 +450,10 @@ srv_plan (DnsStep *step, GPtrArray *names, GArray *transports, gboolean to_ask)
   if (names->len > 0 && !to_ask)
     return;
   /* The client's fixed list (after the NAPTR-chosen ones, duplicates dropped later). */
-  for (guint i = 0; srv[i].prefix != NULL; i++)
+  for (guint i = 0; i < profile->n_srv; i++)
     {
-      g_ptr_array_add (names, g_strconcat (srv[i].prefix, ".", step->domain, NULL));
-      g_array_append_val (transports, srv[i].transport);
+      g_ptr_array_add (names, sd_dns_profile_name (profile->srv[i].prefix, step->domain));
+      g_array_append_val (transports, profile->srv[i].transport);
     }
 }
 
@@ -552,7 +486,7 @@ nothing_found (DnsStep *step)
     {
       SdDnsResult *r = step->order->pdata[i];
       if (r->answers->len > 0
-          || !(g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")))
+          || !sd_dns_result_is_answer (r))
         return FALSE;
     }
   return TRUE;
@@ -580,7 +514,7 @@ domain_missing (DnsStep *step)
       SdDnsResult *r = step->order->pdata[i];
       if (!sd_dns_name_equal (r->name, step->domain))
         continue;
-      if (!g_str_equal (r->rcode, "NXDOMAIN"))
+      if (r->outcome != SD_DNS_OUTCOME_ANSWER || r->rcode_value != SD_DNS_RCODE_NXDOMAIN)
         return FALSE;
       nx++;
     }
@@ -598,11 +532,11 @@ advance (DnsStep *step)
     }
   else if (step->mode == MODE_AUTO)
     {
-      const ANameSpec *a = profile_a (step->config->client);
+      const SdDnsProfile *profile = step->profile;
       g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
       g_autoptr(GArray) transports = g_array_new (FALSE, FALSE, sizeof (SdTransport));
 
-      if (step->config->client == SD_CLIENT_GENERIC)
+      if (profile->uses_naptr)
         ask (step, SD_DNS_TYPE_NAPTR, step->domain);
       srv_plan (step, names, transports, TRUE);
       for (guint i = 0; i < names->len; i++)
@@ -622,9 +556,9 @@ advance (DnsStep *step)
                 resolve_host (step, rr->target, NULL);
             }
         }
-      for (guint i = 0; a[i].prefix != (const char *) -1; i++)
+      for (guint i = 0; i < profile->n_fallback; i++)
         {
-          g_autofree char *n = a_name (&a[i], step->domain);
+          g_autofree char *n = sd_dns_profile_name (profile->fallback[i].prefix, step->domain);
           resolve_host (step, n, NULL);
         }
       /* Nothing at all: whether the domain exists decides between "a typo
@@ -823,7 +757,7 @@ report_timeouts (DnsStep *step, gboolean have_candidates)
   for (guint i = 0; i < step->order->len; i++)
     {
       SdDnsResult *r = step->order->pdata[i];
-      if (!g_str_equal (r->rcode, "TIMEOUT"))
+      if (r->outcome != SD_DNS_OUTCOME_TIMEOUT)
         continue;
       if (n++ > 0)
         g_string_append (names, ", ");
@@ -866,18 +800,17 @@ report_server_errors (DnsStep *step, gboolean have_candidates)
       SdDnsResult *r = step->order->pdata[i];
       g_autofree char *advice = NULL;
 
-      if (g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
-          || g_str_equal (r->rcode, "TIMEOUT") || g_str_equal (r->rcode, "LOCAL"))
+      if (sd_dns_result_is_answer (r) || r->outcome == SD_DNS_OUTCOME_TIMEOUT
+          || r->outcome == SD_DNS_OUTCOME_LOCAL)
         continue;
-      if (g_str_equal (r->rcode, "REFUSED"))
+      if (r->outcome == SD_DNS_OUTCOME_ANSWER && r->rcode_value == SD_DNS_RCODE_REFUSED)
         /* TRANSLATORS: the last %s is the control, e.g. "--dns-server" or "the DNS server field". */
         advice = g_strdup_printf (_("The DNS server %s refuses to answer questions about %s: it does not "
                                     "hold that zone and will not look it up for this computer. Use the "
                                     "DNS server your network gives (leave out %s), "
                                     "or ask its administrator to allow look-ups from here."),
                                   r->server, step->domain, dns_server_control);
-      else if (g_str_equal (r->rcode, "ERROR") && r->answers->len == 0 && r->error != NULL
-               && strstr (r->error, "ICMP") != NULL)
+      else if (r->outcome == SD_DNS_OUTCOME_UNREACHABLE)
         /* TRANSLATORS: the second %s is the control, e.g. "--dns-server" or "the DNS server field". */
         advice = g_strdup_printf (_("No DNS server runs at %s. Check the address and port of the DNS "
                                     "server, or leave out %s to use this computer's."),
@@ -894,43 +827,6 @@ report_server_errors (DnsStep *step, gboolean have_candidates)
     }
 }
 
-static char *
-zone_example (DnsStep *step)
-{
-  const char *d = step->domain;
-
-  switch (step->config->client)
-    {
-    case SD_CLIENT_WM5:
-      return g_strdup_printf ("_sip._tls.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
-                              "_sip._tcp.%s. 3600 IN SRV 0 0 5060 sip.%s.\n"
-                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d);
-    case SD_CLIENT_OCS:
-    case SD_CLIENT_LYNC:
-      return g_strdup_printf ("_sipinternaltls._tcp.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
-                              "_sip._tls.%s. 3600 IN SRV 0 0 443 sip.%s.\n"
-                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d);
-    case SD_CLIENT_GENERIC:
-    default:
-      return g_strdup_printf ("%s. 3600 IN NAPTR 10 0 \"s\" \"SIPS+D2T\" \"\" _sips._tcp.%s.\n"
-                              "_sips._tcp.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
-                              "_sip._tls.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
-                              "_sip._tcp.%s. 3600 IN SRV 0 0 5060 sip.%s.\n"
-                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d, d, d, d, d);
-    }
-}
-
-/* Windows Messenger (the guide) accepts exactly <domain> or sip.<domain>;
- * Office Communicator and Lync accept any host inside the SIP domain
- * (pool.<domain>, sipinternal.<domain>), which their own fallback names need. */
-static gboolean
-strict_ok (DnsStep *step, const char *host)
-{
-  if (step->config->client == SD_CLIENT_OCS || step->config->client == SD_CLIENT_LYNC)
-    return sd_dns_name_in_domain (step->domain, host);
-  return sd_dns_strict_name_ok (step->domain, host);
-}
-
 static void
 report_strict_naming (DnsStep *step, GPtrArray *candidates)
 {
@@ -945,7 +841,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
       gboolean dup = FALSE;
 
       if (c->transport != SD_TRANSPORT_TLS || !g_str_has_prefix (c->source, "SRV ")
-          || strict_ok (step, c->host))
+          || sd_dns_profile_strict_ok (step->profile, step->domain, c->host))
         continue;
       for (guint k = 0; k < srv_names->len; k++)
         dup = dup || g_str_equal (srv_names->pdata[k], c->source);
@@ -967,7 +863,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
           gboolean dup = FALSE;
 
           if (!g_str_equal (c->source, srv_names->pdata[k]) || c->transport != SD_TRANSPORT_TLS
-              || strict_ok (step, c->host))
+              || sd_dns_profile_strict_ok (step->profile, step->domain, c->host))
             continue;
           for (guint j = 0; j < seen->len; j++)
             dup = dup || sd_dns_name_equal (seen->pdata[j], c->host);
@@ -979,7 +875,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
           g_string_append (hosts, c->host);
         }
 
-      if (step->config->client == SD_CLIENT_OCS || step->config->client == SD_CLIENT_LYNC)
+      if (step->profile->naming == SD_DNS_NAMING_IN_DOMAIN)
         message = g_strdup_printf (_("The SRV record %s points to %s, which is outside the SIP domain %s. "
                                      "With strict DNS naming a client accepts only a server inside the "
                                      "SIP domain when it finds it automatically, so it will not sign in."),
@@ -1043,8 +939,7 @@ static void
 report_other_transports (DnsStep *step)
 {
   SdTransport want = step->config->transport;
-  const SrvService *srv = profile_srv (step->config->client);
-  const char *service = NULL;
+  const char *service = sd_dns_profile_srv_prefix (step->profile, want);
   g_autoptr(GString) have = g_string_new (NULL);
   g_autofree char *want_name = g_ascii_strup (sd_transport_to_string (want), -1);
   g_autofree char *message = NULL;
@@ -1057,9 +952,6 @@ report_other_transports (DnsStep *step)
         g_string_append (have, "; ");
       g_string_append (have, step->filtered->pdata[i]);
     }
-  for (guint i = 0; srv[i].prefix != NULL && service == NULL; i++)
-    if (srv[i].transport == want)
-      service = srv[i].prefix;
 
   message = g_strdup_printf (_("%s publishes no record for SIP over %s, the transport asked for, that a "
                                "client (profile: %s) looks up. It publishes other transports: %s."),
@@ -1095,7 +987,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
   gboolean srv_found = FALSE;
   gboolean any_timeout = FALSE, any_server_error = FALSE;
   guint srv_candidates;
-  const ANameSpec *a = profile_a (step->config->client);
+  const SdDnsProfile *profile = step->profile;
 
   srv_plan (step, names, transports, FALSE);
   for (guint i = 0; i < names->len; i++)
@@ -1179,10 +1071,11 @@ conclude_auto (DnsStep *step, GPtrArray *out)
 
   /* RFC 3263 falls back to A/AAAA only when there is no SRV at all; the
    * Microsoft clients always go on to their fixed names. */
-  if (!srv_found || step->config->client != SD_CLIENT_GENERIC)
-    for (guint i = 0; a[i].prefix != (const char *) -1; i++)
+  if (!srv_found || !profile->fallback_only_without_srv)
+    for (guint i = 0; i < profile->n_fallback; i++)
       {
-        g_autofree char *n = a_name (&a[i], step->domain);
+        const SdDnsFallbackName *a = &profile->fallback[i];
+        g_autofree char *n = sd_dns_profile_name (a->prefix, step->domain);
         g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_object_unref);
         g_autofree char *source4 = g_strdup_printf ("A %s", n);
         g_autofree char *source6 = g_strdup_printf ("AAAA %s", n);
@@ -1190,14 +1083,14 @@ conclude_auto (DnsStep *step, GPtrArray *out)
         if (resolve_host (step, n, addrs) == HOST_NOT_ASKED)
           note_not_asked (step, n);
         cap_addresses (step, n, addrs);
-        for (guint t = 0; t < G_N_ELEMENTS (a[i].transports); t++)
+        for (guint t = 0; t < G_N_ELEMENTS (a->transports); t++)
           {
-            if (a[i].transports[t] == SD_TRANSPORT_AUTO)
+            if (a->transports[t] == SD_TRANSPORT_AUTO)
               continue;
             for (guint k = 0; k < addrs->len; k++)
               {
                 GInetAddress *ia = addrs->pdata[k];
-                add_candidate (step, out, n, a[i].ports[t], a[i].transports[t], ia,
+                add_candidate (step, out, n, a->ports[t], a->transports[t], ia,
                                g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6 ? source6 : source4);
               }
           }
@@ -1206,10 +1099,9 @@ conclude_auto (DnsStep *step, GPtrArray *out)
   for (guint i = 0; i < step->order->len; i++)
     {
       SdDnsResult *r = step->order->pdata[i];
-      any_timeout = any_timeout || g_str_equal (r->rcode, "TIMEOUT");
+      any_timeout = any_timeout || r->outcome == SD_DNS_OUTCOME_TIMEOUT;
       any_server_error = any_server_error
-                         || !(g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
-                              || g_str_equal (r->rcode, "TIMEOUT"));
+                         || !(sd_dns_result_is_answer (r) || r->outcome == SD_DNS_OUTCOME_TIMEOUT);
     }
 
   report_timeouts (step, out->len > 0);
@@ -1250,7 +1142,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                                                     "only through the fallback name %s."),
                                                   step->domain,
                                                   ((SdCandidate *) out->pdata[0])->host);
-      g_autofree char *zone = zone_example (step);
+      g_autofree char *zone = sd_dns_profile_zone_example (step->profile, step->domain);
       g_autofree char *advice = g_strdup_printf (_("Automatic configuration works here only by luck of "
                                                    "the host name, and some clients do not try it. Publish "
                                                    "SRV records for %s, for example:\n%s"),
@@ -1296,7 +1188,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
     }
   else if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error)
     {
-      g_autofree char *zone = zone_example (step);
+      g_autofree char *zone = sd_dns_profile_zone_example (step->profile, step->domain);
       g_autofree char *message = g_strdup_printf (_("The domain %s exists, but no DNS record tells a client "
                                                     "(profile: %s) where its SIP server is: every SIP "
                                                     "look-up came back empty."),
@@ -1317,7 +1209,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
    * (RFC 3263 and 5922) follows an SRV record anywhere and checks the
    * certificate against the SIP domain, which the TLS step does. */
   if (srv_candidates > 0
-      && (step->config->client != SD_CLIENT_GENERIC || step->config->strict_dns_naming))
+      && (profile->strict_naming_always || step->config->strict_dns_naming))
     report_strict_naming (step, out);
 }
 
@@ -1439,7 +1331,7 @@ report_local (DnsStep *step)
   for (guint i = 0; i < step->order->len; i++)
     {
       SdDnsResult *r = step->order->pdata[i];
-      if (!g_str_equal (r->rcode, "LOCAL"))
+      if (r->outcome != SD_DNS_OUTCOME_LOCAL)
         continue;
       if (why == NULL)
         why = r->error;
@@ -1518,6 +1410,7 @@ sd_step_dns_run_async (SdRun               *run,
   step->task = g_object_ref (task);
   step->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   step->config = config;
+  step->profile = sd_dns_profile_get (config->client);
   step->domain = g_strdup (ctx->domain);
   step->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) sd_dns_result_free);
@@ -1590,7 +1483,8 @@ sd_step_dns_run_async (SdRun               *run,
       json_object_set_boolean_member (server, "is_ip", g_hostname_is_ip_address (step->host));
       json_object_set_object_member (data, "server", server);
     }
-  if (step->mode == MODE_AUTO && config->client == SD_CLIENT_LYNC)
+  /* Where the autodiscover sub-check will run, for the clients that ask it first. */
+  if (step->mode == MODE_AUTO && step->profile->autodiscover_first)
     json_object_set_string_member (data, "autodiscover",
                                    "not-run: the lyncdiscover web look-up is not part of this check");
 
