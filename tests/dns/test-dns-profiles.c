@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include "sd-dns-profiles.h"
+#include "sd-dns-plan.h"
 
 typedef struct {
   SdClientProfile client;
@@ -145,6 +146,80 @@ test_zone_example (void)
   g_assert_null (strchr (generic, '@'));
 }
 
+typedef struct { guint16 order, preference; const char *flags, *service, *target; } Naptr;
+
+static char *
+plan_of (SdClientProfile client, const Naptr *naptr, guint n, gboolean to_ask)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_dns_record_free);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) transports = g_array_new (FALSE, FALSE, sizeof (SdTransport));
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      SdDnsRecord *rr = g_new0 (SdDnsRecord, 1);
+      rr->type = SD_DNS_TYPE_NAPTR;
+      rr->name = g_strdup ("example.com");
+      rr->order = naptr[i].order;
+      rr->preference = naptr[i].preference;
+      rr->flags = g_strdup (naptr[i].flags);
+      rr->service = g_strdup (naptr[i].service);
+      rr->regexp = g_strdup ("");
+      rr->target = g_strdup (naptr[i].target);
+      g_ptr_array_add (records, rr);
+    }
+  sd_dns_plan_srv_names (sd_dns_profile_get (client), "example.com", n > 0 ? records : NULL, to_ask,
+                         names, transports);
+  g_assert_cmpuint (names->len, ==, transports->len);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (s, "%s%s/%s", i > 0 ? " " : "", (char *) names->pdata[i],
+                            sd_transport_to_string (g_array_index (transports, SdTransport, i)));
+  return g_string_free (s, FALSE);
+}
+
+/* RFC 3263 4.1: usable NAPTR records first, by order then preference. */
+static void
+test_srv_plan (void)
+{
+  static const Naptr naptr[] = {
+    { 20, 0, "s", "SIP+D2U", "_sip._udp.example.com" },
+    { 10, 50, "s", "SIP+D2T", "_sip._tcp.example.com" },
+    { 10, 10, "S", "SIPS+D2T", "_sips._tcp.example.com" },
+    { 5, 0, "u", "SIP+D2T", "ignored-flags.example.com" },
+    { 5, 0, "s", "E2U+sip", "ignored-service.example.com" },
+    { 5, 0, "s", "SIP+D2T", "." },
+  };
+  static const Naptr unusable[] = { { 5, 0, "a", "SIP+D2T", "host.example.com" } };
+  static const struct {
+    SdClientProfile client; const Naptr *naptr; guint n; gboolean to_ask; const char *plan;
+  } rows[] = {
+    { SD_CLIENT_GENERIC, naptr, G_N_ELEMENTS (naptr), FALSE,
+      "_sips._tcp.example.com/tls _sip._tcp.example.com/tcp _sip._udp.example.com/udp" },
+    { SD_CLIENT_GENERIC, naptr, G_N_ELEMENTS (naptr), TRUE,
+      "_sips._tcp.example.com/tls _sip._tcp.example.com/tcp _sip._udp.example.com/udp "
+      "_sips._tcp.example.com/tls _sip._tls.example.com/tls _sip._tcp.example.com/tcp "
+      "_sip._udp.example.com/udp" },
+    { SD_CLIENT_GENERIC, unusable, G_N_ELEMENTS (unusable), FALSE,
+      "_sips._tcp.example.com/tls _sip._tls.example.com/tls _sip._tcp.example.com/tcp "
+      "_sip._udp.example.com/udp" },
+    { SD_CLIENT_GENERIC, NULL, 0, FALSE,
+      "_sips._tcp.example.com/tls _sip._tls.example.com/tls _sip._tcp.example.com/tcp "
+      "_sip._udp.example.com/udp" },
+    /* Messenger knows no NAPTR */
+    { SD_CLIENT_WM5, naptr, G_N_ELEMENTS (naptr), FALSE,
+      "_sip._tcp.example.com/tcp _sip._tls.example.com/tls" },
+    { SD_CLIENT_LYNC, NULL, 0, TRUE,
+      "_sipinternaltls._tcp.example.com/tls _sipinternal._tcp.example.com/tcp _sip._tls.example.com/tls" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree char *plan = plan_of (rows[i].client, rows[i].naptr, rows[i].n, rows[i].to_ask);
+      g_assert_cmpstr (plan, ==, rows[i].plan);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -153,5 +228,6 @@ main (int argc, char *argv[])
   g_test_add_func ("/dns/profiles/srv-prefix", test_srv_prefix_for_transport);
   g_test_add_func ("/dns/profiles/strict-naming", test_strict_naming);
   g_test_add_func ("/dns/profiles/zone-example", test_zone_example);
+  g_test_add_func ("/dns/plan/srv-names", test_srv_plan);
   return g_test_run ();
 }

@@ -21,6 +21,7 @@
 #include "sd-dns-srv.h"
 #include "sd-dns-naming.h"
 #include "sd-dns-profiles.h"
+#include "sd-dns-plan.h"
 #include "sd-dns-findings.h"
 #include "sd-step-dns-testing.h"
 #include "sd-error.h"
@@ -399,75 +400,14 @@ resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
 
 /* ---- the look-up plan ---------------------------------------------------- */
 
-static gboolean
-naptr_service_transport (const SdDnsRecord *rr, SdTransport *transport)
-{
-  if (rr->type != SD_DNS_TYPE_NAPTR || rr->flags == NULL || g_ascii_strcasecmp (rr->flags, "s") != 0
-      || rr->target == NULL || g_str_equal (rr->target, "."))
-    return FALSE;
-  if (g_ascii_strcasecmp (rr->service, "SIPS+D2T") == 0)
-    *transport = SD_TRANSPORT_TLS;
-  else if (g_ascii_strcasecmp (rr->service, "SIP+D2T") == 0)
-    *transport = SD_TRANSPORT_TCP;
-  else if (g_ascii_strcasecmp (rr->service, "SIP+D2U") == 0)
-    *transport = SD_TRANSPORT_UDP;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-static gint
-naptr_cmp (gconstpointer a, gconstpointer b)
-{
-  const SdDnsRecord *ra = *(SdDnsRecord * const *) a;
-  const SdDnsRecord *rb = *(SdDnsRecord * const *) b;
-
-  if (ra->order != rb->order)
-    return ra->order < rb->order ? -1 : 1;
-  if (ra->preference != rb->preference)
-    return ra->preference < rb->preference ? -1 : 1;
-  return 0;
-}
-
-/* SRV names in the client's order, with their transports. For `generic`,
- * NAPTR records (RFC 3263 4.1) choose and order them when present: then a
- * client uses only those (@to_ask FALSE), though the step still asks the
- * fixed list (@to_ask TRUE) to show what else is published. */
+/* SRV names in the client's order, with their transports (sd-dns-plan.h). */
 static void
 srv_plan (DnsStep *step, GPtrArray *names, GArray *transports, gboolean to_ask)
 {
-  const SdDnsProfile *profile = step->profile;
+  SdDnsResult *naptr = step->profile->uses_naptr ? lookup (step, SD_DNS_TYPE_NAPTR, step->domain, NULL) : NULL;
 
-  if (profile->uses_naptr)
-    {
-      SdDnsResult *naptr = lookup (step, SD_DNS_TYPE_NAPTR, step->domain, NULL);
-      g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
-
-      for (guint i = 0; naptr != NULL && i < naptr->answers->len; i++)
-        {
-          SdTransport t;
-          if (naptr_service_transport (naptr->answers->pdata[i], &t))
-            g_ptr_array_add (sorted, naptr->answers->pdata[i]);
-        }
-      g_ptr_array_sort (sorted, naptr_cmp);
-      for (guint i = 0; i < sorted->len; i++)
-        {
-          const SdDnsRecord *rr = sorted->pdata[i];
-          SdTransport t = SD_TRANSPORT_TCP;
-          naptr_service_transport (rr, &t);
-          g_ptr_array_add (names, g_strdup (rr->target));
-          g_array_append_val (transports, t);
-        }
-    }
-
-  if (names->len > 0 && !to_ask)
-    return;
-  /* The client's fixed list (after the NAPTR-chosen ones, duplicates dropped later). */
-  for (guint i = 0; i < profile->n_srv; i++)
-    {
-      g_ptr_array_add (names, sd_dns_profile_name (profile->srv[i].prefix, step->domain));
-      g_array_append_val (transports, profile->srv[i].transport);
-    }
+  sd_dns_plan_srv_names (step->profile, step->domain, naptr != NULL ? naptr->answers : NULL, to_ask,
+                         names, transports);
 }
 
 /* The SRV records of @r in the order a client tries them, at most
