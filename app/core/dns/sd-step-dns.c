@@ -8,6 +8,11 @@
  * indirection, not one per query. When nothing is missing, it builds the
  * candidate list and the findings.
  *
+ * This file is the step's glue: the rounds, the caps, the report's data.
+ * What each client looks up is in sd-dns-profiles.c (one row per client),
+ * the order of its SRV names in sd-dns-plan.c, the words of the findings
+ * in sd-dns-findings.c, the questions themselves in sd-dns-resolver.c.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
