@@ -31,7 +31,6 @@ typedef struct {
   GCancellable *cancellable;
   SdRun        *run;
   GError       *error;
-  gboolean      json;
   gboolean      progress;
 } CliState;
 
@@ -423,7 +422,6 @@ main (int argc, char *argv[])
 
   state.loop = g_main_loop_new (NULL, FALSE);
   state.cancellable = g_cancellable_new ();
-  state.json = json;
   state.progress = !json && isatty (STDERR_FILENO);
   state.run = sd_run_new (config);
   g_signal_connect (state.run, "step-finished", G_CALLBACK (on_step_finished), &state);

@@ -14,6 +14,7 @@
 typedef struct {
   SdStatus    status;
   gboolean    status_forced;
+  gboolean    cancelled;   /* skipped by a cancel: runs again on the next execute */
   char       *reason;
   gint64      start_us;
   gint64      duration_ms;
@@ -181,6 +182,7 @@ reset_step (SdRun *self, SdStepId step)
     }
   st->status = SD_STATUS_PENDING;
   st->status_forced = FALSE;
+  st->cancelled = FALSE;
   g_clear_pointer (&st->reason, g_free);
   st->duration_ms = 0;
   json_object_unref (st->data);
@@ -200,6 +202,7 @@ finish_cancelled (SdRun *self, GError *error)
       reset_step (self, s);
       st->status = SD_STATUS_SKIP;
       st->status_forced = TRUE;
+      st->cancelled = TRUE;
       st->reason = g_strdup (_("Cancelled before this check finished."));
       g_signal_emit (self, signals[STEP_FINISHED], 0, (guint) s);
     }
@@ -308,8 +311,7 @@ sd_run_execute_async (SdRun               *self,
 
   /* Steps cancelled earlier run again. */
   for (SdStepId s = 0; s <= last; s++)
-    if (self->steps[s].status == SD_STATUS_SKIP && self->steps[s].status_forced
-        && g_strcmp0 (self->steps[s].reason, _("Cancelled before this check finished.")) == 0)
+    if (self->steps[s].cancelled)
       reset_step (self, s);
 
   self->current = 0;
@@ -544,6 +546,7 @@ sd_run_set_step_status (SdRun      *self,
 
   self->steps[step].status = status;
   self->steps[step].status_forced = TRUE;
+  self->steps[step].cancelled = FALSE;
   g_free (self->steps[step].reason);
   self->steps[step].reason = g_strdup (reason);
 }

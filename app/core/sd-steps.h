@@ -34,8 +34,4 @@ SD_DECLARE_STEP (tls)
 SD_DECLARE_STEP (sip)
 SD_DECLARE_STEP (auth)
 
-/* A step that is not built yet: reports SD_STATUS_SKIP with an honest reason. */
-void     sd_step_not_built_async (SdRun *run, SdStepId step, GCancellable *cancellable,
-                                  GAsyncReadyCallback callback, gpointer user_data);
-
 G_END_DECLS
