@@ -256,6 +256,11 @@ main (int argc, char *argv[])
   g_auto(GStrv) rest = NULL;
   SdStepId last_step = SD_STEP_AUTH;
   gboolean strict = FALSE, json = FALSE, version = FALSE, allow_untrusted = FALSE, verbose = FALSE;
+  gboolean list_steps = FALSE;
+  g_autofree char *step_choices = sd_step_dup_id_choices ();
+  /* Translators: %s is the list of checks, "uri, dns, connect, tls, sip or auth", then the last one */
+  g_autofree char *until_help = g_strdup_printf (_("Stop after this check: %s (default %s)"), step_choices,
+                                                 sd_step_id_to_string (SD_N_STEPS - 1));
   SdReportFormat report_format = SD_REPORT_TEXT;
   g_autoptr(SdConfig) config = NULL;
   g_autoptr(GOptionContext) context = NULL;
@@ -295,7 +300,9 @@ main (int argc, char *argv[])
       N_("Send credentials even when the server's certificate fails verification, or a redirect "
          "leaves TLS or goes to a server the certificate does not vouch for"), NULL },
     { "until", 0, 0, G_OPTION_ARG_STRING, &until,
-      N_("Stop after this check: uri, dns, connect, tls, sip or auth (default auth)"), N_("STEP") },
+      until_help, N_("STEP") },
+    { "list-steps", 0, 0, G_OPTION_ARG_NONE, &list_steps,
+      N_("List the checks in the order they run, one per line: its id, a tab, its title; then exit"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL },
     { NULL }
@@ -336,6 +343,17 @@ main (int argc, char *argv[])
       return EXIT_OK;
     }
 
+  if (list_steps)
+    {
+      for (SdStepId s = 0; s < SD_N_STEPS; s++)
+        {
+          g_autofree char *line = g_strdup_printf ("%s\t%s\n", sd_step_id_to_string (s), sd_step_title (s));
+          g_autofree char *shown = terminal_text (line);
+          fputs (shown, stdout);
+        }
+      return EXIT_OK;
+    }
+
   if (rest == NULL || rest[0] == NULL)
     return usage_error (_("No SIP address given. Usage: sip-doctor-cli [OPTION…] alice@example.com"));
   if (rest[1] != NULL)
@@ -364,8 +382,8 @@ main (int argc, char *argv[])
     }
   if (until != NULL && !sd_step_id_from_string (until, &last_step))
     {
-      g_autofree char *msg = g_strdup_printf (_("Unknown check “%s”. Use uri, dns, connect, tls, sip or auth."),
-                                              until);
+      /* Translators: the second %s is the list of checks, "uri, dns, connect, tls, sip or auth" */
+      g_autofree char *msg = g_strdup_printf (_("Unknown check “%s”. Use %s."), until, step_choices);
       return usage_error (msg);
     }
   if (timeout != NULL)

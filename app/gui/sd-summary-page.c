@@ -101,9 +101,7 @@ refresh (gpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (all_steps); i++)
     {
       skipped += sd_run_get_step_status (run, all_steps[i]) == SD_STATUS_SKIP;
-      /* The engine's own words for a step stopped by Cancel. */
-      cancelled += g_strcmp0 (sd_run_get_step_reason (run, all_steps[i]),
-                              _("Cancelled before this check finished.")) == 0;
+      cancelled += sd_run_get_step_cancelled (run, all_steps[i]);
     }
 
   if (cancelled > 0 && errors == 0)
