@@ -29,7 +29,6 @@ struct _SdSummaryPage {
   GtkWidget    *copy_report_button;
   GtkWidget    *run_again_button;
 
-  SdRunWatch    watch;
   GtkFileChooserNative *chooser;
   GCancellable *save_cancellable;
 };
@@ -38,10 +37,6 @@ G_DEFINE_FINAL_TYPE (SdSummaryPage, sd_summary_page, SD_TYPE_PAGE)
 
 enum { RUN_AGAIN, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-static const SdStepId all_steps[] = {
-  SD_STEP_URI, SD_STEP_DNS, SD_STEP_CONNECT, SD_STEP_TLS, SD_STEP_SIP, SD_STEP_AUTH
-};
 
 static void
 set_icon_class (GtkImage *image, const char *cls)
@@ -56,18 +51,14 @@ set_icon_class (GtkImage *image, const char *cls)
 }
 
 static void
-refresh (gpointer data)
+sd_summary_page_refresh (SdPage *page)
 {
-  SdSummaryPage *self = data;
+  SdSummaryPage *self = SD_SUMMARY_PAGE (page);
   SdRun *run = sd_page_get_run (SD_PAGE (self));
   gboolean running = run != NULL && (sd_run_is_running (run) || sd_page_get_applying (SD_PAGE (self)));
-  guint errors = 0, warnings = 0, skipped = 0, cancelled = 0, n;
+  guint errors = 0, warnings = 0, skipped = 0, cancelled = 0;
   g_autofree char *summary = NULL;
   g_autofree char *detail = NULL;
-
-  sd_gui_fill_steps (self->steps_list, run, all_steps, G_N_ELEMENTS (all_steps));
-  n = sd_gui_fill_findings (self->findings_list, run, NULL, 0);
-  gtk_widget_set_visible (self->findings_box, n > 0);
 
   gtk_widget_set_sensitive (self->save_button, run != NULL && !running);
   gtk_widget_set_sensitive (self->copy_summary_button, run != NULL && !running);
@@ -98,10 +89,10 @@ refresh (gpointer data)
       errors += f->severity == SD_SEVERITY_ERROR;
       warnings += f->severity == SD_SEVERITY_WARNING;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (all_steps); i++)
+  for (SdStepId s = 0; s < SD_N_STEPS; s++)
     {
-      skipped += sd_run_get_step_status (run, all_steps[i]) == SD_STATUS_SKIP;
-      cancelled += sd_run_get_step_cancelled (run, all_steps[i]);
+      skipped += sd_run_get_step_status (run, s) == SD_STATUS_SKIP;
+      cancelled += sd_run_get_step_cancelled (run, s);
     }
 
   if (cancelled > 0 && errors == 0)
@@ -343,7 +334,7 @@ save_clicked_cb (SdSummaryPage *self)
 static void
 applying_changed_cb (SdSummaryPage *self)
 {
-  sd_run_watch_queue (&self->watch);
+  sd_page_queue_refresh (SD_PAGE (self));
 }
 
 static void
@@ -352,7 +343,6 @@ sd_summary_page_run_changed (SdPage *page)
   SdSummaryPage *self = SD_SUMMARY_PAGE (page);
 
   set_status (self, "");
-  sd_run_watch_set (&self->watch, sd_page_get_run (page), refresh, self);
 }
 
 static void
@@ -360,7 +350,6 @@ sd_summary_page_dispose (GObject *object)
 {
   SdSummaryPage *self = SD_SUMMARY_PAGE (object);
 
-  sd_run_watch_clear (&self->watch);
   g_cancellable_cancel (self->save_cancellable);
   g_clear_object (&self->save_cancellable);
   if (self->chooser != NULL)
@@ -378,6 +367,7 @@ sd_summary_page_class_init (SdSummaryPageClass *klass)
 
   object_class->dispose = sd_summary_page_dispose;
   page_class->run_changed = sd_summary_page_run_changed;
+  page_class->refresh = sd_summary_page_refresh;
 
   signals[RUN_AGAIN] = g_signal_new ("run-again", G_TYPE_FROM_CLASS (klass),
                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -406,6 +396,8 @@ static void
 sd_summary_page_init (SdSummaryPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sd_page_set_step_views (SD_PAGE (self), SD_STEP_URI, self->steps_list,
+                          self->findings_box, self->findings_list);
   sd_page_set_title (SD_PAGE (self), _("Summary"));
   gtk_widget_hide (GTK_WIDGET (self->status_label));
   sd_page_set_last_step (SD_PAGE (self), SD_STEP_AUTH);
