@@ -329,6 +329,8 @@ sd_run_watch_clear (SdRunWatch *watch)
   g_clear_object (&watch->run);
 }
 
+SdGuiChooseFileFunc sd_gui_test_choose_file = NULL;
+
 void
 sd_gui_set_field_hint (GtkLabel   *label,
                        GtkEntry   *entry,

@@ -64,6 +64,14 @@ void        sd_run_watch_set   (SdRunWatch    *watch,
 void        sd_run_watch_queue (SdRunWatch *watch);
 void        sd_run_watch_clear (SdRunWatch *watch);
 
+/* The one test seam of the wizard. NULL in sip-doctor; only the GUI
+ * tests' own build (tests/gui/sd-test-main.c, never installed) sets it, as
+ * AT-SPI cannot drive every platform's file chooser. Save Report… and
+ * Export Certificate… ask it first: it returns the file to write for
+ * @purpose ("report", "certificate"), or NULL to show the file chooser. */
+typedef GFile *(*SdGuiChooseFileFunc) (const char *purpose);
+extern SdGuiChooseFileFunc sd_gui_test_choose_file;
+
 /* Shows @text under an entry, as an error (red, entry marked) or a hint. */
 void        sd_gui_set_field_hint (GtkLabel   *label,
                                    GtkEntry   *entry,

@@ -1,10 +1,6 @@
 /* sd-summary-page.c: the verdict, the findings with their advice, the line
  * to read out, and the report (save, copy), after running every step.
  *
- * SD_TEST_SAVE_PATH: when set, Save Report… writes to that path (format by
- * its extension) without asking; the GUI tests use it, since a file chooser
- * dialog cannot be driven reliably everywhere.
- *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -287,7 +283,7 @@ static void
 save_clicked_cb (SdSummaryPage *self)
 {
   SdRun *run = sd_page_get_run (SD_PAGE (self));
-  const char *test_path = g_getenv ("SD_TEST_SAVE_PATH");
+  g_autoptr(GFile) test_file = NULL;
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
   const SdConfig *config;
   g_autofree char *name = NULL;
@@ -295,13 +291,15 @@ save_clicked_cb (SdSummaryPage *self)
   if (run == NULL || self->chooser != NULL)
     return;
 
-  if (test_path != NULL && *test_path != '\0')
+  if (sd_gui_test_choose_file != NULL)
+    test_file = sd_gui_test_choose_file ("report");
+  if (test_file != NULL)
     {
-      g_autoptr(GFile) file = g_file_new_for_path (test_path);
+      g_autofree char *basename = g_file_get_basename (test_file);
       SdReportFormat format = SD_REPORT_HTML;
 
-      sd_report_format_for_path (test_path, &format);
-      save_to (self, file, format);
+      sd_report_format_for_path (basename, &format);
+      save_to (self, test_file, format);
       return;
     }
 
