@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "sd-run.h"
+#include "sd-test-async.h"
 
 typedef struct {
   GSocket *socket;
@@ -114,10 +115,7 @@ run_dns (SdConfig *config, GCancellable *cancellable, guint cancel_after_ms, Wai
   if (cancel_after_ms > 0)
     g_timeout_add_once (cancel_after_ms, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
   sd_run_execute_async (run, SD_STEP_DNS, cancellable, execute_cb, w);
-  for (gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-       !w->done && g_get_monotonic_time () < end;)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (w->done);
+  sd_test_wait_until (&w->done);
   return run;
 }
 
@@ -178,10 +176,7 @@ test_cancel_stops_at_once (void)
   {
     Wait w2 = { 0 };
     sd_run_execute_async (run, SD_STEP_DNS, NULL, execute_cb, &w2);
-    for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-         !w2.done && g_get_monotonic_time () < end;)
-      g_main_context_iteration (NULL, TRUE);
-    g_assert_true (w2.done);
+    sd_test_wait_until (&w2.done);
     g_assert_no_error (w2.error);
     g_assert_true (w2.ok);
     g_assert_true (sd_run_has_finding (run, "dns.server-timeout"));
