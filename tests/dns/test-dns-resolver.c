@@ -223,6 +223,7 @@ test_answer (void)
   g_autofree char *ip = NULL;
 
   g_assert_cmpstr (sd_dns_resolver_get_description (resolver), ==, addr);
+  g_assert_false (sd_dns_resolver_is_system (resolver));
   run_query (resolver, "host.example.test.", SD_DNS_TYPE_A, 2000, NULL, &w);
   g_assert_no_error (w.error);
   g_assert_cmpstr (w.result->rcode, ==, "NOERROR");
@@ -341,6 +342,7 @@ test_servfail_then_next_server (void)
   resolver = sd_dns_resolver_new_from_resolv_conf (path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (sd_dns_resolver_get_description (resolver), ==, "system");
+  g_assert_true (sd_dns_resolver_is_system (resolver));
   {
     const char * const *s = sd_dns_resolver_get_servers (resolver);
     g_assert_cmpstr (s[0], ==, "127.0.0.1:53");

@@ -50,6 +50,7 @@ struct _SdDnsResolver {
   char      *description;
   GPtrArray *servers;      /* GInetSocketAddress* */
   char     **server_strs;  /* NULL-terminated */
+  gboolean   is_system;    /* the servers of resolv.conf */
 };
 
 G_DEFINE_FINAL_TYPE (SdDnsResolver, sd_dns_resolver, G_TYPE_OBJECT)
@@ -229,6 +230,7 @@ sd_dns_resolver_new_from_resolv_conf (const char *path, GError **error)
     }
   seal_servers (self);
   self->description = g_strdup ("system");
+  self->is_system = TRUE;
   return g_steal_pointer (&self);
 }
 
@@ -243,6 +245,13 @@ sd_dns_resolver_get_description (SdDnsResolver *self)
 {
   g_return_val_if_fail (SD_IS_DNS_RESOLVER (self), NULL);
   return self->description;
+}
+
+gboolean
+sd_dns_resolver_is_system (SdDnsResolver *self)
+{
+  g_return_val_if_fail (SD_IS_DNS_RESOLVER (self), FALSE);
+  return self->is_system;
 }
 
 const char * const *
