@@ -24,7 +24,6 @@
 
 #define G_LOG_DOMAIN "sd-step-dns"
 
-#include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
 #include "sd-dns-resolver.h"
@@ -244,7 +243,7 @@ report_timeouts (DnsStep *step, gboolean have_candidates)
   if (n == 0)
     return;
   /* The system's servers are named as such: a person knows "this computer's", not the list. */
-  f.server = g_str_equal (sd_dns_resolver_get_description (step->resolver), "system") ? NULL : server;
+  f.server = sd_dns_resolver_is_system (step->resolver) ? NULL : server;
   f.count = n;
   f.list = names->str;
   sd_dns_step_report (step, SD_DNS_FINDING_TIMEOUT, &f);
@@ -288,13 +287,13 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
       SdCandidate *c = candidates->pdata[i];
       gboolean dup = FALSE;
 
-      if (c->transport != SD_TRANSPORT_TLS || !g_str_has_prefix (c->source, "SRV ")
+      if (c->transport != SD_TRANSPORT_TLS || c->origin != SD_CANDIDATE_FROM_SRV
           || sd_dns_profile_strict_ok (step->profile, step->domain, c->host))
         continue;
       for (guint k = 0; k < srv_names->len; k++)
-        dup = dup || g_str_equal (srv_names->pdata[k], c->source);
+        dup = dup || g_str_equal (srv_names->pdata[k], c->srv_name);
       if (!dup)
-        g_ptr_array_add (srv_names, c->source);
+        g_ptr_array_add (srv_names, c->srv_name);
     }
 
   for (guint k = 0; k < srv_names->len; k++)
@@ -307,7 +306,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
           SdCandidate *c = candidates->pdata[i];
           gboolean dup = FALSE;
 
-          if (!g_str_equal (c->source, srv_names->pdata[k]) || c->transport != SD_TRANSPORT_TLS
+          if (g_strcmp0 (c->srv_name, srv_names->pdata[k]) != 0 || c->transport != SD_TRANSPORT_TLS
               || sd_dns_profile_strict_ok (step->profile, step->domain, c->host))
             continue;
           for (guint j = 0; j < seen->len; j++)
@@ -319,7 +318,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
             g_string_append (hosts, ", ");
           g_string_append (hosts, c->host);
         }
-      f.name = (const char *) srv_names->pdata[k] + strlen ("SRV ");
+      f.name = srv_names->pdata[k];
       f.list = hosts->str;
       sd_dns_step_report (step, SD_DNS_FINDING_STRICT_NAMING, &f);
     }
@@ -433,10 +432,7 @@ add_srv_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
           sd_dns_step_add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
           /* Kept so that a later step can name the whole record to fix. */
           for (guint j = before; j < out->len; j++)
-            {
-              ((SdCandidate *) out->pdata[j])->srv_priority = rr->priority;
-              ((SdCandidate *) out->pdata[j])->srv_weight = rr->weight;
-            }
+            sd_candidate_set_srv (out->pdata[j], name, rr->priority, rr->weight);
         }
     }
   notes->srv_candidates = out->len;
