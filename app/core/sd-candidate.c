@@ -34,6 +34,22 @@ sd_candidate_new (const char   *host,
   return self;
 }
 
+void
+sd_candidate_set_srv (SdCandidate *self,
+                      const char  *srv_name,
+                      guint16      priority,
+                      guint16      weight)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (srv_name != NULL);
+
+  self->origin = SD_CANDIDATE_FROM_SRV;
+  g_free (self->srv_name);
+  self->srv_name = g_strdup (srv_name);
+  self->srv_priority = priority;
+  self->srv_weight = weight;
+}
+
 SdCandidate *
 sd_candidate_ref (SdCandidate *self)
 {
@@ -51,6 +67,7 @@ sd_candidate_unref (SdCandidate *self)
   g_free (self->host);
   g_clear_object (&self->address);
   g_free (self->source);
+  g_free (self->srv_name);
   g_free (self);
 }
 
@@ -96,10 +113,10 @@ sd_candidate_srv_record (const SdCandidate *self)
   gsize len;
 
   g_return_val_if_fail (self != NULL, NULL);
-  if (!g_str_has_prefix (self->source, "SRV "))
+  if (self->origin != SD_CANDIDATE_FROM_SRV)
     return NULL;
   len = strlen (self->host);
-  return g_strdup_printf ("%s SRV %u %u %u %s%s", self->source + 4, self->srv_priority, self->srv_weight,
+  return g_strdup_printf ("%s SRV %u %u %u %s%s", self->srv_name, self->srv_priority, self->srv_weight,
                           self->port, self->host, len > 0 && self->host[len - 1] == '.' ? "" : ".");
 }
 

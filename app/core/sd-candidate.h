@@ -10,6 +10,13 @@
 
 G_BEGIN_DECLS
 
+/* Where a candidate came from, for code to branch on; `source` says the
+ * same for people and the report. */
+typedef enum {
+  SD_CANDIDATE_FROM_OTHER,  /* a fixed name's A/AAAA record, --server, the SIP address, a redirect */
+  SD_CANDIDATE_FROM_SRV,    /* an SRV record: srv_name, srv_priority and srv_weight say which */
+} SdCandidateOrigin;
+
 typedef struct {
   grefcount     ref_count;
   char         *host;      /* the name the client connects to and checks the certificate against */
@@ -19,6 +26,8 @@ typedef struct {
   char         *source;    /* "SRV _sip._tls.example.com", "A sip.example.com", "--server" */
   guint16       srv_priority; /* of the SRV record that gave host and port, when source is one */
   guint16       srv_weight;
+  SdCandidateOrigin origin;
+  char         *srv_name;  /* "_sip._tls.example.com" when origin is SD_CANDIDATE_FROM_SRV, else NULL */
 } SdCandidate;
 
 #define SD_TYPE_CANDIDATE (sd_candidate_get_type ())
@@ -29,6 +38,12 @@ SdCandidate *sd_candidate_new (const char   *host,
                                SdTransport   transport,
                                GInetAddress *address,
                                const char   *source);
+/* Marks @candidate as found through the SRV record @srv_name with
+ * @priority and @weight (the step that found it calls this). */
+void         sd_candidate_set_srv (SdCandidate *candidate,
+                                   const char  *srv_name,
+                                   guint16      priority,
+                                   guint16      weight);
 SdCandidate *sd_candidate_ref (SdCandidate *candidate);
 void         sd_candidate_unref (SdCandidate *candidate);
 /* {host, port, transport, address (or null)}: how reports name a candidate. */

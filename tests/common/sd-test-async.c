@@ -73,6 +73,17 @@ sd_test_run_execute (SdRun         *run,
 }
 
 void
+sd_test_wait_until (const gboolean *done)
+{
+  gint64 end = g_get_monotonic_time () + SD_TEST_HANG_GUARD_S * G_USEC_PER_SEC;
+
+  /* Each call has its own timeout; this only guards against a hang. */
+  while (!*done && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (*done);
+}
+
+void
 sd_test_drain (guint ms)
 {
   gint64 until = g_get_monotonic_time () + ms * 1000;

@@ -1,6 +1,7 @@
 /* sd-test-async.h: running a diagnosis run to its end in a test, with a
  * cancel at a chosen moment and a hang guard. One copy for every test of
- * cancelling and running again (tests/tls, tests/sip).
+ * cancelling and running again (tests/tls, tests/sip), and the wait for
+ * one async call (tests/dns).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,6 +23,11 @@ gint64  sd_test_run_execute (SdRun         *run,
                              GCancellable  *cancellable,
                              guint          cancel_after_ms,
                              GError       **error);
+
+/* Runs the thread's default main context until *@done is TRUE: the wait
+ * for an async call whose callback sets a flag. Fails the test when it is
+ * still FALSE after SD_TEST_HANG_GUARD_S seconds. */
+void    sd_test_wait_until (const gboolean *done);
 
 /* Lets whatever is still queued run for @ms (after a cancel: it must not
  * touch what is finished; ASan tells). */

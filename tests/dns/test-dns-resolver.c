@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "sd-dns-resolver.h"
+#include "sd-test-async.h"
 
 typedef enum {
   PEER_SILENT,
@@ -209,11 +210,7 @@ run_query (SdDnsResolver *resolver, const char *name, guint16 type, guint timeou
            GCancellable *cancellable, Wait *w)
 {
   sd_dns_resolver_query_async (resolver, name, type, timeout_ms, cancellable, done_cb, w);
-  /* Bounded: the query has its own timeout; this guards against a hang. */
-  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-       !w->done && g_get_monotonic_time () < end;)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (w->done);
+  sd_test_wait_until (&w->done);
 }
 
 static void
@@ -226,6 +223,7 @@ test_answer (void)
   g_autofree char *ip = NULL;
 
   g_assert_cmpstr (sd_dns_resolver_get_description (resolver), ==, addr);
+  g_assert_false (sd_dns_resolver_is_system (resolver));
   run_query (resolver, "host.example.test.", SD_DNS_TYPE_A, 2000, NULL, &w);
   g_assert_no_error (w.error);
   g_assert_cmpstr (w.result->rcode, ==, "NOERROR");
@@ -263,13 +261,6 @@ test_silent_times_out (void)
   peer_free (peer);
 }
 
-static gboolean
-cancel_cb (gpointer data)
-{
-  g_cancellable_cancel (data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 test_cancel_is_immediate (void)
 {
@@ -280,7 +271,7 @@ test_cancel_is_immediate (void)
   Wait w = { 0 };
   gint64 t0 = g_get_monotonic_time ();
 
-  g_timeout_add (50, cancel_cb, cancellable);
+  g_timeout_add_once (50, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
   run_query (resolver, "host.example.test", SD_DNS_TYPE_SRV, 5000, cancellable, &w);
   g_assert_null (w.result);
   g_assert_error (w.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -351,6 +342,7 @@ test_servfail_then_next_server (void)
   resolver = sd_dns_resolver_new_from_resolv_conf (path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (sd_dns_resolver_get_description (resolver), ==, "system");
+  g_assert_true (sd_dns_resolver_is_system (resolver));
   {
     const char * const *s = sd_dns_resolver_get_servers (resolver);
     g_assert_cmpstr (s[0], ==, "127.0.0.1:53");
@@ -551,11 +543,7 @@ run_lookup_host (PeerKind kind, guint timeout_ms, HostWait *w, guint *queries)
   g_autoptr(SdDnsResolver) resolver = sd_dns_resolver_new_for_server (addr, NULL);
 
   sd_dns_resolver_lookup_host_async (resolver, "home.example.test", timeout_ms, NULL, host_done_cb, w);
-  /* Bounded: the look-up has its own timeout; this guards against a hang. */
-  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-       !w->done && g_get_monotonic_time () < end;)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (w->done);
+  sd_test_wait_until (&w->done);
   *queries = peer->queries;
   peer_free (peer);
 }

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "sd-run.h"
+#include "sd-test-async.h"
 
 typedef struct {
   GSocket *socket;
@@ -67,21 +68,12 @@ peer_free (Peer *peer)
 }
 
 typedef struct {
-  gboolean done;
   gboolean ok;
   GError  *error;
   guint    updates_with_message;
   guint    queries_seen_max;
   gboolean grew_one_by_one;
 } Wait;
-
-static void
-execute_cb (GObject *source, GAsyncResult *res, gpointer data)
-{
-  Wait *w = data;
-  w->ok = sd_run_execute_finish (SD_RUN (source), res, &w->error);
-  w->done = TRUE;
-}
 
 static void
 updated_cb (SdRun *run, guint step, const char *message, gpointer data)
@@ -111,13 +103,8 @@ run_dns (SdConfig *config, GCancellable *cancellable, guint cancel_after_ms, Wai
 
   w->grew_one_by_one = TRUE;
   g_signal_connect (run, "step-updated", G_CALLBACK (updated_cb), w);
-  if (cancel_after_ms > 0)
-    g_timeout_add_once (cancel_after_ms, (GSourceOnceFunc) g_cancellable_cancel, cancellable);
-  sd_run_execute_async (run, SD_STEP_DNS, cancellable, execute_cb, w);
-  for (gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-       !w->done && g_get_monotonic_time () < end;)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (w->done);
+  sd_test_run_execute (run, SD_STEP_DNS, cancellable, cancel_after_ms, &w->error);
+  w->ok = w->error == NULL;
   return run;
 }
 
@@ -176,14 +163,10 @@ test_cancel_stops_at_once (void)
 
   /* Run again after the cancel: the step starts afresh and ends by its timeout. */
   {
-    Wait w2 = { 0 };
-    sd_run_execute_async (run, SD_STEP_DNS, NULL, execute_cb, &w2);
-    for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-         !w2.done && g_get_monotonic_time () < end;)
-      g_main_context_iteration (NULL, TRUE);
-    g_assert_true (w2.done);
-    g_assert_no_error (w2.error);
-    g_assert_true (w2.ok);
+    g_autoptr(GError) error = NULL;
+
+    sd_test_run_execute (run, SD_STEP_DNS, NULL, 0, &error);
+    g_assert_no_error (error);
     g_assert_true (sd_run_has_finding (run, "dns.server-timeout"));
     g_assert_cmpint (sd_run_get_step_status (run, SD_STEP_DNS), ==, SD_STATUS_FAIL);
   }

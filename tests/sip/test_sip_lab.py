@@ -189,13 +189,14 @@ class SignIn(SipCase):
         self.assertEqual(auth['reason'], 'Not tried: no password.')
         self.assertEqual(auth['data']['result'], 'not-attempted')
         self.assertEqual(self.finding(r.report, 'auth.no-password')['severity'], 'info')
-        for step in ('uri', 'dns', 'connect', 'tls', 'sip'):
+        ids = sdlab.step_ids()
+        for step in ids[:ids.index('auth')]:
             self.assertEqual(r.report['steps'][step]['status'], 'pass', step)
         for st in r.report['steps'].values():
             self.assertIn(st['status'], ('pass', 'warn', 'fail', 'skip'))
         self.assertEqual(r.report['verdict'], 'pass')
         self.assertEqual(r.rc, 0)
-        self.assertIn('1 of 6 checks not run', r.report['summary'])
+        self.assertIn('1 of %d checks not run' % len(ids), r.report['summary'])
         with open(html, encoding='utf-8') as f:
             page = f.read()
         self.assertIn('<tr><th>Sign-in</th><td class="status-skip">skip</td>', page)

@@ -10,9 +10,11 @@
 #define G_LOG_DOMAIN "test-tls-errors"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <gnutls/gnutls.h>
 #include "sd-tls-errors.h"
+#include "sd-tls-verify.h"
 
 typedef struct {
   const char   *what;
@@ -187,12 +189,46 @@ test_real_peer (gconstpointer data)
   g_assert_cmpstr (sd_tls_failure_to_string (failure), ==, sd_tls_failure_to_string (expect[kind]));
 }
 
+/* The verdict flags of glib-networking: one id and one wording for each,
+ * from one table (sd-tls-verify.c), in the same order. */
+static void
+test_flags (void)
+{
+  g_autoptr(JsonArray) none = sd_tls_flags_to_json (0);
+  g_autoptr(JsonArray) all = sd_tls_flags_to_json (G_TLS_CERTIFICATE_VALIDATE_ALL);
+  g_autoptr(JsonArray) two = sd_tls_flags_to_json (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_autofree char *two_words = sd_tls_flags_describe (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_UNKNOWN_CA);
+  g_autofree char *no_words = sd_tls_flags_describe (0);
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_assert_cmpuint (json_array_get_length (none), ==, 0);
+  g_assert_cmpstr (no_words, ==, "");
+  /* Every flag GIO has is read, each with an id of its own. */
+  g_assert_cmpuint (json_array_get_length (all), ==, 7);
+  for (guint i = 0; i < json_array_get_length (all); i++)
+    g_assert_true (g_hash_table_add (ids, (gpointer) json_array_get_string_element (all, i)));
+  for (guint bit = 1; bit & G_TLS_CERTIFICATE_VALIDATE_ALL; bit <<= 1)
+    {
+      g_autoptr(JsonArray) one = sd_tls_flags_to_json (bit);
+      g_autofree char *words = sd_tls_flags_describe (bit);
+
+      g_assert_cmpuint (json_array_get_length (one), ==, 1);
+      g_assert_cmpstr (words, !=, "");
+      g_assert_null (strchr (words, ';'));
+    }
+  g_assert_cmpuint (json_array_get_length (two), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (two, 0), ==, "unknown-ca");
+  g_assert_cmpstr (json_array_get_string_element (two, 1), ==, "expired");
+  g_assert_cmpstr (two_words, ==, "it is not signed by a trusted certificate authority; it has expired");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tls-errors/table", test_table);
   g_test_add_func ("/tls-errors/words", test_words);
+  g_test_add_func ("/tls-errors/flags", test_flags);
   g_test_add_data_func ("/tls-errors/real/not-tls", GINT_TO_POINTER (PEER_SPEAKS_SIP), test_real_peer);
   g_test_add_data_func ("/tls-errors/real/closed", GINT_TO_POINTER (PEER_HANGS_UP), test_real_peer);
   g_test_add_data_func ("/tls-errors/real/reset", GINT_TO_POINTER (PEER_RESETS), test_real_peer);

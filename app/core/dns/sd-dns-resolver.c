@@ -38,6 +38,7 @@
 #include "sd-dns-resolver.h"
 #include "sd-random.h"
 #include "sd-deadline.h"
+#include "sd-config.h"
 
 #define MAX_SERVERS 3
 #define MAX_UDP 65536
@@ -49,6 +50,7 @@ struct _SdDnsResolver {
   char      *description;
   GPtrArray *servers;      /* GInetSocketAddress* */
   char     **server_strs;  /* NULL-terminated */
+  gboolean   is_system;    /* the servers of resolv.conf */
 };
 
 G_DEFINE_FINAL_TYPE (SdDnsResolver, sd_dns_resolver, G_TYPE_OBJECT)
@@ -121,50 +123,27 @@ seal_servers (SdDnsResolver *self)
     self->server_strs[i] = format_server (self->servers->pdata[i]);
 }
 
+/* The same input as --dns-server and the wizard's field: one parser. */
 static gboolean
 parse_server (SdDnsResolver *self, const char *server, GError **error)
 {
+  g_autofree char *host = NULL;
   g_autoptr(GInetAddress) address = NULL;
-  g_autofree char *copy = g_strstrip (g_strdup (server));
-  char *host = copy;
-  char *port_str = NULL;
-  guint64 port = 53;
+  guint16 port = 0;
 
-  if (*host == '[')
-    {
-      char *end = strchr (host, ']');
-      if (end == NULL)
-        goto bad;
-      *end = '\0';
-      host++;
-      if (end[1] == ':')
-        port_str = end + 2;
-      else if (end[1] != '\0')
-        goto bad;
-    }
-  else
-    {
-      char *colon = strchr (host, ':');
-      if (colon != NULL && strchr (colon + 1, ':') == NULL)
-        {
-          *colon = '\0';
-          port_str = colon + 1;
-        }
-    }
-  if (port_str != NULL
-      && (!g_ascii_string_to_unsigned (port_str, 10, 1, 65535, &port, NULL)))
-    goto bad;
+  if (!sd_parse_dns_server (server, &host, &port, error))
+    return FALSE;
   address = g_inet_address_new_from_string (host);
   if (address == NULL)
-    goto bad;
-  add_server (self, address, (guint16) port);
+    {
+      /* g_hostname_is_ip_address() took it, GInetAddress does not. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("The DNS server “%s” must be an IP address (optionally with a port), "
+                     "such as 192.0.2.53 or 127.0.0.1:5353."), server);
+      return FALSE;
+    }
+  add_server (self, address, port != 0 ? port : 53);
   return TRUE;
-
-bad:
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-               _("The DNS server “%s” must be an IP address (optionally with a port), "
-                 "such as 192.0.2.53 or 127.0.0.1:5353."), server);
-  return FALSE;
 }
 
 SdDnsResolver *
@@ -251,6 +230,7 @@ sd_dns_resolver_new_from_resolv_conf (const char *path, GError **error)
     }
   seal_servers (self);
   self->description = g_strdup ("system");
+  self->is_system = TRUE;
   return g_steal_pointer (&self);
 }
 
@@ -265,6 +245,13 @@ sd_dns_resolver_get_description (SdDnsResolver *self)
 {
   g_return_val_if_fail (SD_IS_DNS_RESOLVER (self), NULL);
   return self->description;
+}
+
+gboolean
+sd_dns_resolver_is_system (SdDnsResolver *self)
+{
+  g_return_val_if_fail (SD_IS_DNS_RESOLVER (self), FALSE);
+  return self->is_system;
 }
 
 const char * const *

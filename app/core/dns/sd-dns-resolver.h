@@ -57,6 +57,9 @@ SdDnsResolver *sd_dns_resolver_new_for_servers (const char * const *servers,
 
 /* "system" or the named server "127.0.0.1:5353". */
 const char    *sd_dns_resolver_get_description (SdDnsResolver *self);
+/* TRUE for this computer's own servers (resolv.conf): findings name them
+ * as such rather than by address. */
+gboolean       sd_dns_resolver_is_system (SdDnsResolver *self);
 /* The servers asked, in order ("127.0.0.1:53"); NULL-terminated. */
 const char * const *sd_dns_resolver_get_servers (SdDnsResolver *self);
 

@@ -8,10 +8,15 @@
  * indirection, not one per query. When nothing is missing, it builds the
  * candidate list and the findings.
  *
- * This file is the step's glue: the rounds, the caps, the report's data.
- * What each client looks up is in sd-dns-profiles.c (one row per client),
- * the order of its SRV names in sd-dns-plan.c, the words of the findings
- * in sd-dns-findings.c, the questions themselves in sd-dns-resolver.c.
+ * This file is the step's glue: what each round asks, what the answers
+ * make of the candidates, which findings to report. What each client looks
+ * up is in sd-dns-profiles.c (one row per client), the order of its SRV
+ * names in sd-dns-plan.c, the words of the findings in sd-dns-findings.c,
+ * the questions themselves in sd-dns-resolver.c. The step's own state
+ * (sd-dns-step-private.h) is kept by three files of its own: the questions
+ * asked and their answers in sd-dns-step-rounds.c, the caps and what they
+ * cut in sd-dns-step-caps.c, the report's JSON of records in
+ * sd-dns-step-json.c.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,7 +24,6 @@
 
 #define G_LOG_DOMAIN "sd-step-dns"
 
-#include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
 #include "sd-dns-resolver.h"
@@ -29,73 +33,8 @@
 #include "sd-dns-plan.h"
 #include "sd-dns-findings.h"
 #include "sd-step-dns-testing.h"
+#include "sd-dns-step-private.h"
 #include "sd-error.h"
-
-#define MAX_QUERIES   96   /* a hostile zone cannot make us ask forever */
-#define MAX_CNAME      8
-
-/* What one zone can make the step produce. A real deployment publishes a
- * few SRV records per service (a pool, a backup site), a few addresses per
- * host, so a client has at most a dozen or two servers to try, and real
- * clients give up long before that. These bounds are several times what any
- * real zone needs, so they never cut a real one, while a hostile or broken
- * zone (thousands of records) still gives a short run and a small report:
- * 64 candidates are 64 connections at most, and MAX_LISTED bounds every list
- * of the report whose length the zone decides. */
-#define MAX_SRV_PER_NAME   32
-#define MAX_ADDR_PER_HOST  16
-#define MAX_CANDIDATES     64
-#define MAX_LISTED         32
-
-typedef enum {
-  MODE_AUTO,
-  MODE_EXPLICIT,
-  MODE_IP_LITERAL,
-} Mode;
-
-typedef struct {
-  SdRun          *run;
-  GTask          *task;
-  GCancellable   *cancellable;
-  SdDnsResolver  *resolver;
-  const SdConfig *config;
-  const SdDnsProfile *profile;  /* the client's look-up plan */
-  Mode            mode;
-  char           *domain;
-  char           *host;         /* explicit server or IP literal */
-  guint16         port;
-  GHashTable     *results;      /* "TYPE name" -> SdDnsResult* (NULL while asked) */
-  GPtrArray      *order;        /* SdDnsResult* in the order they came back (borrowed) */
-  guint           in_flight;
-  guint           issued;
-  gboolean        cancelled;
-  gboolean        concluding;   /* no new query once the answers are being read */
-  GRand          *rand;         /* NULL: the global generator */
-  GHashTable     *srv_orders;   /* SRV result key -> GPtrArray: its RFC 2782 order, capped, drawn once */
-  GHashTable     *cand_keys;    /* candidate_key () of every candidate found, to drop duplicates */
-  guint           cand_found;   /* distinct candidates found, kept or not */
-  JsonArray      *left_out;     /* data.left_out: what the caps cut (owned by the data) */
-  GPtrArray      *cut_summary;  /* one phrase per cut, for the finding */
-  GHashTable     *capped_hosts; /* hosts whose addresses were already cut, or left unasked */
-  JsonObject     *cands_cut;       /* data.left_out's candidates entry (borrowed), NULL until one is cut */
-  JsonObject     *lookups_cut;     /* its look-ups entry (borrowed), NULL until a host goes unasked */
-  guint           not_asked_count;
-  char           *local_failure; /* set when this computer could not ask: the step fails internally */
-  GPtrArray      *filtered;     /* "TCP: SRV _sip._tcp.example.com → host:port": what --transport left out */
-  char           *filtered_target; /* the first host left out: the target of the record to add */
-  SdTransport     filtered_transport; /* the first transport left out: the one to test with instead */
-} DnsStep;
-
-typedef enum {
-  HOST_PENDING,
-  HOST_RESOLVED,
-  HOST_NO_ADDRESS,
-  HOST_TIMEOUT,
-  HOST_SERVER_ERROR,
-  HOST_NOT_ASKED,     /* the step's query budget was spent before this host */
-} HostState;
-
-static void advance (DnsStep *step);
 
 /* Set only by tests (sd-step-dns-testing.h): a reproducible SRV draw. */
 static gboolean srv_seed_set;
@@ -128,308 +67,17 @@ dns_step_free (DnsStep *step)
   g_free (step);
 }
 
-static char *
-result_key (guint16 type, const char *name)
-{
-  g_autofree char *lower = g_ascii_strdown (name, -1);
-  gsize len = strlen (lower);
-
-  if (len > 1 && lower[len - 1] == '.')
-    lower[len - 1] = '\0';
-  return g_strdup_printf ("%u %s", type, lower);
-}
-
-/* The result of a query, NULL when not asked yet or still running;
- * @asked says which. */
-static SdDnsResult *
-lookup (DnsStep *step, guint16 type, const char *name, gboolean *asked)
-{
-  g_autofree char *key = result_key (type, name);
-  gpointer value = NULL;
-  gboolean found = g_hash_table_lookup_extended (step->results, key, NULL, &value);
-
-  if (asked != NULL)
-    *asked = found;
-  return value;
-}
-
-static const char *
-type_name (guint16 type)
-{
-  const char *s = sd_dns_type_to_string (type);
-  return s != NULL ? s : "?";
-}
-
-static JsonObject *
-record_to_json (const SdDnsRecord *rr)
-{
-  JsonObject *o = json_object_new ();
-  const char *t = sd_dns_type_to_string (rr->type);
-
-  if (t != NULL)
-    json_object_set_string_member (o, "type", t);
-  else
-    {
-      g_autofree char *tt = g_strdup_printf ("TYPE%u", rr->type);
-      json_object_set_string_member (o, "type", tt);
-    }
-  json_object_set_string_member (o, "name", rr->name);
-  switch (rr->type)
-    {
-    case SD_DNS_TYPE_A:
-    case SD_DNS_TYPE_AAAA:
-      {
-        g_autofree char *addr = g_inet_address_to_string (rr->address);
-        json_object_set_string_member (o, "address", addr);
-        break;
-      }
-    case SD_DNS_TYPE_CNAME:
-      json_object_set_string_member (o, "target", rr->target);
-      break;
-    case SD_DNS_TYPE_SRV:
-      json_object_set_int_member (o, "priority", rr->priority);
-      json_object_set_int_member (o, "weight", rr->weight);
-      json_object_set_int_member (o, "port", rr->port);
-      json_object_set_string_member (o, "target", rr->target);
-      break;
-    case SD_DNS_TYPE_NAPTR:
-      json_object_set_int_member (o, "order", rr->order);
-      json_object_set_int_member (o, "preference", rr->preference);
-      json_object_set_string_member (o, "flags", rr->flags);
-      json_object_set_string_member (o, "service", rr->service);
-      json_object_set_string_member (o, "regexp", rr->regexp);
-      json_object_set_string_member (o, "replacement", rr->target);
-      break;
-    default:
-      break;
-    }
-  json_object_set_int_member (o, "ttl", rr->ttl);
-  return o;
-}
-
-static JsonObject *
-result_to_json (const SdDnsResult *r)
-{
-  JsonObject *o = json_object_new ();
-  JsonArray *answers = json_array_new ();
-
-  json_object_set_string_member (o, "name", r->name);
-  json_object_set_string_member (o, "type", type_name (r->type));
-  json_object_set_string_member (o, "server", r->server);
-  json_object_set_string_member (o, "rcode", r->rcode);
-  for (guint i = 0; i < r->answers->len && i < MAX_LISTED; i++)
-    json_array_add_object_element (answers, record_to_json (r->answers->pdata[i]));
-  json_object_set_array_member (o, "answers", answers);
-  if (r->answers->len > MAX_LISTED)
-    json_object_set_int_member (o, "answers_not_listed", r->answers->len - MAX_LISTED);
-  json_object_set_double_member (o, "duration_ms", r->duration_ms);
-  json_object_set_string_member (o, "protocol", r->used_tcp ? "tcp" : "udp");
-  if (r->error != NULL)
-    json_object_set_string_member (o, "error", r->error);
-  return o;
-}
-
-static void
-return_from_step (DnsStep *step)
-{
-  GTask *task = step->task;
-
-  step->task = NULL;
-  if (step->cancelled)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
-  else if (step->local_failure != NULL)
-    g_task_return_new_error (task, SD_ERROR, SD_ERROR_INTERNAL, "%s", step->local_failure);
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
-}
-
-static void
-query_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  SdDnsResult *r = sd_dns_resolver_query_finish (SD_DNS_RESOLVER (source), res, &error);
-  DnsStep *step;
-  JsonObject *data;
-  g_autofree char *key = NULL;
-  g_autofree char *msg = NULL;
-
-  if (r == NULL)
-    {
-      /* Cancelled: touch nothing but the counter, and end once all are in. */
-      step = g_task_get_task_data (task);
-      step->cancelled = TRUE;
-      if (--step->in_flight == 0)
-        return_from_step (step);
-      return;
-    }
-
-  step = g_task_get_task_data (task);
-  key = result_key (r->type, r->name);
-  g_hash_table_replace (step->results, g_strdup (key), r);
-  g_ptr_array_add (step->order, r);
-
-  data = sd_run_get_step_data (step->run, SD_STEP_DNS);
-  json_array_add_object_element (json_object_get_array_member (data, "queries"), result_to_json (r));
-  /* TRANSLATORS: progress: "_sip._tls.example.com SRV: NOERROR, 2 answers (1.2 ms)" */
-  msg = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s %s: %s, %u answer (%.1f ms)",
-                                      "%s %s: %s, %u answers (%.1f ms)", r->answers->len),
-                         r->name, type_name (r->type), r->rcode, r->answers->len, r->duration_ms);
-  sd_run_step_progress (step->run, SD_STEP_DNS, msg);
-
-  if (--step->in_flight == 0)
-    {
-      if (step->cancelled)
-        return_from_step (step);
-      else
-        advance (step);
-    }
-}
-
-/* FALSE when the question is not (and will not be) asked. */
-static gboolean
-ask (DnsStep *step, guint16 type, const char *name)
-{
-  gboolean asked;
-
-  lookup (step, type, name, &asked);
-  if (asked)
-    return TRUE;
-  if (step->concluding || step->issued >= MAX_QUERIES)
-    return FALSE;
-  g_hash_table_insert (step->results, result_key (type, name), NULL);
-  step->issued++;
-  step->in_flight++;
-  g_debug ("Asking %s %s", name, type_name (type));
-  sd_dns_resolver_query_async (step->resolver, name, type,
-                               step->config->timeout_s * 1000, step->cancellable,
-                               query_done_cb, g_object_ref (step->task));
-  return TRUE;
-}
-
-/* Follows CNAMEs inside one answer, from @name. */
-static const char *
-follow_cname (const SdDnsResult *r, const char *name)
-{
-  const char *cur = name;
-
-  for (guint depth = 0; depth < MAX_CNAME; depth++)
-    {
-      const char *next = NULL;
-      for (guint i = 0; i < r->answers->len; i++)
-        {
-          const SdDnsRecord *rr = r->answers->pdata[i];
-          if (rr->type == SD_DNS_TYPE_CNAME && sd_dns_name_equal (rr->name, cur))
-            {
-              next = rr->target;
-              break;
-            }
-        }
-      if (next == NULL)
-        break;
-      cur = next;
-    }
-  return cur;
-}
-
-/* The addresses of @host (A, then AAAA), asking what is missing. */
-static HostState
-resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
-{
-  static const guint16 types[] = { SD_DNS_TYPE_A, SD_DNS_TYPE_AAAA };
-  gboolean pending = FALSE, timeout = FALSE, server_error = FALSE, not_asked = FALSE;
-
-  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
-    {
-      const char *name = host;
-
-      for (guint depth = 0; depth < MAX_CNAME; depth++)
-        {
-          gboolean asked;
-          SdDnsResult *r = lookup (step, types[t], name, &asked);
-          const char *end;
-          gboolean found = FALSE;
-
-          if (!asked && !ask (step, types[t], name))
-            {
-              not_asked = TRUE;
-              break;
-            }
-          if (r == NULL)
-            {
-              pending = pending || step->in_flight > 0;
-              break;
-            }
-          if (r->outcome == SD_DNS_OUTCOME_TIMEOUT)
-            {
-              timeout = TRUE;
-              break;
-            }
-          if (!sd_dns_result_is_answer (r))
-            {
-              server_error = TRUE;
-              break;
-            }
-          end = follow_cname (r, name);
-          for (guint i = 0; i < r->answers->len; i++)
-            {
-              const SdDnsRecord *rr = r->answers->pdata[i];
-              if (rr->type == types[t] && rr->address != NULL && sd_dns_name_equal (rr->name, end))
-                {
-                  if (addresses != NULL)
-                    g_ptr_array_add (addresses, g_object_ref (rr->address));
-                  found = TRUE;
-                }
-            }
-          if (found || sd_dns_name_equal (end, name))
-            break;
-          /* The chain ends without an address: ask for its last name. */
-          name = end;
-        }
-    }
-
-  if (pending)
-    return HOST_PENDING;
-  if (addresses == NULL || addresses->len > 0)
-    return HOST_RESOLVED;
-  if (timeout)
-    return HOST_TIMEOUT;
-  if (server_error)
-    return HOST_SERVER_ERROR;
-  /* Not "no address": nobody asked. */
-  if (not_asked)
-    return HOST_NOT_ASKED;
-  return HOST_NO_ADDRESS;
-}
-
 /* ---- the look-up plan ---------------------------------------------------- */
 
 /* SRV names in the client's order, with their transports (sd-dns-plan.h). */
 static void
 srv_plan (DnsStep *step, GPtrArray *names, GArray *transports, gboolean to_ask)
 {
-  SdDnsResult *naptr = step->profile->uses_naptr ? lookup (step, SD_DNS_TYPE_NAPTR, step->domain, NULL) : NULL;
+  SdDnsResult *naptr = step->profile->uses_naptr
+                        ? sd_dns_step_lookup (step, SD_DNS_TYPE_NAPTR, step->domain, NULL) : NULL;
 
   sd_dns_plan_srv_names (step->profile, step->domain, naptr != NULL ? naptr->answers : NULL, to_ask,
                          names, transports);
-}
-
-/* The SRV records of @r in the order a client tries them, at most
- * MAX_SRV_PER_NAME: drawn once per name, so the targets the step looks up
- * are exactly those it later lists. */
-static GPtrArray *
-srv_ordered (DnsStep *step, SdDnsResult *r)
-{
-  g_autofree char *key = result_key (SD_DNS_TYPE_SRV, r->name);
-  GPtrArray *ordered = g_hash_table_lookup (step->srv_orders, key);
-
-  if (ordered == NULL)
-    {
-      ordered = sd_dns_srv_order_max (r->answers, step->rand, MAX_SRV_PER_NAME);
-      g_hash_table_insert (step->srv_orders, g_steal_pointer (&key), ordered);
-    }
-  return ordered;
 }
 
 /* ---- rounds -------------------------------------------------------------- */
@@ -479,14 +127,14 @@ domain_missing (DnsStep *step)
   return nx > 0;
 }
 
-static void
-advance (DnsStep *step)
+void
+sd_dns_step_advance (DnsStep *step)
 {
   if (step->mode != MODE_AUTO)
     {
       /* An IP address: no DNS at all, as the guide's first test. */
       if (!g_hostname_is_ip_address (step->host))
-        resolve_host (step, step->host, NULL);
+        sd_dns_step_resolve_host (step, step->host, NULL);
     }
   else if (step->mode == MODE_AUTO)
     {
@@ -495,192 +143,42 @@ advance (DnsStep *step)
       g_autoptr(GArray) transports = g_array_new (FALSE, FALSE, sizeof (SdTransport));
 
       if (profile->uses_naptr)
-        ask (step, SD_DNS_TYPE_NAPTR, step->domain);
+        sd_dns_step_ask (step, SD_DNS_TYPE_NAPTR, step->domain);
       srv_plan (step, names, transports, TRUE);
       for (guint i = 0; i < names->len; i++)
         {
           SdDnsResult *r;
           GPtrArray *ordered;
-          ask (step, SD_DNS_TYPE_SRV, names->pdata[i]);
-          r = lookup (step, SD_DNS_TYPE_SRV, names->pdata[i], NULL);
+          sd_dns_step_ask (step, SD_DNS_TYPE_SRV, names->pdata[i]);
+          r = sd_dns_step_lookup (step, SD_DNS_TYPE_SRV, names->pdata[i], NULL);
           if (r == NULL)
             continue;
           /* Only the records kept: a zone of thousands costs no more look-ups. */
-          ordered = srv_ordered (step, r);
+          ordered = sd_dns_step_srv_ordered (step, r);
           for (guint k = 0; k < ordered->len; k++)
             {
               const SdDnsRecord *rr = ordered->pdata[k];
               if (!sd_dns_srv_is_unavailable (rr))
-                resolve_host (step, rr->target, NULL);
+                sd_dns_step_resolve_host (step, rr->target, NULL);
             }
         }
       for (guint i = 0; i < profile->n_fallback; i++)
         {
           g_autofree char *n = sd_dns_profile_name (profile->fallback[i].prefix, step->domain);
-          resolve_host (step, n, NULL);
+          sd_dns_step_resolve_host (step, n, NULL);
         }
       /* Nothing at all: whether the domain exists decides between "a typo
        * in the address" and "records to create". Profiles that never ask
        * the domain's own name learn it from its SOA, one more round. */
       if (step->in_flight == 0 && nothing_found (step) && !domain_asked (step))
-        ask (step, SD_DNS_TYPE_SOA, step->domain);
+        sd_dns_step_ask (step, SD_DNS_TYPE_SOA, step->domain);
     }
 
   if (step->in_flight == 0)
     conclude (step);
 }
 
-/* ---- results ------------------------------------------------------------- */
-
-/* Two candidates are the same when transport, port, address and host name
- * (without case or final dot) are: the host stays part of it because the
- * certificate is checked against it. */
-static char *
-candidate_key (const char *host, guint16 port, SdTransport transport, GInetAddress *address)
-{
-  g_autofree char *lower = g_ascii_strdown (host, -1);
-  g_autofree char *addr = address != NULL ? g_inet_address_to_string (address) : NULL;
-  gsize len = strlen (lower);
-
-  if (len > 0 && lower[len - 1] == '.')
-    lower[len - 1] = '\0';
-  return g_strdup_printf ("%d %u %s %s", (int) transport, port, addr != NULL ? addr : "-", lower);
-}
-
-/* Records one cut in data.left_out and in the finding's summary; the
- * entry is returned for the caller to fill. */
-static JsonObject *
-note_cut (DnsStep *step, const char *what, const char *name, guint found, guint kept, char *phrase)
-{
-  JsonObject *o = json_object_new ();
-
-  json_object_set_string_member (o, "what", what);
-  if (name != NULL)
-    json_object_set_string_member (o, "name", name);
-  json_object_set_int_member (o, "limit", kept);
-  json_object_set_int_member (o, "found", found);
-  json_object_set_int_member (o, "kept", kept);
-  json_object_set_int_member (o, "left_out", found - kept);
-  json_array_add_object_element (step->left_out, o);
-  g_ptr_array_add (step->cut_summary, phrase);
-  return o;
-}
-
-static void
-add_candidate (DnsStep *step, GPtrArray *out, const char *host, guint16 port, SdTransport transport,
-               GInetAddress *address, const char *source)
-{
-  char *key;
-
-  if (step->config->transport != SD_TRANSPORT_AUTO && step->config->transport != transport)
-    {
-      /* Kept for the finding: a zone that publishes another transport is
-       * not a zone that publishes nothing. */
-      g_autofree char *t = g_ascii_strup (sd_transport_to_string (transport), -1);
-      g_autofree char *what = g_strdup_printf ("%s: %s → %s:%u", t, source, host, port);
-      gboolean dup = FALSE;
-
-      for (guint i = 0; i < step->filtered->len; i++)
-        dup = dup || g_str_equal (step->filtered->pdata[i], what);
-      if (!dup && step->filtered->len < MAX_LISTED)
-        g_ptr_array_add (step->filtered, g_steal_pointer (&what));
-      if (step->filtered_target == NULL)
-        {
-          step->filtered_target = g_strdup (host);
-          step->filtered_transport = transport;
-        }
-      return;
-    }
-  key = candidate_key (host, port, transport, address);
-  if (!g_hash_table_add (step->cand_keys, key))
-    return;
-  step->cand_found++;
-  if (out->len >= MAX_CANDIDATES)
-    {
-      /* Counted and, up to MAX_LISTED, named in the report; the entry's
-       * counts are brought up to date when the step concludes. */
-      JsonArray *list;
-
-      if (step->cands_cut == NULL)
-        {
-          step->cands_cut = json_object_new ();
-          json_object_set_string_member (step->cands_cut, "what", "candidates");
-          json_object_set_array_member (step->cands_cut, "candidates", json_array_new ());
-          json_array_add_object_element (step->left_out, step->cands_cut);
-        }
-      list = json_object_get_array_member (step->cands_cut, "candidates");
-      if (json_array_get_length (list) < MAX_LISTED)
-        {
-          g_autoptr(SdCandidate) c = sd_candidate_new (host, port, transport, address, source);
-          JsonObject *o = sd_candidate_to_json (c);
-          json_object_set_string_member (o, "source", source);
-          json_array_add_object_element (list, o);
-        }
-      return;
-    }
-  g_ptr_array_add (out, sd_candidate_new (host, port, transport, address, source));
-}
-
-/* Keeps the first MAX_ADDR_PER_HOST addresses of @host (A before AAAA, in
- * the server's order), noting the cut once per host. */
-static void
-cap_addresses (DnsStep *step, const char *host, GPtrArray *addresses)
-{
-  g_autofree char *key = NULL;
-  JsonObject *o;
-  JsonArray *list;
-
-  if (addresses->len <= MAX_ADDR_PER_HOST)
-    return;
-  key = g_ascii_strdown (host, -1);
-  if (g_hash_table_add (step->capped_hosts, g_steal_pointer (&key)))
-    {
-      /* TRANSLATORS: part of a list: "16 of the 250 addresses of sip.example.com" */
-      o = note_cut (step, "addresses", host, addresses->len, MAX_ADDR_PER_HOST,
-                    g_strdup_printf (_("%u of the %u addresses of %s"), MAX_ADDR_PER_HOST,
-                                     addresses->len, host));
-      list = json_array_new ();
-      for (guint i = MAX_ADDR_PER_HOST; i < addresses->len && i - MAX_ADDR_PER_HOST < MAX_LISTED; i++)
-        {
-          g_autofree char *addr = g_inet_address_to_string (addresses->pdata[i]);
-          json_array_add_string_element (list, addr);
-        }
-      json_object_set_array_member (o, "addresses", list);
-    }
-  g_ptr_array_set_size (addresses, MAX_ADDR_PER_HOST);
-}
-
-/* A host the step had no query left for: said as such, never as "no address". */
-static void
-note_not_asked (DnsStep *step, const char *host)
-{
-  g_autofree char *key = g_strconcat ("?", host, NULL);
-  char *lower = g_ascii_strdown (key, -1);
-  JsonArray *list;
-
-  if (!g_hash_table_add (step->capped_hosts, lower))
-    return;
-  if (step->lookups_cut == NULL)
-    {
-      step->lookups_cut = json_object_new ();
-      json_object_set_string_member (step->lookups_cut, "what", "look-ups");
-      json_object_set_int_member (step->lookups_cut, "limit", MAX_QUERIES);
-      json_object_set_array_member (step->lookups_cut, "hosts", json_array_new ());
-      json_array_add_object_element (step->left_out, step->lookups_cut);
-    }
-  step->not_asked_count++;
-  list = json_object_get_array_member (step->lookups_cut, "hosts");
-  if (json_array_get_length (list) < MAX_LISTED)
-    json_array_add_string_element (list, host);
-}
-
-static void
-add_host_candidates (DnsStep *step, GPtrArray *out, const char *host, guint16 port,
-                     SdTransport transport, GPtrArray *addresses, const char *source)
-{
-  for (guint i = 0; i < addresses->len; i++)
-    add_candidate (step, out, host, port, transport, addresses->pdata[i], source);
-}
+/* ---- results (the caps and data.left_out: sd-dns-step-caps.c) ------------- */
 
 /* The explicit server, or the IP literal of the address: TLS, TCP, UDP with
  * transport auto, else the transport chosen. */
@@ -692,24 +190,15 @@ add_fixed_candidates (DnsStep *step, GPtrArray *out, GPtrArray *addresses, const
   for (guint t = 0; t < G_N_ELEMENTS (all); t++)
     {
       guint16 port = step->port != 0 ? step->port : sd_transport_default_port (all[t]);
-      add_host_candidates (step, out, step->host, port, all[t], addresses, source);
+      sd_dns_step_add_host_candidates (step, out, step->host, port, all[t], addresses, source);
     }
-}
-
-static JsonObject *
-candidate_to_json (const SdCandidate *c)
-{
-  JsonObject *o = sd_candidate_to_json (c);
-
-  json_object_set_string_member (o, "source", c->source);
-  return o;
 }
 
 /* ---- findings ------------------------------------------------------------ */
 
 /* The run's part of every finding's facts. */
-static SdDnsFacts
-step_facts (DnsStep *step, gboolean have_candidates)
+SdDnsFacts
+sd_dns_step_facts (DnsStep *step, gboolean have_candidates)
 {
   SdDnsFacts f = {
     .domain = step->domain,
@@ -725,8 +214,8 @@ step_facts (DnsStep *step, gboolean have_candidates)
   return f;
 }
 
-static void
-report (DnsStep *step, SdDnsFindingKind kind, const SdDnsFacts *facts)
+void
+sd_dns_step_report (DnsStep *step, SdDnsFindingKind kind, const SdDnsFacts *facts)
 {
   g_autoptr(SdFinding) finding = sd_dns_finding_build (kind, facts);
 
@@ -737,7 +226,7 @@ static void
 report_timeouts (DnsStep *step, gboolean have_candidates)
 {
   g_autoptr(GString) names = g_string_new (NULL);
-  SdDnsFacts f = step_facts (step, have_candidates);
+  SdDnsFacts f = sd_dns_step_facts (step, have_candidates);
   const char *server = NULL;
   guint n = 0;
 
@@ -748,22 +237,22 @@ report_timeouts (DnsStep *step, gboolean have_candidates)
         continue;
       if (n++ > 0)
         g_string_append (names, ", ");
-      g_string_append_printf (names, "%s %s", r->name, type_name (r->type));
+      g_string_append_printf (names, "%s %s", r->name, sd_dns_step_type_name (r->type));
       server = r->server;
     }
   if (n == 0)
     return;
   /* The system's servers are named as such: a person knows "this computer's", not the list. */
-  f.server = g_str_equal (sd_dns_resolver_get_description (step->resolver), "system") ? NULL : server;
+  f.server = sd_dns_resolver_is_system (step->resolver) ? NULL : server;
   f.count = n;
   f.list = names->str;
-  report (step, SD_DNS_FINDING_TIMEOUT, &f);
+  sd_dns_step_report (step, SD_DNS_FINDING_TIMEOUT, &f);
 }
 
 static void
 report_server_errors (DnsStep *step, gboolean have_candidates)
 {
-  SdDnsFacts f = step_facts (step, have_candidates);
+  SdDnsFacts f = sd_dns_step_facts (step, have_candidates);
 
   for (guint i = 0; i < step->order->len; i++)
     {
@@ -779,7 +268,7 @@ report_server_errors (DnsStep *step, gboolean have_candidates)
         kind = SD_DNS_FINDING_SERVER_UNREACHABLE;
       f.server = r->server;
       f.error = r->error != NULL ? r->error : r->rcode;
-      report (step, kind, &f);
+      sd_dns_step_report (step, kind, &f);
       return;  /* one is enough: the others say the same */
     }
 }
@@ -788,7 +277,7 @@ static void
 report_strict_naming (DnsStep *step, GPtrArray *candidates)
 {
   g_autoptr(GPtrArray) srv_names = g_ptr_array_new ();   /* borrowed from the candidates */
-  SdDnsFacts f = step_facts (step, candidates->len > 0);
+  SdDnsFacts f = sd_dns_step_facts (step, candidates->len > 0);
 
   if (step->config->transport != SD_TRANSPORT_AUTO && step->config->transport != SD_TRANSPORT_TLS)
     return;
@@ -798,13 +287,13 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
       SdCandidate *c = candidates->pdata[i];
       gboolean dup = FALSE;
 
-      if (c->transport != SD_TRANSPORT_TLS || !g_str_has_prefix (c->source, "SRV ")
+      if (c->transport != SD_TRANSPORT_TLS || c->origin != SD_CANDIDATE_FROM_SRV
           || sd_dns_profile_strict_ok (step->profile, step->domain, c->host))
         continue;
       for (guint k = 0; k < srv_names->len; k++)
-        dup = dup || g_str_equal (srv_names->pdata[k], c->source);
+        dup = dup || g_str_equal (srv_names->pdata[k], c->srv_name);
       if (!dup)
-        g_ptr_array_add (srv_names, c->source);
+        g_ptr_array_add (srv_names, c->srv_name);
     }
 
   for (guint k = 0; k < srv_names->len; k++)
@@ -817,7 +306,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
           SdCandidate *c = candidates->pdata[i];
           gboolean dup = FALSE;
 
-          if (!g_str_equal (c->source, srv_names->pdata[k]) || c->transport != SD_TRANSPORT_TLS
+          if (g_strcmp0 (c->srv_name, srv_names->pdata[k]) != 0 || c->transport != SD_TRANSPORT_TLS
               || sd_dns_profile_strict_ok (step->profile, step->domain, c->host))
             continue;
           for (guint j = 0; j < seen->len; j++)
@@ -829,9 +318,9 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
             g_string_append (hosts, ", ");
           g_string_append (hosts, c->host);
         }
-      f.name = (const char *) srv_names->pdata[k] + strlen ("SRV ");
+      f.name = srv_names->pdata[k];
       f.list = hosts->str;
-      report (step, SD_DNS_FINDING_STRICT_NAMING, &f);
+      sd_dns_step_report (step, SD_DNS_FINDING_STRICT_NAMING, &f);
     }
 }
 
@@ -863,8 +352,8 @@ note_alias (DnsStep *step, GPtrArray *aliases, const char *srv_name, const SdDns
 
   for (guint t = 0; t < G_N_ELEMENTS (types) && real == NULL; t++)
     {
-      SdDnsResult *r = lookup (step, types[t], rr->target, NULL);
-      const char *end = r != NULL ? follow_cname (r, rr->target) : rr->target;
+      SdDnsResult *r = sd_dns_step_lookup (step, types[t], rr->target, NULL);
+      const char *end = r != NULL ? sd_dns_step_follow_cname (r, rr->target) : rr->target;
 
       if (!sd_dns_name_equal (end, rr->target))
         real = end;
@@ -884,31 +373,6 @@ note_alias (DnsStep *step, GPtrArray *aliases, const char *srv_name, const SdDns
                                              g_str_has_suffix (real, ".") ? "" : "."));
 }
 
-/* Notes in data.left_out the SRV records of @name that the cap cut. */
-static void
-note_srv_cut (DnsStep *step, const char *name, SdDnsResult *r, GPtrArray *ordered)
-{
-  guint n_srv = 0;
-  JsonObject *o;
-  JsonArray *list;
-
-  for (guint k = 0; k < r->answers->len; k++)
-    n_srv += ((SdDnsRecord *) r->answers->pdata[k])->type == SD_DNS_TYPE_SRV;
-  if (n_srv <= ordered->len)
-    return;
-  /* TRANSLATORS: part of a list: "32 of the 60 SRV records of _sip._tls.example.com" */
-  o = note_cut (step, "srv-records", name, n_srv, ordered->len,
-                g_strdup_printf (_("%u of the %u SRV records of %s"), ordered->len, n_srv, name));
-  list = json_array_new ();
-  for (guint k = 0; k < r->answers->len && json_array_get_length (list) < MAX_LISTED; k++)
-    {
-      const SdDnsRecord *rr = r->answers->pdata[k];
-      if (rr->type == SD_DNS_TYPE_SRV && !g_ptr_array_find (ordered, rr, NULL))
-        json_array_add_object_element (list, record_to_json (rr));
-    }
-  json_object_set_array_member (o, "records", list);
-}
-
 /* The servers the SRV records name, in the client's order. */
 static void
 add_srv_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
@@ -922,7 +386,7 @@ add_srv_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
     {
       const char *name = names->pdata[i];
       SdTransport t = g_array_index (transports, SdTransport, i);
-      SdDnsResult *r = lookup (step, SD_DNS_TYPE_SRV, name, NULL);
+      SdDnsResult *r = sd_dns_step_lookup (step, SD_DNS_TYPE_SRV, name, NULL);
       GPtrArray *ordered;
       g_autofree char *source = NULL;
       gboolean dup = FALSE;
@@ -932,10 +396,10 @@ add_srv_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
       if (dup || r == NULL)
         continue;
       g_ptr_array_add (seen_srv, g_strdup (name));
-      ordered = srv_ordered (step, r);
+      ordered = sd_dns_step_srv_ordered (step, r);
       if (ordered->len > 0)
         notes->srv_found = TRUE;
-      note_srv_cut (step, name, r, ordered);
+      sd_dns_step_note_srv_cut (step, name, r, ordered);
       source = g_strdup_printf ("SRV %s", name);
       for (guint k = 0; k < ordered->len; k++)
         {
@@ -949,11 +413,11 @@ add_srv_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
               g_ptr_array_add (notes->unavailable, g_strdup (name));
               continue;
             }
-          st = resolve_host (step, rr->target, addrs);
+          st = sd_dns_step_resolve_host (step, rr->target, addrs);
           if (st == HOST_NOT_ASKED)
-            note_not_asked (step, rr->target);
+            sd_dns_step_note_not_asked (step, rr->target);
           note_alias (step, notes->aliases, name, rr);
-          cap_addresses (step, rr->target, addrs);
+          sd_dns_step_cap_addresses (step, rr->target, addrs);
           if (st == HOST_NO_ADDRESS)
             {
               gboolean dup2 = FALSE;
@@ -965,13 +429,10 @@ add_srv_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
                   g_ptr_array_add (notes->unresolvable, g_strdup (name));
                 }
             }
-          add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
+          sd_dns_step_add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
           /* Kept so that a later step can name the whole record to fix. */
           for (guint j = before; j < out->len; j++)
-            {
-              ((SdCandidate *) out->pdata[j])->srv_priority = rr->priority;
-              ((SdCandidate *) out->pdata[j])->srv_weight = rr->weight;
-            }
+            sd_candidate_set_srv (out->pdata[j], name, rr->priority, rr->weight);
         }
     }
   notes->srv_candidates = out->len;
@@ -991,9 +452,9 @@ add_fallback_candidates (DnsStep *step, GPtrArray *out)
       g_autofree char *source4 = g_strdup_printf ("A %s", n);
       g_autofree char *source6 = g_strdup_printf ("AAAA %s", n);
 
-      if (resolve_host (step, n, addrs) == HOST_NOT_ASKED)
-        note_not_asked (step, n);
-      cap_addresses (step, n, addrs);
+      if (sd_dns_step_resolve_host (step, n, addrs) == HOST_NOT_ASKED)
+        sd_dns_step_note_not_asked (step, n);
+      sd_dns_step_cap_addresses (step, n, addrs);
       for (guint t = 0; t < G_N_ELEMENTS (a->transports); t++)
         {
           if (a->transports[t] == SD_TRANSPORT_AUTO)
@@ -1001,7 +462,7 @@ add_fallback_candidates (DnsStep *step, GPtrArray *out)
           for (guint k = 0; k < addrs->len; k++)
             {
               GInetAddress *ia = addrs->pdata[k];
-              add_candidate (step, out, n, a->ports[t], a->transports[t], ia,
+              sd_dns_step_add_candidate (step, out, n, a->ports[t], a->transports[t], ia,
                              g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6 ? source6 : source4);
             }
         }
@@ -1021,7 +482,7 @@ build_auto_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
 static void
 report_auto (DnsStep *step, GPtrArray *out, const AutoNotes *notes)
 {
-  SdDnsFacts f = step_facts (step, out->len > 0);
+  SdDnsFacts f = sd_dns_step_facts (step, out->len > 0);
   gboolean any_timeout = FALSE, any_server_error = FALSE;
   gboolean nothing_explains;
 
@@ -1040,7 +501,7 @@ report_auto (DnsStep *step, GPtrArray *out, const AutoNotes *notes)
     {
       SdDnsFacts u = f;
       u.name = notes->unavailable->pdata[i];
-      report (step, SD_DNS_FINDING_SERVICE_UNAVAILABLE, &u);
+      sd_dns_step_report (step, SD_DNS_FINDING_SERVICE_UNAVAILABLE, &u);
     }
 
   for (guint i = 0; i + 1 < notes->unresolvable->len; i += 2)
@@ -1048,14 +509,14 @@ report_auto (DnsStep *step, GPtrArray *out, const AutoNotes *notes)
       SdDnsFacts u = f;
       u.target = notes->unresolvable->pdata[i];
       u.name = notes->unresolvable->pdata[i + 1];
-      report (step, SD_DNS_FINDING_SRV_TARGET_UNRESOLVABLE, &u);
+      sd_dns_step_report (step, SD_DNS_FINDING_SRV_TARGET_UNRESOLVABLE, &u);
     }
 
   if (!notes->srv_found && out->len > 0)
     {
       SdDnsFacts u = f;
       u.target = ((SdCandidate *) out->pdata[0])->host;
-      report (step, SD_DNS_FINDING_NO_SRV, &u);
+      sd_dns_step_report (step, SD_DNS_FINDING_NO_SRV, &u);
     }
 
   for (guint i = 0; i + 3 < notes->aliases->len; i += 4)
@@ -1065,7 +526,7 @@ report_auto (DnsStep *step, GPtrArray *out, const AutoNotes *notes)
       u.target = notes->aliases->pdata[i + 1];
       u.real_name = notes->aliases->pdata[i + 2];
       u.record = notes->aliases->pdata[i + 3];
-      report (step, SD_DNS_FINDING_SRV_TARGET_CNAME, &u);
+      sd_dns_step_report (step, SD_DNS_FINDING_SRV_TARGET_CNAME, &u);
     }
 
   /* No server, and none of the above says why: what the zone holds does. */
@@ -1085,12 +546,12 @@ report_auto (DnsStep *step, GPtrArray *out, const AutoNotes *notes)
       u.list = have->str;
       u.target = step->filtered_target;
       u.other_transport = step->filtered_transport;
-      report (step, SD_DNS_FINDING_OTHER_TRANSPORTS, &u);
+      sd_dns_step_report (step, SD_DNS_FINDING_OTHER_TRANSPORTS, &u);
     }
   else if (nothing_explains && domain_missing (step))
-    report (step, SD_DNS_FINDING_DOMAIN_NOT_FOUND, &f);
+    sd_dns_step_report (step, SD_DNS_FINDING_DOMAIN_NOT_FOUND, &f);
   else if (nothing_explains)
-    report (step, SD_DNS_FINDING_NO_RECORDS, &f);
+    sd_dns_step_report (step, SD_DNS_FINDING_NO_RECORDS, &f);
 
   /* High Security Mode is a Microsoft client's rule: a standard client
    * (RFC 3263 and 5922) follows an SRV record anywhere and checks the
@@ -1128,10 +589,10 @@ conclude_fixed (DnsStep *step, GPtrArray *out)
       return;
     }
 
-  switch (resolve_host (step, step->host, addrs))
+  switch (sd_dns_step_resolve_host (step, step->host, addrs))
     {
     case HOST_RESOLVED:
-      cap_addresses (step, step->host, addrs);
+      sd_dns_step_cap_addresses (step, step->host, addrs);
       add_fixed_candidates (step, out, addrs, source);
       break;
     case HOST_TIMEOUT:
@@ -1145,68 +606,12 @@ conclude_fixed (DnsStep *step, GPtrArray *out)
     case HOST_NOT_ASKED:   /* two look-ups only: cannot happen */
     default:
       {
-        SdDnsFacts f = step_facts (step, FALSE);
+        SdDnsFacts f = sd_dns_step_facts (step, FALSE);
         f.target = step->host;
-        report (step, SD_DNS_FINDING_HOST_UNRESOLVABLE, &f);
+        sd_dns_step_report (step, SD_DNS_FINDING_HOST_UNRESOLVABLE, &f);
         break;
       }
     }
-}
-
-/* One warning for everything the caps cut: a zone that names more servers
- * than any client would try is a fault of its own, and the report says the
- * list it shows is not the whole of what the zone holds. */
-static void
-report_left_out (DnsStep *step, GPtrArray *out)
-{
-  g_autoptr(GString) what = g_string_new (NULL);
-  SdDnsFacts f = step_facts (step, out->len > 0);
-  const char *zone = step->mode == MODE_AUTO ? step->domain : step->host;
-
-  if (step->cands_cut != NULL)
-    {
-      JsonObject *o = step->cands_cut;
-
-      json_object_set_int_member (o, "limit", MAX_CANDIDATES);
-      json_object_set_int_member (o, "found", step->cand_found);
-      json_object_set_int_member (o, "kept", out->len);
-      json_object_set_int_member (o, "left_out", step->cand_found - out->len);
-      /* The whole picture first: the message shows only the first few cuts. */
-      /* TRANSLATORS: part of a list: "64 of the 1000 servers to try (address, port and transport)" */
-      g_ptr_array_insert (step->cut_summary, 0,
-                          g_strdup_printf (_("%u of the %u servers to try (address, port and transport)"),
-                                           out->len, step->cand_found));
-    }
-  if (step->lookups_cut != NULL)
-    {
-      json_object_set_int_member (step->lookups_cut, "left_out", step->not_asked_count);
-      g_ptr_array_insert (step->cut_summary, step->cands_cut != NULL ? 1 : 0,
-                          g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                        "%u host not looked up (the check asks at most %u questions)",
-                                                        "%u hosts not looked up (the check asks at most %u questions)",
-                                                        step->not_asked_count),
-                                           step->not_asked_count, MAX_QUERIES));
-    }
-  if (step->cut_summary->len == 0)
-    return;
-
-  /* The message names the first few cuts; data.left_out has them all. */
-  for (guint i = 0; i < step->cut_summary->len && i < 4; i++)
-    {
-      if (i > 0)
-        g_string_append (what, "; ");
-      g_string_append (what, step->cut_summary->pdata[i]);
-    }
-  if (step->cut_summary->len > 4)
-    {
-      guint more = step->cut_summary->len - 4;
-      g_string_append (what, "; ");
-      g_string_append_printf (what, g_dngettext (GETTEXT_PACKAGE, "and %u more cut", "and %u more cuts", more),
-                              more);
-    }
-  f.name = zone;
-  f.list = what->str;
-  report (step, SD_DNS_FINDING_TOO_MANY_RECORDS, &f);
 }
 
 /* A question this computer could not even send (no socket, no memory)
@@ -1216,7 +621,7 @@ static void
 report_local (DnsStep *step)
 {
   g_autoptr(SdFinding) finding = NULL;
-  SdDnsFacts f = step_facts (step, FALSE);
+  SdDnsFacts f = sd_dns_step_facts (step, FALSE);
   const char *why = NULL;
   guint n = 0;
 
@@ -1254,18 +659,18 @@ conclude (DnsStep *step)
     conclude_auto (step, out);
   else
     conclude_fixed (step, out);
-  report_left_out (step, out);
+  sd_dns_step_report_left_out (step, out);
   report_local (step);
 
   g_ptr_array_set_size (ctx->candidates, 0);
   for (guint i = 0; i < out->len; i++)
     {
-      json_array_add_object_element (cands, candidate_to_json (out->pdata[i]));
+      json_array_add_object_element (cands, sd_dns_step_candidate_json (out->pdata[i]));
       g_ptr_array_add (ctx->candidates, sd_candidate_ref (out->pdata[i]));
     }
   json_object_set_array_member (data, "candidates", cands);
   sd_run_step_progress (step->run, SD_STEP_DNS, NULL);
-  return_from_step (step);
+  sd_dns_step_return (step);
 }
 
 void
@@ -1376,7 +781,7 @@ sd_step_dns_run_async (SdRun               *run,
 
   sd_run_step_progress (run, SD_STEP_DNS,
                         step->mode == MODE_AUTO ? _("Looking up the SIP records of the domain…") : NULL);
-  advance (step);
+  sd_dns_step_advance (step);
 }
 
 gboolean

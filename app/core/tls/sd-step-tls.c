@@ -88,26 +88,6 @@ return_if_run_cancelled (GTask *task, TlsState *st, const GError *error)
   return FALSE;
 }
 
-static JsonArray *
-flags_array (GTlsCertificateFlags flags)
-{
-  static const struct { GTlsCertificateFlags flag; const char *name; } names[] = {
-    { G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown-ca" },
-    { G_TLS_CERTIFICATE_BAD_IDENTITY, "bad-identity" },
-    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "not-activated" },
-    { G_TLS_CERTIFICATE_EXPIRED, "expired" },
-    { G_TLS_CERTIFICATE_REVOKED, "revoked" },
-    { G_TLS_CERTIFICATE_INSECURE, "insecure" },
-    { G_TLS_CERTIFICATE_GENERIC_ERROR, "generic-error" },
-  };
-  JsonArray *a = json_array_new ();
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (flags & names[i].flag)
-      json_array_add_string_element (a, names[i].name);
-  return a;
-}
-
 static gboolean
 accept_certificate_cb (GTlsConnection       *conn,
                        GTlsCertificate      *peer_cert,
@@ -219,7 +199,7 @@ analyse (TlsState *st)
     json_object_set_string_member (data, "cipher", cipher);
   else
     json_object_set_null_member (data, "cipher");
-  json_object_set_array_member (data, "backend_errors", flags_array (st->backend_flags));
+  json_object_set_array_member (data, "backend_errors", sd_tls_flags_to_json (st->backend_flags));
 
   for (GTlsCertificate *c = g_tls_connection_get_peer_certificate (conn); c != NULL && chain->len < 16;
        c = g_tls_certificate_get_issuer (c))
@@ -298,7 +278,7 @@ conclude (TlsState *st, gboolean have_backend, GTlsCertificateFlags backend, con
       JsonObject *verdict = json_object_new ();
 
       unexplained = sd_tls_verify_unexplained (st->verdict, backend);
-      json_object_set_array_member (verdict, "errors", flags_array (backend));
+      json_object_set_array_member (verdict, "errors", sd_tls_flags_to_json (backend));
       json_object_set_boolean_member (verdict, "agrees", st->own_trusted ? unexplained == 0 : backend != 0);
       if (error != NULL)
         json_object_set_string_member (verdict, "error", error);

@@ -786,27 +786,43 @@ sd_tls_verify (const SdTlsVerifyInput *in)
   return r;
 }
 
+/* The one reader of GTlsCertificateFlags: the report's id and the words of
+ * each flag, in the order both are listed. */
+static const struct {
+  GTlsCertificateFlags flag;
+  const char          *id;
+  const char          *words;
+} tls_flags[] = {
+  { G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown-ca", N_("it is not signed by a trusted certificate authority") },
+  { G_TLS_CERTIFICATE_BAD_IDENTITY, "bad-identity", N_("it does not name the server that was contacted") },
+  { G_TLS_CERTIFICATE_NOT_ACTIVATED, "not-activated", N_("it is not valid yet") },
+  { G_TLS_CERTIFICATE_EXPIRED, "expired", N_("it has expired") },
+  { G_TLS_CERTIFICATE_REVOKED, "revoked", N_("it has been revoked") },
+  { G_TLS_CERTIFICATE_INSECURE, "insecure", N_("it uses an insecure algorithm") },
+  { G_TLS_CERTIFICATE_GENERIC_ERROR, "generic-error", N_("it could not be verified") },
+};
+
 char *
 sd_tls_flags_describe (GTlsCertificateFlags flags)
 {
   g_autoptr(GPtrArray) words = g_ptr_array_new ();
 
-  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
-    g_ptr_array_add (words, (gpointer) _("it is not signed by a trusted certificate authority"));
-  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
-    g_ptr_array_add (words, (gpointer) _("it does not name the server that was contacted"));
-  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
-    g_ptr_array_add (words, (gpointer) _("it is not valid yet"));
-  if (flags & G_TLS_CERTIFICATE_EXPIRED)
-    g_ptr_array_add (words, (gpointer) _("it has expired"));
-  if (flags & G_TLS_CERTIFICATE_REVOKED)
-    g_ptr_array_add (words, (gpointer) _("it has been revoked"));
-  if (flags & G_TLS_CERTIFICATE_INSECURE)
-    g_ptr_array_add (words, (gpointer) _("it uses an insecure algorithm"));
-  if (flags & G_TLS_CERTIFICATE_GENERIC_ERROR)
-    g_ptr_array_add (words, (gpointer) _("it could not be verified"));
+  for (guint i = 0; i < G_N_ELEMENTS (tls_flags); i++)
+    if (flags & tls_flags[i].flag)
+      g_ptr_array_add (words, (gpointer) _(tls_flags[i].words));
   g_ptr_array_add (words, NULL);
   return g_strjoinv ("; ", (char **) words->pdata);
+}
+
+JsonArray *
+sd_tls_flags_to_json (GTlsCertificateFlags flags)
+{
+  JsonArray *a = json_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (tls_flags); i++)
+    if (flags & tls_flags[i].flag)
+      json_array_add_string_element (a, tls_flags[i].id);
+  return a;
 }
 
 GTlsCertificateFlags

@@ -76,6 +76,8 @@ void               sd_tls_verify_result_free (SdTlsVerifyResult *result);
 
 /* GTlsCertificateFlags in words, "; "-separated. */
 char                *sd_tls_flags_describe (GTlsCertificateFlags flags);
+/* GTlsCertificateFlags as the report's ids ("unknown-ca", "expired", …). */
+JsonArray           *sd_tls_flags_to_json (GTlsCertificateFlags flags);
 
 /* The flags of glib-networking's verdict (@backend) that this program's
  * own checks in @result do not account for: a chain this program trusts is
