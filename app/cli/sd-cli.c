@@ -257,6 +257,7 @@ main (int argc, char *argv[])
   g_auto(GStrv) rest = NULL;
   SdStepId last_step = SD_STEP_AUTH;
   gboolean strict = FALSE, json = FALSE, version = FALSE, allow_untrusted = FALSE, verbose = FALSE;
+  gboolean no_revocation = FALSE;
   SdReportFormat report_format = SD_REPORT_TEXT;
   g_autoptr(SdConfig) config = NULL;
   g_autoptr(GOptionContext) context = NULL;
@@ -295,6 +296,8 @@ main (int argc, char *argv[])
     { "allow-untrusted", 0, 0, G_OPTION_ARG_NONE, &allow_untrusted,
       N_("Send credentials even when the server's certificate fails verification, or a redirect "
          "leaves TLS or goes to a server the certificate does not vouch for"), NULL },
+    { "no-revocation", 0, 0, G_OPTION_ARG_NONE, &no_revocation,
+      N_("Do not fetch CRLs or ask OCSP responders (offline use)"), NULL },
     { "until", 0, 0, G_OPTION_ARG_STRING, &until,
       N_("Stop after this check: uri, dns, connect, tls, sip or auth (default auth)"), N_("STEP") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version and exit"), NULL },
@@ -350,6 +353,7 @@ main (int argc, char *argv[])
   config->dns_server = g_strdup (dns_server);
   config->strict_dns_naming = strict;
   config->allow_untrusted = allow_untrusted;
+  config->no_revocation = no_revocation;
 
   if (transport != NULL && !sd_transport_from_string (transport, &config->transport))
     {

@@ -272,6 +272,151 @@ class WebPeers:
         self.close()
 
 
+def _openssl_time(t):
+    return time.strftime('%y%m%d%H%M%SZ', time.gmtime(t))
+
+
+class RevocationPki:
+    """Root -> intermediate -> leaves made by certtool, whose CRL
+    distribution points, OCSP and caIssuers URLs point at loopback ports:
+
+        crl     the WebPeers 'http' server: /file/inter.crl, /file/root.crl,
+                /file/inter.der (the intermediate, for AIA)
+        ocsp    OpenSSL's responder (OcspResponder), signing with a
+                delegated responder certificate
+        dead    a port nothing listens on
+        silent  the WebPeers 'silent' server
+
+    Leaves (all for 127.0.0.1 and sip.example.test; chain = leaf +
+    intermediate unless said):
+        good            CRL + OCSP + caIssuers, not revoked
+        revoked         CRL + OCSP, revoked in both
+        revoked-ocsp    OCSP only, revoked there
+        revoked-crl     CRL only, revoked there
+        unreachable     CRL and OCSP on the dead port
+        silent          CRL and OCSP on the silent server
+        ldap            an ldap:// CRL point only
+        noinfo          no revocation information at all
+        aia             good's URLs, served WITHOUT the intermediate
+        noaia           no caIssuers, served without the intermediate
+    """
+
+    LEAVES = ['good', 'revoked', 'revoked-ocsp', 'revoked-crl', 'unreachable', 'silent',
+              'ldap', 'noinfo', 'aia', 'noaia']
+
+    def __init__(self, directory, crl_port, ocsp_port, dead_port, silent_port):
+        self.dir = directory
+        os.makedirs(directory, exist_ok=True)
+        crl = 'http://%s:%d/file/' % (LOOPBACK, crl_port)
+        ocsp = 'http://%s:%d/' % (LOOPBACK, ocsp_port)
+        dead = 'http://%s:%d/' % (LOOPBACK, dead_port)
+        silent = 'http://%s:%d/' % (LOOPBACK, silent_port)
+        self.root, self.root_key = make_cert(directory, 'root', [
+            'cn = "SIP Doctor Lab Revocation Root CA"', 'organization = "SIP Doctor Lab"', 'ca',
+            'cert_signing_key', 'crl_signing_key', 'expiration_days = 3650'])
+        self.ca_file = self.root
+        self.inter, self.inter_key = make_cert(directory, 'inter', [
+            'cn = "SIP Doctor Lab Revocation Intermediate CA"', 'organization = "SIP Doctor Lab"', 'ca',
+            'path_len = 0', 'cert_signing_key', 'crl_signing_key', 'expiration_days = 3000',
+            'serial = 4096', 'crl_dist_points = "%sroot.crl"' % crl], ca=(self.root, self.root_key))
+        self.ocsp_cert, self.ocsp_key = make_cert(directory, 'ocsp-signer', [
+            'cn = "SIP Doctor Lab OCSP Responder"', 'organization = "SIP Doctor Lab"',
+            'signing_key', 'ocsp_signing_key', 'expiration_days = 365', 'serial = 4097'],
+            ca=(self.inter, self.inter_key))
+        urls = {
+            'good': dict(crl=crl + 'inter.crl', ocsp=ocsp, issuers=crl + 'inter.der'),
+            'revoked': dict(crl=crl + 'inter.crl', ocsp=ocsp),
+            'revoked-ocsp': dict(ocsp=ocsp),
+            'revoked-crl': dict(crl=crl + 'inter.crl'),
+            'unreachable': dict(crl=dead + 'inter.crl', ocsp=dead),
+            'silent': dict(crl=silent + 'inter.crl', ocsp=silent),
+            'ldap': dict(crl='ldap://ldap.example.test/CN=Lab,CN=CDP,DC=example,DC=test'
+                             '?certificateRevocationList?base'),
+            'noinfo': dict(),
+            'aia': dict(crl=crl + 'inter.crl', ocsp=ocsp, issuers=crl + 'inter.der'),
+            'noaia': dict(crl=crl + 'inter.crl', ocsp=ocsp),
+        }
+        self.leaves = {}
+        index = []
+        now = time.time()
+        for n, name in enumerate(self.LEAVES):
+            serial = 0x5000 + n
+            lines = ['cn = "sip.example.test"', 'organization = "SIP Doctor Lab"',
+                     'dns_name = "sip.example.test"', 'ip_address = "127.0.0.1"',
+                     'tls_www_server', 'signing_key', 'encryption_key', 'expiration_days = 365',
+                     'serial = %d' % serial]
+            u = urls[name]
+            if 'crl' in u:
+                lines.append('crl_dist_points = "%s"' % u['crl'])
+            if 'ocsp' in u:
+                lines.append('ocsp_uri = "%s"' % u['ocsp'])
+            if 'issuers' in u:
+                lines.append('ca_issuers_uri = "%s"' % u['issuers'])
+            cert, key = make_cert(directory, name, lines, ca=(self.inter, self.inter_key))
+            chain = cert
+            if name not in ('aia', 'noaia'):
+                chain = os.path.join(directory, name + '-chain.pem')
+                with open(chain, 'w') as out:
+                    for p in (cert, self.inter):
+                        with open(p) as f:
+                            out.write(f.read())
+            self.leaves[name] = dict(cert=cert, key=key, chain=chain, serial=serial)
+            revoked = name in ('revoked', 'revoked-ocsp')
+            dn = '/O=SIP Doctor Lab/CN=sip.example.test'
+            index.append('%s\t%s\t%s\t%X\tunknown\t%s\n' % (
+                'R' if revoked else 'V', _openssl_time(now + 365 * 86400),
+                _openssl_time(now - 3600) + (',keyCompromise' if revoked else '') if revoked else '',
+                serial, dn))
+        self.index = os.path.join(directory, 'index.txt')
+        with open(self.index, 'w') as f:
+            f.writelines(index)
+        with open(self.index + '.attr', 'w') as f:
+            f.write('unique_subject = no\n')
+        # The intermediate's CRL revokes 'revoked' and 'revoked-crl'; the root's revokes nothing.
+        tmpl = os.path.join(directory, 'crl.tmpl')
+        with open(tmpl, 'w') as f:
+            f.write('crl_next_update = 30\ncrl_number = 7\n')
+        revoked_pem = os.path.join(directory, 'revoked-list.pem')
+        with open(revoked_pem, 'w') as out:
+            for name in ('revoked', 'revoked-crl'):
+                with open(self.leaves[name]['cert']) as f:
+                    out.write(f.read())
+        certtool(['--generate-crl', '--load-ca-privkey', self.inter_key, '--load-ca-certificate', self.inter,
+                  '--load-certificate', revoked_pem, '--template', tmpl,
+                  '--outfile', os.path.join(directory, 'inter.crl'), '--outder'])
+        certtool(['--generate-crl', '--load-ca-privkey', self.root_key, '--load-ca-certificate', self.root,
+                  '--template', tmpl, '--outfile', os.path.join(directory, 'root.crl'), '--outder'])
+        certtool(['--certificate-info', '--infile', self.inter, '--outder',
+                  '--outfile', os.path.join(directory, 'inter.der')])
+
+
+class OcspResponder:
+    """openssl ocsp for the intermediate's leaves, on @port. It binds every
+    interface: run it only inside a network namespace that has nothing but
+    lo (the revocation tests re-run themselves under `unshare -n`).
+    requests() counts the requests it logged."""
+
+    def __init__(self, pki, port, logdir):
+        self.port = port
+        self.proc = sdlab.Proc('openssl-ocsp', [
+            'openssl', 'ocsp', '-index', pki.index, '-port', str(port), '-rsigner', pki.ocsp_cert,
+            '-rkey', pki.ocsp_key, '-CA', pki.inter, '-nmin', '5', '-timeout', '5', '-text'], logdir)
+
+        # Not a probe connection: the responder serves one client at a
+        # time and would wait on the probe until its -timeout.
+        def ready():
+            with open(self.proc.log, 'rb') as f:
+                return b'waiting for OCSP client connections' in f.read()
+        self.proc.wait_ready(ready, timeout=15)
+
+    def requests(self):
+        with open(self.proc.log, 'rb') as f:
+            return f.read().count(b'OCSP Request Data:')
+
+    def close(self):
+        sdlab.stop_procs([self.proc])
+
+
 def exec_main(argv):
     """Runs argv with SD_WEB_HTTP, SD_WEB_HTTPS, SD_WEB_WRONGNAME,
     SD_WEB_SILENT (base URLs, no final slash) and SD_WEB_CA_FILE set;

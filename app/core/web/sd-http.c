@@ -683,7 +683,11 @@ sd_http_client_new (const SdHttpClientOptions *options)
   g_autofree char *agent = g_strdup_printf ("sip-doctor/%s", PACKAGE_VERSION);
 
   if (config != NULL)
-    self->config = sd_config_copy (config);
+    {
+      /* Nothing here needs the password: do not keep a copy of it. */
+      self->config = sd_config_copy (config);
+      sd_config_set_password (self->config, NULL);
+    }
   if (options != NULL && options->resolver != NULL)
     {
       self->resolver = g_object_ref (options->resolver);
