@@ -103,6 +103,9 @@ class Base(unittest.TestCase):
         self.assertTrue(f['message'] and f['advice'])
         return f
 
+    def check(self, report, check_id):
+        return next(c for c in self.tls(report)['data']['checks'] if c['id'] == check_id)
+
     def leaf_revocation(self, report):
         rev = self.tls(report)['data']['revocation']
         self.assertTrue(rev['checked'])
@@ -137,6 +140,7 @@ class Revocation(Base):
         for code in ('tls.revoked', 'tls.revocation-unreachable', 'tls.no-revocation-info',
                      'tls.revocation-ldap-only'):
             self.assertNotIn(code, self.codes(report))
+        self.assertEqual(self.check(report, 'revocation')['result'], 'pass')
         self.assert_credentials_sent(peer, True)
 
     def assert_revoked(self, leaf_name, kind):
@@ -153,6 +157,7 @@ class Revocation(Base):
         revoked = [s for s in leaf['sources'] if s['result'] == 'revoked']
         self.assertEqual(sorted(s['kind'] for s in revoked), sorted(kind))
         self.assertIsNotNone(revoked[0]['revoked_at'])
+        self.assertEqual(self.check(report, 'revocation')['result'], 'fail')
         # Never credentials to a revoked server.
         self.assert_credentials_sent(peer, False)
         return leaf
@@ -180,6 +185,7 @@ class Revocation(Base):
         # A warning: the chain is still trusted, as by the desktop clients.
         self.assertTrue(self.tls(report)['data']['trusted'])
         self.assertEqual(self.tls(report)['status'], 'warn')
+        self.assertEqual(self.check(report, 'revocation')['result'], 'warn')
         self.assert_credentials_sent(peer, True)
 
     def test_silent_server(self):
@@ -228,6 +234,7 @@ class Aia(Base):
         self.assertTrue(tls['data']['aia']['fetched'])
         self.assertTrue(tls['data']['trusted'])
         self.assertEqual(tls['data']['path'], [0, 1])
+        self.assertEqual(self.check(report, 'chain')['result'], 'warn')
         self.assertEqual(crl_requests().get('/file/inter.der', 0), before + 1)
         # The fetched intermediate is revocation-checked like a sent one.
         inter = tls['data']['revocation']['certificates'][1]
@@ -259,6 +266,7 @@ class Offline(Base):
             self.assertFalse(rev['checked'])
             self.assertIn('--no-revocation', rev['note'])
             self.assertEqual(rev['requests'], 0)
+            self.assertEqual(self.check(report, 'revocation')['result'], 'skip')
             for c in rev['certificates']:
                 self.assertEqual(c['status'], 'not-checked')
                 self.assertEqual(c['sources'], [])

@@ -83,6 +83,7 @@ sd_revocation_result_free (SdRevocationResult *result)
     return;
   g_clear_pointer (&result->json, json_object_unref);
   g_clear_pointer (&result->problems, g_ptr_array_unref);
+  g_free (result->check_message);
   g_free (result);
 }
 
@@ -273,6 +274,8 @@ sd_revocation_not_checked (const SdRevocationInput *input, const char *why)
       json_array_add_object_element (list, o);
     }
   json_object_set_array_member (r->json, "certificates", list);
+  r->check_result = "skip";
+  r->check_message = g_strdup (why);
   return r;
 }
 
@@ -327,6 +330,16 @@ source_failure (const Source *s)
   if (s->response != NULL && s->response->status != 200)
     return g_strdup_printf (_("%s %s: HTTP status %u"), kind, s->url, s->response->status);
   return g_strdup_printf ("%s %s: %s", kind, s->url, s->answer.problem != NULL ? s->answer.problem : "?");
+}
+
+/* No certificate of the path names anything to ask. */
+static gboolean
+no_info_only (Check *c)
+{
+  for (guint i = 0; i < c->certs->len; i++)
+    if (g_strcmp0 (nothing_to_ask (c->certs->pdata[i]), "no-info") != 0)
+      return FALSE;
+  return TRUE;
 }
 
 static SdRevocationResult *
@@ -445,6 +458,29 @@ conclude (Check *c)
                  _("Nothing to do for clients. A certificate authority for servers usually names where its "
                    "revocation list is published; an internal one may be configured to."));
 
+  if (r->revoked)
+    {
+      r->check_result = "fail";
+      r->check_message = g_strdup (_("Revoked: a revocation list or OCSP responder named in the chain says so."));
+    }
+  else if (unreachable->len > 0 || ldap_only->len > 0)
+    {
+      r->check_result = "warn";
+      r->check_message = g_strdup (_("Revocation could not be checked for every certificate from here (see the "
+                                     "findings)."));
+    }
+  else if (no_info->len > 0 && no_info_only (c))
+    {
+      r->check_result = "skip";
+      r->check_message = g_strdup (_("Not checked: the certificates name no revocation list and no OCSP "
+                                     "responder."));
+    }
+  else
+    {
+      r->check_result = "pass";
+      r->check_message = g_strdup (_("Not revoked: the revocation lists and OCSP responders named in the chain, "
+                                     "asked now, say so."));
+    }
   json_object_set_boolean_member (r->json, "checked", TRUE);
   json_object_set_int_member (r->json, "requests", n_requests);
   json_object_set_array_member (r->json, "certificates", list);

@@ -39,6 +39,8 @@ typedef struct {
   JsonObject *json;      /* the tls step's data.revocation (docs/report-data.md) */
   GPtrArray  *problems;  /* SdTlsProblem*, in the order found */
   gboolean    revoked;   /* a verified source says a certificate of the path is revoked */
+  const char *check_result;  /* the `revocation` check: "pass", "warn", "fail" or "skip" */
+  char       *check_message; /* … and its words */
 } SdRevocationResult;
 
 void sd_revocation_result_free (SdRevocationResult *result);

@@ -306,6 +306,18 @@ report_intermediate_via_aia (TlsState *st, const SdTlsVerifyResult *result)
                            "%s (the certificate's Authority Information Access), as Windows clients do, and "
                            "the chain then verifies; phones, Macs, Linux clients and many SIP phones do not "
                            "fetch it and refuse the server."), fetched->subject, url);
+  for (guint i = 0; i < json_array_get_length (result->checks); i++)
+    {
+      JsonObject *check = json_array_get_object_element (result->checks, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (check, "id", NULL), "chain") == 0)
+        {
+          json_object_set_string_member (check, "result", "warn");
+          json_object_set_string_member (check, "message",
+                                         _("The server does not send every certificate needed: an intermediate "
+                                           "was fetched through AIA."));
+        }
+    }
   sd_run_report (st->run, SD_STEP_TLS, SD_FINDING_TLS_INTERMEDIATE_VIA_AIA, SD_SEVERITY_WARNING, msg,
                  _("Configure the server to send its full chain: its certificate followed by the intermediate "
                    "certificates. It works on Windows only because Windows downloads what is missing."));
@@ -449,6 +461,23 @@ apply_revocation (TlsState *st, SdRevocationResult *result)
   JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
 
   json_object_set_object_member (data, "revocation", json_object_ref (result->json));
+  /* The `revocation` check spoke of CRLs in the CA file; without one, it
+   * says what the network said. */
+  if (st->verdict->n_crl == 0)
+    {
+      JsonArray *checks = json_object_get_array_member (data, "checks");
+
+      for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
+        {
+          JsonObject *check = json_array_get_object_element (checks, i);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (check, "id", NULL), "revocation") == 0)
+            {
+              json_object_set_string_member (check, "result", result->check_result);
+              json_object_set_string_member (check, "message", result->check_message);
+            }
+        }
+    }
   for (guint i = 0; i < result->problems->len; i++)
     {
       SdTlsProblem *p = result->problems->pdata[i];
