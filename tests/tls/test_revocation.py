@@ -124,9 +124,13 @@ class Base(unittest.TestCase):
 
 class Revocation(Base):
     def test_good(self):
+        aia_before = crl_requests().get('/file/inter.der', 0)
         report, peer = self.sign_in('good')
         tls = self.tls(report)
         self.assertTrue(tls['data']['trusted'])
+        # The whole chain was sent: nothing is fetched through AIA.
+        self.assertNotIn('aia', tls['data'])
+        self.assertEqual(crl_requests().get('/file/inter.der', 0), aia_before)
         leaf = self.leaf_revocation(report)
         self.assertEqual(leaf['status'], 'good')
         self.assertEqual([s['result'] for s in self.sources(leaf, 'ocsp')], ['good'])

@@ -166,12 +166,11 @@ chain_index_of (const SdRevocationInput *in, const SdCertInfo *info)
 
 /* The certificates to check (the path but a self-signed top) with their
  * issuers: the next of the path, else the trusted authority that issued
- * the top (the system's store or the CA file). */
+ * the top (found by the chain's verification: no second trust store). */
 static GPtrArray *
 collect (const SdRevocationInput *in)
 {
   GPtrArray *certs = g_ptr_array_new_with_free_func ((GDestroyNotify) cert_entry_free);
-  gnutls_x509_trust_list_t tl = NULL;
 
   for (guint i = 0; in->path != NULL && i < in->path->len; i++)
     {
@@ -190,34 +189,31 @@ collect (const SdRevocationInput *in)
           e->issuer = up->crt;
           e->issuer_subject = g_strdup (up->subject);
         }
-      else
+      else if (in->anchor != NULL)
         {
-          if (tl == NULL && gnutls_x509_trust_list_init (&tl, 0) >= 0)
+          gnutls_datum_t d = { (unsigned char *) g_bytes_get_data (in->anchor, NULL),
+                               (unsigned) g_bytes_get_size (in->anchor) };
+
+          if (gnutls_x509_crt_init (&e->issuer) >= 0 && gnutls_x509_crt_import (e->issuer, &d, GNUTLS_X509_FMT_DER) >= 0)
             {
-              gnutls_x509_trust_list_add_system_trust (tl, 0, 0);
-              if (in->ca_file != NULL)
-                gnutls_x509_trust_list_add_trust_file (tl, in->ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
-            }
-          if (tl != NULL && gnutls_x509_trust_list_get_issuer (tl, info->crt, &e->issuer, GNUTLS_TL_GET_COPY) >= 0
-              && e->issuer != NULL)
-            {
-              gnutls_datum_t d = { NULL, 0 };
+              gnutls_datum_t dn = { NULL, 0 };
 
               e->own_issuer = TRUE;
-              if (gnutls_x509_crt_get_dn3 (e->issuer, &d, 0) >= 0)
+              if (gnutls_x509_crt_get_dn3 (e->issuer, &dn, 0) >= 0)
                 {
-                  g_autofree char *raw = g_strndup ((const char *) d.data, d.size);
+                  g_autofree char *raw = g_strndup ((const char *) dn.data, dn.size);
                   e->issuer_subject = g_utf8_make_valid (raw, -1);
-                  gnutls_free (d.data);
+                  gnutls_free (dn.data);
                 }
             }
-          else
-            e->issuer = NULL;
+          else if (e->issuer != NULL)
+            {
+              gnutls_x509_crt_deinit (e->issuer);
+              e->issuer = NULL;
+            }
         }
       g_ptr_array_add (certs, e);
     }
-  if (tl != NULL)
-    gnutls_x509_trust_list_deinit (tl, 1);
   return certs;
 }
 
@@ -625,7 +621,10 @@ sd_revocation_chain_incomplete (GPtrArray *chain, const char *ca_file)
   if (chain == NULL || chain->len == 0)
     return FALSE;
   last = chain->pdata[chain->len - 1];
-  if (last->self_signed || last->self_issued)
+  /* A chain that ends at a CA certificate is the usual one (its root in
+   * the store): only a server certificate sent alone, or with unrelated
+   * ones, needs the store asked, which costs a load of the system's. */
+  if (last->self_signed || last->self_issued || last->is_ca)
     return FALSE;
   for (guint i = 0; i < chain->len; i++)
     if (chain->pdata[i] != last && sd_cert_info_issued_by (last, chain->pdata[i]))

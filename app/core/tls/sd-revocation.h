@@ -30,7 +30,7 @@ G_BEGIN_DECLS
 typedef struct {
   GPtrArray      *path;       /* SdCertInfo* (borrowed), leaf to top, as verified */
   GPtrArray      *chain;      /* SdCertInfo* (borrowed), as sent: where @path's indexes point */
-  const char     *ca_file;    /* extra trusted CAs: the top's issuer may be there */
+  GBytes         *anchor;     /* DER of the trusted CA that issued @path's top (SdTlsVerifyResult.anchor_der), or NULL */
   const SdConfig *config;     /* names the person's controls in advice; may be NULL */
   gint64          now;        /* Unix time */
 } SdRevocationInput;
@@ -73,9 +73,10 @@ SdCertInfo         *sd_revocation_fetch_issuer_finish (GAsyncResult  *result,
                                                        JsonObject   **record,
                                                        GError       **error);
 
-/* TRUE when @chain (as sent, leaf first) stops short: the issuer of its
- * last certificate is neither in @chain nor trusted here (the system's
- * store, @ca_file), so a client must fetch it (AIA) or fail. */
+/* TRUE when @chain (as sent, leaf first) stops short at the server's own
+ * certificate: the issuer of its last certificate (not a CA) is neither
+ * in @chain nor trusted here (the system's store, @ca_file), so a client
+ * must fetch it (AIA) or fail. */
 gboolean            sd_revocation_chain_incomplete (GPtrArray *chain, const char *ca_file);
 
 G_END_DECLS

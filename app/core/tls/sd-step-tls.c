@@ -528,7 +528,7 @@ check_revocation (GTask *task_)
 
   input.path = st->verdict->path;
   input.chain = st->chain;
-  input.ca_file = config->ca_file;
+  input.anchor = st->verdict->anchor_der;
   input.config = config;
   input.now = g_get_real_time () / G_USEC_PER_SEC;
   if (config->no_revocation || !st->verdict->trust_ok)
