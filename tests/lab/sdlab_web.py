@@ -46,7 +46,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sdlab  # noqa: E402
 
 LOOPBACK = sdlab.LOOPBACK
-KINDS = ['http', 'https', 'https-wrongname', 'silent']
+KINDS = ['http', 'https', 'https-wrongname', 'silent', 'dns']
+WEB_DOMAIN = 'web.test'
 
 _stats = {}
 _stats_lock = threading.Lock()
@@ -191,10 +192,44 @@ def _silent(sock):
             held.pop(0).close()
 
 
+def _dns(sock):
+    """A DNS server for the web peers' names: any name under WEB_DOMAIN is
+    127.0.0.1 (A) and has no AAAA; anything else is NXDOMAIN."""
+    import struct
+    while True:
+        data, addr = sock.recvfrom(4096)
+        if len(data) < 12:
+            continue
+        qid, flags, qd = struct.unpack('!HHH', data[:6])
+        pos, labels = 12, []
+        while pos < len(data) and data[pos] != 0 and len(labels) < 64:
+            n = data[pos]
+            labels.append(data[pos + 1:pos + 1 + n].decode('ascii', 'replace').lower())
+            pos += 1 + n
+        pos += 1
+        if pos + 4 > len(data):
+            continue
+        qtype = struct.unpack('!H', data[pos:pos + 2])[0]
+        question = data[12:pos + 4]
+        name = '.'.join(labels)
+        ours = name == WEB_DOMAIN or name.endswith('.' + WEB_DOMAIN)
+        answer = b''
+        if ours and qtype == 1:
+            answer = b'\xc0\x0c' + struct.pack('!HHIH', 1, 1, 60, 4) + socket.inet_aton(LOOPBACK)
+        rcode = 0 if ours else 3
+        head = struct.pack('!HHHHHH', qid, 0x8400 | rcode, 1, 1 if answer else 0, 0, 0)
+        sock.sendto(head + question + answer, addr)
+
+
 def serve_main(spec_file):
     with open(spec_file) as f:
         spec = json.load(f)
     for kind, port in spec['ports'].items():
+        if kind == 'dns':
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((LOOPBACK, port))
+            threading.Thread(target=_dns, args=(s,), daemon=True).start()
+            continue
         if kind == 'silent':
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -230,7 +265,8 @@ class WebPeers:
             'cert_signing_key', 'crl_signing_key', 'expiration_days = 3650'])
         self.ca_file = root
         certs = {}
-        for kind, names in (('https', ['ip_address = "127.0.0.1"', 'dns_name = "localhost"']),
+        for kind, names in (('https', ['ip_address = "127.0.0.1"', 'dns_name = "localhost"',
+                                       'dns_name = "www.%s"' % WEB_DOMAIN]),
                             ('https-wrongname', ['dns_name = "www.other.test"'])):
             cert, key = make_cert(self.dir, kind, [
                 'cn = "%s"' % ('127.0.0.1' if kind == 'https' else 'www.other.test'),
@@ -238,7 +274,7 @@ class WebPeers:
                 'tls_www_server', 'signing_key', 'encryption_key', 'expiration_days = 365'],
                 ca=(root, root_key))
             certs[kind] = dict(chain=cert, key=key)
-        self.ports = {k: sdlab.free_port(udp=False) for k in KINDS}
+        self.ports = {k: sdlab.free_port(udp=(k == 'dns'), tcp=(k != 'dns')) for k in KINDS}
         spec = os.path.join(self.dir, 'web.json')
         with open(spec, 'w') as f:
             json.dump({'ports': self.ports, 'certs': certs, 'files': files or ''}, f)
@@ -249,7 +285,7 @@ class WebPeers:
             with open(self.proc.log, 'rb') as f:
                 if b'READY' not in f.read():
                     return False
-            return all(sdlab.tcp_open(p) for p in self.ports.values())
+            return all(sdlab.tcp_open(p) for k, p in self.ports.items() if k != 'dns')
         self.proc.wait_ready(ready)
 
     def url(self, kind, path='/'):
@@ -419,8 +455,9 @@ class OcspResponder:
 
 def exec_main(argv):
     """Runs argv with SD_WEB_HTTP, SD_WEB_HTTPS, SD_WEB_WRONGNAME,
-    SD_WEB_SILENT (base URLs, no final slash) and SD_WEB_CA_FILE set;
-    returns its exit status."""
+    SD_WEB_SILENT (base URLs, no final slash), SD_WEB_CA_FILE, SD_WEB_DNS
+    (the DNS server of *.web.test) and SD_WEB_HTTP_PORT / SD_WEB_HTTPS_PORT
+    set; returns its exit status."""
     with tempfile.TemporaryDirectory(prefix='sdlab-web-') as d:
         with WebPeers(d) as web:
             env = dict(os.environ)
@@ -429,6 +466,9 @@ def exec_main(argv):
             env['SD_WEB_WRONGNAME'] = web.url('https-wrongname', '')
             env['SD_WEB_SILENT'] = web.url('silent', '')
             env['SD_WEB_CA_FILE'] = web.ca_file
+            env['SD_WEB_DNS'] = '%s:%d' % (LOOPBACK, web.ports['dns'])
+            env['SD_WEB_HTTP_PORT'] = str(web.ports['http'])
+            env['SD_WEB_HTTPS_PORT'] = str(web.ports['https'])
             return subprocess.run(argv, env=env, timeout=600).returncode
 
 

@@ -383,6 +383,57 @@ test_refused (void)
   g_assert_cmpstr (sd_http_error_kind (r->error), ==, "refused");
 }
 
+/* Names are looked up through the run's resolver (--dns-server), never the
+ * system's: the lab's DNS server knows *.web.test, nothing else does. */
+static void
+test_resolver (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdDnsResolver) resolver = sd_dns_resolver_new_for_server (g_getenv ("SD_WEB_DNS"), &error);
+  g_autoptr(SdConfig) config = sd_config_new ();
+  g_autoptr(SdHttpClient) client = NULL;
+  SdHttpClientOptions options = { 0 };
+  g_autofree char *http = g_strdup_printf ("http://www.web.test:%s/hello", g_getenv ("SD_WEB_HTTP_PORT"));
+  g_autofree char *https = g_strdup_printf ("https://www.web.test:%s/hello", g_getenv ("SD_WEB_HTTPS_PORT"));
+  g_autofree char *missing = g_strdup_printf ("http://nowhere.web.invalid:%s/hello", g_getenv ("SD_WEB_HTTP_PORT"));
+  const char *urls[] = { http, https };
+
+  g_assert_no_error (error);
+  config->ca_file = g_strdup (g_getenv ("SD_WEB_CA_FILE"));
+  options.config = config;
+  options.resolver = resolver;
+  options.timeout_ms = 10000;
+  client = sd_http_client_new (&options);
+
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      SdHttpRequest request = { .url = urls[i] };
+      g_autoptr(SdHttpResponse) r = fetch (client, &request, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_no_error (r->error);
+      g_assert_cmpuint (r->status, ==, 200);
+      assert_body (r, "hello");
+    }
+  {
+    /* The https host was judged by its name (SNI and the name check). */
+    SdHttpRequest request = { .url = https };
+    g_autoptr(SdHttpResponse) r = fetch (client, &request, NULL, &error);
+
+    g_assert_nonnull (r->tls_verdict);
+    g_assert_cmpstr (r->tls_host, ==, "www.web.test");
+    g_assert_true (r->tls_verdict->name_ok);
+  }
+  {
+    SdHttpRequest request = { .url = missing };
+    g_autoptr(SdHttpResponse) r = fetch (client, &request, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (sd_http_error_kind (r->error), ==, "unreachable");
+    g_assert_cmpuint (r->status, ==, 0);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -407,5 +458,6 @@ main (int argc, char **argv)
   g_test_add_func ("/http/bad-url", test_bad_url);
   g_test_add_func ("/http/cancel", test_cancel);
   g_test_add_func ("/http/refused", test_refused);
+  g_test_add_func ("/http/resolver", test_resolver);
   return g_test_run ();
 }
