@@ -21,6 +21,8 @@ Paths every HTTP(S) server answers:
                         goes (at most 256 MiB or 60 s)
     /biglength          Content-Length 1000000000, then a trickle
     /trickle            Content-Length 1000, one byte each 0.2 s
+    /endless-headers    header lines without end (at most 256 MiB or 60 s)
+    /endless-header-line one header line without end (same bounds)
     /silent-body        headers, then nothing
     /to-http            302 to the http server's /hello
     /to-https           302 to the https server's /hello
@@ -148,6 +150,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(b'x')
                     self.wfile.flush()
                     time.sleep(0.2)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
+        if path == '/endless-headers':
+            self.send_response(200)
+            end = time.monotonic() + 60
+            sent = 0
+            try:
+                while sent < 256 << 20 and time.monotonic() < end:
+                    self.wfile.write(b'X-Filler: ' + b'a' * 1000 + b'\r\n')
+                    sent += 1012
+            except OSError:
+                pass
+            self.close_connection = True
+            return
+        if path == '/endless-header-line':
+            self.send_response(200)
+            self.wfile.write(b'X-Filler: ')
+            end = time.monotonic() + 60
+            sent = 0
+            try:
+                while sent < 256 << 20 and time.monotonic() < end:
+                    self.wfile.write(b'a' * 16384)
+                    sent += 16384
             except OSError:
                 pass
             self.close_connection = True

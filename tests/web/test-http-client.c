@@ -263,6 +263,25 @@ test_endless_body (void)
   g_assert_null (r->body);
 }
 
+/* libsoup refuses headers past its own bound: the answer ends at once,
+ * not at the deadline, and nothing is kept. */
+static void
+test_endless_headers (void)
+{
+  const char *paths[] = { "/endless-headers", "/endless-header-line" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr(SdHttpClient) client = new_client (FALSE, 20000);
+      g_autoptr(SdHttpResponse) r = get (client, "SD_WEB_HTTP", paths[i], 0, 0);
+
+      g_assert_nonnull (r->error);
+      g_assert_cmpstr (sd_http_error_kind (r->error), ==, "protocol");
+      g_assert_cmpuint (r->status, ==, 0);
+      g_assert_null (r->body);
+    }
+}
+
 static void
 test_announced_too_large (void)
 {
@@ -452,6 +471,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/slow-body", test_slow_body);
   g_test_add_func ("/http/endless-body", test_endless_body);
   g_test_add_func ("/http/announced-too-large", test_announced_too_large);
+  g_test_add_func ("/http/endless-headers", test_endless_headers);
   g_test_add_func ("/http/redirect-loop", test_redirect_loop);
   g_test_add_func ("/http/redirects-followed", test_redirects_followed);
   g_test_add_func ("/http/redirect-downgrade", test_redirect_downgrade);

@@ -139,7 +139,10 @@ sd_http_error_kind (const GError *error)
       || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND)
       || error->domain == G_RESOLVER_ERROR)
     return "unreachable";
-  if (error->domain == SOUP_SESSION_ERROR)
+  /* libsoup's refusals of what a peer sent: headers past its bound, bytes
+   * that are not HTTP. */
+  if (error->domain == SOUP_SESSION_ERROR || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA))
     return "protocol";
   return "error";
 }
