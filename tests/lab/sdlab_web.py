@@ -451,6 +451,17 @@ class RevocationPki:
                   '--template', tmpl, '--outfile', os.path.join(directory, 'root.crl'), '--outder'])
         certtool(['--certificate-info', '--infile', self.inter, '--outder',
                   '--outfile', os.path.join(directory, 'inter.der')])
+        # OCSP answers for a server to staple (openssl ocsp in file mode).
+        self.staples = {}
+        for name in ('good', 'revoked'):
+            req = os.path.join(directory, 'staple-%s.req' % name)
+            out = os.path.join(directory, 'staple-%s.der' % name)
+            subprocess.run(['openssl', 'ocsp', '-issuer', self.inter, '-cert', self.leaves[name]['cert'],
+                            '-reqout', req, '-no_nonce'], check=True, capture_output=True, timeout=60)
+            subprocess.run(['openssl', 'ocsp', '-index', self.index, '-rsigner', self.ocsp_cert, '-rkey',
+                            self.ocsp_key, '-CA', self.inter, '-reqin', req, '-respout', out, '-ndays', '1'],
+                           check=True, capture_output=True, timeout=60)
+            self.staples[name] = out
 
 
 class OcspResponder:
@@ -475,6 +486,28 @@ class OcspResponder:
     def requests(self):
         with open(self.proc.log, 'rb') as f:
             return f.read().count(b'OCSP Request Data:')
+
+    def close(self):
+        sdlab.stop_procs([self.proc])
+
+
+class StaplingServer:
+    """`gnutls-serv` serving a leaf of a RevocationPki with its
+    intermediate, stapling an OCSP answer (--ocsp-response); it serves
+    connections side by side, as a real server does. It binds every
+    interface: only inside a network namespace with nothing but lo."""
+
+    def __init__(self, pki, leaf, port, logdir):
+        c = pki.leaves[leaf]
+        self.port = port
+        self.proc = sdlab.Proc('gnutls-serv-' + leaf, [
+            'gnutls-serv', '--echo', '-p', str(port), '--x509certfile', c['chain'], '--x509keyfile', c['key'],
+            '--ocsp-response', pki.staples[leaf], '--ignore-ocsp-response-errors'], logdir)
+
+        def ready():
+            with open(self.proc.log, 'rb') as f:
+                return b'listening' in f.read()
+        self.proc.wait_ready(ready, timeout=15)
 
     def close(self):
         sdlab.stop_procs([self.proc])

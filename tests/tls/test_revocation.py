@@ -256,6 +256,53 @@ class Aia(Base):
         self.assert_credentials_sent(peer, False)
 
 
+class Stapling(Base):
+    """A server that staples its OCSP answer (openssl s_server
+    -status_file): the answer is used for the leaf, as by Windows, and
+    nothing more is fetched for it."""
+
+    def run_stapling(self, leaf):
+        server = sdlab_web.StaplingServer(PKI, leaf, sdlab.free_port(udp=False), TMP.name)
+        self.addCleanup(server.close)
+        args = ['alice@example.test', '--server', 'sip.example.test:%d' % server.port, '--transport', 'tls',
+                '--dns-server', LAB.dns_server, '--json', '--timeout', str(TIMEOUT), '--ca-file', PKI.ca_file,
+                '--until', 'tls']
+        res = sdlab.run_cli(args, timeout=60)
+        self.assertIsNotNone(res.report, res.stderr[-3000:])
+        self.assertNotRegex(res.stderr, r'Sanitizer|runtime error|CRITICAL|WARNING')
+        return res.report
+
+    def test_stapled_good(self):
+        ocsp_before = OCSP.requests()
+        crl_before = crl_requests().get('/file/inter.crl', 0)
+        report = self.run_stapling('good')
+        tls = self.tls(report)
+        self.assertTrue(tls['data']['ocsp_stapled'])
+        leaf = self.leaf_revocation(report)
+        self.assertEqual(leaf['status'], 'good')
+        self.assertEqual([(s['kind'], s['result']) for s in leaf['sources']], [('ocsp-stapled', 'good')])
+        self.assertIsNotNone(leaf['expires'])
+        # Nothing fetched for the leaf: not its responder, not its CRL.
+        self.assertEqual(OCSP.requests(), ocsp_before)
+        self.assertEqual(crl_requests().get('/file/inter.crl', 0), crl_before)
+        self.assertTrue(tls['data']['trusted'])
+
+    def test_stapled_revoked(self):
+        report = self.run_stapling('revoked')
+        f = self.finding(report, 'tls.revoked')
+        self.assertIn('stapled', f['message'])
+        leaf = self.leaf_revocation(report)
+        self.assertEqual(leaf['sources'][0]['kind'], 'ocsp-stapled')
+        self.assertEqual(leaf['sources'][0]['result'], 'revoked')
+        self.assertFalse(self.tls(report)['data']['trusted'])
+
+    def test_not_stapled(self):
+        report, peer = self.sign_in('good')
+        self.assertFalse(self.tls(report)['data']['ocsp_stapled'])
+        kinds = [s['kind'] for s in self.leaf_revocation(report)['sources']]
+        self.assertNotIn('ocsp-stapled', kinds)
+
+
 class Offline(Base):
     def test_no_revocation_sends_nothing(self):
         """--no-revocation: not one request reaches the CRL server, the OCSP

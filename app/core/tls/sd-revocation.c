@@ -24,7 +24,7 @@
 /* Sources asked per certificate and kind (the rest are listed, not asked). */
 #define MAX_ASKED_PER_KIND 2
 
-typedef enum { SOURCE_CRL, SOURCE_OCSP } SourceKind;
+typedef enum { SOURCE_CRL, SOURCE_OCSP, SOURCE_STAPLED } SourceKind;
 
 typedef struct {
   SourceKind          kind;
@@ -275,14 +275,39 @@ sd_revocation_not_checked (const SdRevocationInput *input, const char *why)
   return r;
 }
 
+static const char *
+kind_name (SourceKind kind)
+{
+  switch (kind)
+    {
+    case SOURCE_CRL: return "crl";
+    case SOURCE_OCSP: return "ocsp";
+    case SOURCE_STAPLED: return "ocsp-stapled";
+    }
+  return "?";
+}
+
+/* An answer came (fetched with status 200, or stapled): its meaning is in
+ * @answer. */
+static gboolean
+answered (const Source *s)
+{
+  if (s->kind == SOURCE_STAPLED)
+    return TRUE;
+  return s->response != NULL && s->response->error == NULL && s->response->status == 200;
+}
+
 static JsonObject *
 source_json (const Source *s)
 {
   JsonObject *o = json_object_new ();
 
-  json_object_set_string_member (o, "kind", s->kind == SOURCE_CRL ? "crl" : "ocsp");
-  json_object_set_string_member (o, "url", s->url);
-  if (s->response == NULL || s->response->error != NULL || s->response->status != 200)
+  json_object_set_string_member (o, "kind", kind_name (s->kind));
+  if (s->url != NULL)
+    json_object_set_string_member (o, "url", s->url);
+  else
+    json_object_set_null_member (o, "url");
+  if (!answered (s))
     {
       json_object_set_string_member (o, "result", "unreachable");
       if (s->response != NULL && s->response->error != NULL)
@@ -321,6 +346,9 @@ source_failure (const Source *s)
 {
   const char *kind = s->kind == SOURCE_CRL ? "CRL" : "OCSP";
 
+  if (s->kind == SOURCE_STAPLED)
+    return g_strdup_printf (_("the OCSP answer the server stapled: %s"),
+                            s->answer.problem != NULL ? s->answer.problem : "?");
   if (s->response != NULL && s->response->error != NULL)
     return g_strdup_printf ("%s %s: %s", kind, s->url, s->response->error->message);
   if (s->response != NULL && s->response->status != 200)
@@ -362,22 +390,22 @@ conclude (Check *c)
       for (guint j = 0; j < c->sources->len; j++)
         {
           Source *s = c->sources->pdata[j];
-          gboolean answered = s->response != NULL && s->response->error == NULL && s->response->status == 200;
+          gboolean got = answered (s);
 
           if (s->cert != i)
             continue;
           if (s->response != NULL)
             n_requests += s->response->hops->len;
           json_array_add_object_element (sources, source_json (s));
-          if (answered && s->answer.status == SD_REVOCATION_REVOKED && revoked_by == NULL)
+          if (got && s->answer.status == SD_REVOCATION_REVOKED && revoked_by == NULL)
             revoked_by = s;
-          else if (answered && s->answer.status == SD_REVOCATION_GOOD)
+          else if (got && s->answer.status == SD_REVOCATION_GOOD)
             {
               good = TRUE;
               if (s->answer.next_update >= 0)
                 expires = MIN (expires, s->answer.next_update);
             }
-          else if (!answered || s->answer.status == SD_REVOCATION_INVALID)
+          else if (!got || s->answer.status == SD_REVOCATION_INVALID)
             {
               g_autofree char *f = source_failure (s);
               if (failures->len > 0)
@@ -393,8 +421,9 @@ conclude (Check *c)
                                   ? sd_format_time_iso (revoked_by->answer.revoked_at) : g_strdup ("?");
           g_autofree char *msg = g_strdup_printf (
             _("The certificate “%s” (serial %s) is revoked: %s at %s says so (revoked at %s%s%s)."),
-            label (e->info), e->info->serial, revoked_by->kind == SOURCE_CRL ? _("the revocation list") :
-            _("the OCSP responder"), revoked_by->url, when,
+            label (e->info), e->info->serial, revoked_by->kind == SOURCE_CRL ? _("the revocation list")
+            : revoked_by->kind == SOURCE_STAPLED ? _("the OCSP answer the server itself sends (stapled), from")
+            : _("the OCSP responder"), revoked_by->url != NULL ? revoked_by->url : "?", when,
             revoked_by->answer.reason != NULL ? ", " : "",
             revoked_by->answer.reason != NULL ? revoked_by->answer.reason : "");
 
@@ -544,6 +573,24 @@ sd_revocation_check_async (SdHttpClient            *client,
     {
       CertEntry *e = c->certs->pdata[i];
 
+      if (i == 0 && input->stapled != NULL)
+        {
+          Source *s = g_new0 (Source, 1);
+          gsize len = 0;
+          const guint8 *data = g_bytes_get_data (input->stapled, &len);
+
+          s->kind = SOURCE_STAPLED;
+          s->cert = i;
+          s->done = TRUE;
+          s->url = e->points->ocsp[0] != NULL ? g_strdup (e->points->ocsp[0]) : NULL;
+          /* No nonce: the server asked its responder, not us. */
+          sd_revocation_check_ocsp (data, len, e->info->crt, e->issuer, NULL, c->now, &s->answer);
+          g_ptr_array_add (c->sources, s);
+          /* A usable staple is the leaf's answer, as for Windows: nothing
+           * more is fetched for it. */
+          if (s->answer.status == SD_REVOCATION_GOOD || s->answer.status == SD_REVOCATION_REVOKED)
+            continue;
+        }
       for (guint j = 0; e->points->ocsp[j] != NULL && j < MAX_ASKED_PER_KIND; j++)
         {
           Source *s = g_new0 (Source, 1);

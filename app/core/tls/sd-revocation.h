@@ -33,6 +33,7 @@ typedef struct {
   GBytes         *anchor;     /* DER of the trusted CA that issued @path's top (SdTlsVerifyResult.anchor_der), or NULL */
   const SdConfig *config;     /* names the person's controls in advice; may be NULL */
   gint64          now;        /* Unix time */
+  GBytes         *stapled;    /* the OCSP answer the server stapled for the leaf (DER), or NULL */
 } SdRevocationInput;
 
 typedef struct {

@@ -26,6 +26,7 @@
 #include "sd-tls-verify.h"
 #include "sd-deadline.h"
 #include "sd-revocation.h"
+#include "sd-ocsp-staple.h"
 #include "sd-http.h"
 
 typedef struct {
@@ -519,6 +520,37 @@ revocation_cb (GObject      *source,
 }
 
 static void
+staple_cb (GObject      *source,
+           GAsyncResult *res,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  const SdConfig *config = sd_run_get_config (st->run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stapled = sd_ocsp_staple_fetch_finish (res, &error);
+  JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_TLS);
+  SdRevocationInput input = { 0 };
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  json_object_set_boolean_member (data, "ocsp_stapled", stapled != NULL);
+  if (error != NULL)
+    g_debug ("No stapled OCSP answer: %s", error->message);
+  input.path = st->verdict->path;
+  input.chain = st->chain;
+  input.anchor = st->verdict->anchor_der;
+  input.config = config;
+  input.now = g_get_real_time () / G_USEC_PER_SEC;
+  input.stapled = stapled;
+  sd_revocation_check_async (sd_http_client_get_for_run (st->run), &input, st->run_cancellable, revocation_cb,
+                             g_steal_pointer (&task));
+}
+
+static void
 check_revocation (GTask *task_)
 {
   g_autoptr(GTask) task = task_;
@@ -548,8 +580,15 @@ check_revocation (GTask *task_)
       return;
     }
   sd_run_step_progress (st->run, SD_STEP_TLS, _("Checking revocation (CRL, OCSP)…"));
-  sd_revocation_check_async (sd_http_client_get_for_run (st->run), &input, st->run_cancellable, revocation_cb,
-                             g_steal_pointer (&task));
+  if (st->candidate->address == NULL)
+    {
+      sd_revocation_check_async (sd_http_client_get_for_run (st->run), &input, st->run_cancellable, revocation_cb,
+                                 g_steal_pointer (&task));
+      return;
+    }
+  sd_ocsp_staple_fetch_async (st->candidate->address, st->candidate->port, st->candidate->host,
+                              MAX (config->timeout_s, 1) * 1000, st->run_cancellable, staple_cb,
+                              g_steal_pointer (&task));
 }
 
 static void
