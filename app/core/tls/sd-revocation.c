@@ -374,6 +374,7 @@ conclude (Check *c)
   g_autoptr(GString) unreachable = g_string_new (NULL);
   g_autoptr(GString) ldap_only = g_string_new (NULL);
   g_autoptr(GString) no_info = g_string_new (NULL);
+  guint n_no_info = 0;
   guint n_requests = 0;
 
   for (guint i = 0; i < c->certs->len; i++)
@@ -454,6 +455,7 @@ conclude (Check *c)
           if (no_info->len > 0)
             g_string_append (no_info, ", ");
           g_string_append_printf (no_info, "“%s”", label (e->info));
+          n_no_info++;
         }
       json_object_set_string_member (o, "status", status);
       json_object_set_array_member (o, "sources", sources);
@@ -478,8 +480,11 @@ conclude (Check *c)
                    "revocation."));
   if (no_info->len > 0)
     add_problem (r->problems, SD_FINDING_TLS_NO_REVOCATION_INFO, SD_SEVERITY_INFO,
-                 g_strdup_printf (_("%s names no CRL distribution point and no OCSP responder: clients cannot "
-                                    "check whether it was revoked."), no_info->str),
+                 g_strdup_printf (ngettext ("The certificate %s names no CRL distribution point and no OCSP "
+                                            "responder: clients cannot check whether it was revoked.",
+                                            "The certificates %s name no CRL distribution point and no OCSP "
+                                            "responder: clients cannot check whether they were revoked.",
+                                            n_no_info), no_info->str),
                  _("Nothing to do for clients. A certificate authority for servers usually names where its "
                    "revocation list is published; an internal one may be configured to."));
 
