@@ -10,7 +10,7 @@
 
 #include <string.h>
 #include <gnutls/gnutls.h>
-#include "sd-revocation-parse.h"
+#include "sd-tls-revocation-parse.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

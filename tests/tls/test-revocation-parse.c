@@ -1,6 +1,6 @@
 /* test-revocation-parse.c: tables for what a certificate says about its
  * revocation and what a CRL, an OCSP answer or a caIssuers answer means
- * (sd-revocation-parse.c). Fixtures: tests/tls/data/revocation, made by
+ * (sd-tls-revocation-parse.c). Fixtures: tests/tls/data/revocation, made by
  * its make-fixtures.sh (certtool, openssl ocsp in file mode).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/ocsp.h>
-#include "sd-revocation-parse.h"
-#include "sd-revocation.h"
+#include "sd-tls-revocation-parse.h"
+#include "sd-tls-revocation.h"
 #include "sd-cert-info.h"
 
 #define DAY (24 * 3600)

@@ -25,8 +25,8 @@
 #include "sd-connect.h"
 #include "sd-tls-verify.h"
 #include "sd-deadline.h"
-#include "sd-revocation.h"
-#include "sd-ocsp-staple.h"
+#include "sd-tls-revocation.h"
+#include "sd-tls-ocsp-staple.h"
 #include "sd-http.h"
 
 typedef struct {

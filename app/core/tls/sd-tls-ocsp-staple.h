@@ -1,4 +1,4 @@
-/* sd-ocsp-staple.h: the OCSP answer a server staples to its handshake.
+/* sd-tls-ocsp-staple.h: the OCSP answer a server staples to its handshake.
  *
  * glib-networking neither asks for nor hands over a stapled OCSP answer
  * (status_request), so it is asked in a handshake of its own with GnuTLS,

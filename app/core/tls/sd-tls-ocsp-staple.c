@@ -1,5 +1,5 @@
-/* sd-ocsp-staple.c: a handshake of its own, to read the stapled OCSP
- * answer (see sd-ocsp-staple.h).
+/* sd-tls-ocsp-staple.c: a handshake of its own, to read the stapled OCSP
+ * answer (see sd-tls-ocsp-staple.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,7 +12,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/ocsp.h>
 #include <glib/gi18n-lib.h>
-#include "sd-ocsp-staple.h"
+#include "sd-tls-ocsp-staple.h"
 #include "sd-deadline.h"
 
 typedef struct {

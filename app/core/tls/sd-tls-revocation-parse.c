@@ -1,5 +1,5 @@
-/* sd-revocation-parse.c: revocation points of a certificate, and what a
- * CRL or an OCSP answer says about it (see sd-revocation-parse.h).
+/* sd-tls-revocation-parse.c: revocation points of a certificate, and what a
+ * CRL or an OCSP answer says about it (see sd-tls-revocation-parse.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,7 +12,7 @@
 #include <gnutls/ocsp.h>
 #include <gnutls/pkcs7.h>
 #include <glib/gi18n-lib.h>
-#include "sd-revocation-parse.h"
+#include "sd-tls-revocation-parse.h"
 
 /* A CRL that lists more serials than this is refused rather than walked
  * (the fetch's size cap already bounds it; this bounds the time). */

@@ -1,4 +1,4 @@
-/* sd-revocation-parse.h: where a certificate says its revocation status
+/* sd-tls-revocation-parse.h: where a certificate says its revocation status
  * is published, and what a CRL or an OCSP answer from there says.
  *
  * Plain functions of bytes (from the network: hostile) and certificates,

@@ -1,5 +1,5 @@
-/* sd-revocation.c: revocation of the verified path, and the AIA
- * intermediate (see sd-revocation.h).
+/* sd-tls-revocation.c: revocation of the verified path, and the AIA
+ * intermediate (see sd-tls-revocation.h).
  *
  * Every source of every certificate is asked at once, each fetch bounded
  * by the HTTP client's deadline, so the whole check takes at most one
@@ -17,8 +17,8 @@
 #include <string.h>
 #include <gnutls/gnutls.h>
 #include <glib/gi18n-lib.h>
-#include "sd-revocation.h"
-#include "sd-revocation-parse.h"
+#include "sd-tls-revocation.h"
+#include "sd-tls-revocation-parse.h"
 #include "sd-finding-codes.h"
 
 /* Sources asked per certificate and kind (the rest are listed, not asked). */

@@ -1,4 +1,4 @@
-/* sd-revocation.h: revocation as Windows clients check it, and the
+/* sd-tls-revocation.h: revocation as Windows clients check it, and the
  * intermediate that Windows fetches through AIA.
  *
  * For every certificate of the verified path but the root: the CRL
