@@ -721,7 +721,12 @@ sd_http_client_get_for_run (SdRun *run)
   if (client != NULL)
     return client;
   config = sd_run_get_config (run);
-  if (config->dns_server != NULL)
+  /* With a --dns-server, the dns step's own DNS client, so every look-up
+   * of the run asks that server; without one, the system's resolver as
+   * GIO asks it (hosts file and all), as a client on this computer does. */
+  if (config->dns_server != NULL && sd_run_get_context (run)->dns_resolver != NULL)
+    resolver = g_object_ref (sd_run_get_context (run)->dns_resolver);
+  else if (config->dns_server != NULL)
     {
       g_autoptr(GError) error = NULL;
 

@@ -129,7 +129,8 @@ SdHttpResponse *sd_http_client_fetch_finish (SdHttpClient  *self,
                                              GError       **error);
 
 /* The run's one client, made on first use from the run's config (its
- * timeout, CA file and --dns-server); owned by @run. */
+ * timeout, CA file) and, with a --dns-server, the dns step's resolver
+ * (SdContext.dns_resolver); owned by @run. */
 SdHttpClient   *sd_http_client_get_for_run (SdRun *run);
 
 /* How many requests this client has sent (each redirect counts): tests
