@@ -258,6 +258,7 @@ typedef struct {
   gboolean        json;
   gboolean        version;
   gboolean        allow_untrusted;
+  gboolean        no_revocation;
   gboolean        verbose;
   gboolean        list_steps;
   SdStepId        last_step;
@@ -322,6 +323,8 @@ parse_options (int *argc, char ***argv, CliOptions *opts)
     { "allow-untrusted", 0, 0, G_OPTION_ARG_NONE, &opts->allow_untrusted,
       N_("Send credentials even when the server's certificate fails verification, or a redirect "
          "leaves TLS or goes to a server the certificate does not vouch for"), NULL },
+    { "no-revocation", 0, 0, G_OPTION_ARG_NONE, &opts->no_revocation,
+      N_("Do not fetch CRLs or ask OCSP responders (offline use)"), NULL },
     { "until", 0, 0, G_OPTION_ARG_STRING, &opts->until,
       until_help, N_("STEP") },
     { "list-steps", 0, 0, G_OPTION_ARG_NONE, &opts->list_steps,
@@ -399,6 +402,7 @@ config_from_options (CliOptions *opts)
   config->dns_server = g_strdup (opts->dns_server);
   config->strict_dns_naming = opts->strict;
   config->allow_untrusted = opts->allow_untrusted;
+  config->no_revocation = opts->no_revocation;
 
   if (opts->transport != NULL && !sd_transport_from_string (opts->transport, &config->transport))
     {

@@ -48,6 +48,7 @@ typedef struct {
   guint            timeout_s;        /* per operation */
   gboolean         allow_untrusted;  /* send credentials even if the certificate failed */
   SdFace           face;             /* whose controls advice names */
+  gboolean         no_revocation;    /* fetch no CRL, OCSP answer or AIA certificate (offline use) */
 } SdConfig;
 
 #define SD_TYPE_CONFIG (sd_config_get_type ())

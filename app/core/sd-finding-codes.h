@@ -38,11 +38,15 @@
 #define SD_FINDING_TLS_CHAIN_INVALID            "tls.chain-invalid"            /* since 0.1 */
 #define SD_FINDING_TLS_EXPIRED                  "tls.expired"                  /* since 0.1 */
 #define SD_FINDING_TLS_HANDSHAKE_FAILED         "tls.handshake-failed"         /* since 0.1 */
+#define SD_FINDING_TLS_INTERMEDIATE_VIA_AIA     "tls.intermediate-via-aia"     /* since 0.2 */
 #define SD_FINDING_TLS_INVALID_NAME             "tls.invalid-name"             /* since 0.2 */
 #define SD_FINDING_TLS_MISSING_INTERMEDIATE     "tls.missing-intermediate"     /* since 0.1 */
 #define SD_FINDING_TLS_NAME_MISMATCH            "tls.name-mismatch"            /* since 0.1 */
+#define SD_FINDING_TLS_NO_REVOCATION_INFO       "tls.no-revocation-info"       /* since 0.2 */
 #define SD_FINDING_TLS_NOT_YET_VALID            "tls.not-yet-valid"            /* since 0.1 */
 #define SD_FINDING_TLS_OLD_PROTOCOL             "tls.old-protocol"             /* since 0.1 */
+#define SD_FINDING_TLS_REVOCATION_LDAP_ONLY     "tls.revocation-ldap-only"     /* since 0.2 */
+#define SD_FINDING_TLS_REVOCATION_UNREACHABLE   "tls.revocation-unreachable"   /* since 0.2 */
 #define SD_FINDING_TLS_REVOKED                  "tls.revoked"                  /* since 0.1 */
 #define SD_FINDING_TLS_SELF_SIGNED              "tls.self-signed"              /* since 0.1 */
 #define SD_FINDING_TLS_STRICT_NAME              "tls.strict-name"              /* since 0.1 */

@@ -23,6 +23,8 @@ struct _SdCertificatePane {
 
   GtkTreeStore *chain_store;
   JsonArray    *chain;
+  JsonObject   *revocation;   /* the tls step's data.revocation, or NULL */
+  JsonObject   *aia;          /* data.aia, or NULL */
   char         *chain_key;
   int           selected;
   int           grid_row;     /* next free row of details_grid */
@@ -145,6 +147,109 @@ format_date (const char *iso, gboolean *past, gboolean *future)
   return sd_gui_format_date (dt);
 }
 
+/* The revocation entry of the certificate at @index of the chain. */
+static JsonObject *
+revocation_of (SdCertificatePane *self, int index)
+{
+  JsonArray *certs = sd_json_array (self->revocation, "certificates");
+
+  for (guint i = 0; certs != NULL && i < json_array_get_length (certs); i++)
+    {
+      JsonObject *o = json_array_get_object_element (certs, i);
+      JsonNode *at = o != NULL ? json_object_get_member (o, "index") : NULL;
+
+      if (at != NULL && JSON_NODE_HOLDS_VALUE (at) && json_node_get_int (at) == index)
+        return o;
+    }
+  return NULL;
+}
+
+static const char *
+source_result_text (const char *result)
+{
+  if (g_strcmp0 (result, "good") == 0)
+    return _("not revoked");
+  if (g_strcmp0 (result, "revoked") == 0)
+    return _("revoked");
+  if (g_strcmp0 (result, "unknown") == 0)
+    return _("does not know this certificate");
+  if (g_strcmp0 (result, "invalid") == 0)
+    return _("answer not usable");
+  return _("no answer");
+}
+
+/* Where the certificate said to look, what each place answered, and until
+ * when the answer holds. */
+static void
+show_revocation (SdCertificatePane *self, int index)
+{
+  JsonObject *r = revocation_of (self, index);
+  const char *status;
+  const char *text;
+  gboolean problem = FALSE;
+  JsonArray *sources;
+  g_autofree char *ldap = NULL;
+
+  if (self->revocation == NULL)
+    return;
+  add_section (self, _("Revocation"));
+  if (r == NULL)
+    {
+      add_field (self, _("Status"), sd_json_string (self->revocation, "note") != NULL
+                 ? sd_json_string (self->revocation, "note")
+                 : _("Not checked for this certificate (a root is trusted as it is)."), FALSE);
+      return;
+    }
+  status = sd_json_string (r, "status");
+  problem = g_strcmp0 (status, "revoked") == 0 || g_strcmp0 (status, "unknown") == 0
+            || g_strcmp0 (status, "ldap-only") == 0;
+  if (g_strcmp0 (status, "good") == 0)
+    text = _("Not revoked");
+  else if (g_strcmp0 (status, "revoked") == 0)
+    text = _("Revoked: clients refuse this server");
+  else if (g_strcmp0 (status, "unknown") == 0)
+    text = _("Could not be checked from here");
+  else if (g_strcmp0 (status, "ldap-only") == 0)
+    text = _("Published over LDAP only: not reachable outside the domain");
+  else if (g_strcmp0 (status, "no-info") == 0)
+    text = _("The certificate names no place to check");
+  else
+    text = sd_json_string (self->revocation, "note") != NULL ? sd_json_string (self->revocation, "note")
+                                                               : _("Not checked");
+  add_field (self, _("Status"), text, problem);
+  if (sd_json_string (r, "expires") != NULL)
+    {
+      g_autofree char *until = format_date (sd_json_string (r, "expires"), NULL, NULL);
+      add_date_field (self, _("Answer valid until"), until, sd_json_string (r, "expires"), FALSE);
+    }
+
+  sources = sd_json_array (r, "sources");
+  for (guint i = 0; sources != NULL && i < json_array_get_length (sources); i++)
+    {
+      JsonObject *s = json_array_get_object_element (sources, i);
+      const char *result = sd_json_string (s, "result");
+      const char *kind = g_strcmp0 (sd_json_string (s, "kind"), "crl") == 0 ? _("CRL") : "OCSP";
+      g_autoptr(GString) line = g_string_new (sd_json_string (s, "url"));
+      gboolean bad = g_strcmp0 (result, "good") != 0;
+
+      /* Translators: after a URL, what the server there answered */
+      g_string_append_printf (line, _(" — %s"), source_result_text (result));
+      if (sd_json_string (s, "next_update") != NULL && !bad)
+        {
+          g_autofree char *until = format_date (sd_json_string (s, "next_update"), NULL, NULL);
+          /* Translators: how long a revocation answer holds */
+          g_string_append_printf (line, _(", until %s"), until);
+        }
+      if (sd_json_string (s, "error") != NULL)
+        g_string_append_printf (line, "\n%s", sd_json_string (s, "error"));
+      add_field (self, kind, line->str, bad);
+    }
+  ldap = join_strings (sd_json_array (r, "ldap_urls"), "\n");
+  add_field (self, "LDAP", ldap, FALSE);
+  if ((sources == NULL || json_array_get_length (sources) == 0) && *ldap == '\0')
+    add_field (self, _("Looked at"), _("No CRL distribution point or OCSP responder"), FALSE);
+}
+
 static void
 show_details (SdCertificatePane *self, int index)
 {
@@ -178,6 +283,17 @@ show_details (SdCertificatePane *self, int index)
     add_field (self, "", _("This certificate has expired."), TRUE);
   if (not_yet)
     add_field (self, "", _("This certificate is not valid yet."), TRUE);
+  if (sd_json_double (c, "via_aia", 0) != 0)
+    {
+      g_autofree char *via = g_strdup_printf (
+        _("Not sent by the server: fetched from %s, as Windows clients do. Phones, Macs and Linux clients "
+          "do not fetch it."), self->aia != NULL && sd_json_string (self->aia, "url") != NULL
+                               ? sd_json_string (self->aia, "url") : "?");
+      add_field (self, "", via, TRUE);
+    }
+
+  /* Right after the identity: whether clients that check accept it. */
+  show_revocation (self, index);
 
   add_section (self, _("Subject"));
   add_field (self, _("Name"), sd_json_string (c, "subject"), FALSE);
@@ -295,6 +411,22 @@ sd_certificate_pane_set_data (SdCertificatePane *self, JsonObject *tls)
   g_return_if_fail (SD_IS_CERTIFICATE_PANE (self));
 
   fill_checks (self, tls);
+  {
+    JsonObject *rev = sd_json_object (tls, "revocation");
+    JsonObject *aia = sd_json_object (tls, "aia");
+    gboolean changed = rev != self->revocation;
+
+    g_clear_pointer (&self->revocation, json_object_unref);
+    g_clear_pointer (&self->aia, json_object_unref);
+    if (rev != NULL)
+      self->revocation = json_object_ref (rev);
+    if (aia != NULL)
+      self->aia = json_object_ref (aia);
+    /* The revocation answers come after the chain: show them on the
+     * certificate already selected. */
+    if (changed && self->chain != NULL && g_strcmp0 (self->chain_key, "") != 0)
+      show_details (self, self->selected);
+  }
   gtk_widget_set_visible (self->viewer_box, n > 0);
   gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n == 0);
   if (n == 0)
@@ -321,7 +453,10 @@ sd_certificate_pane_set_data (SdCertificatePane *self, JsonObject *tls)
   /* The root at the top, each certificate under the one that signed it. */
   for (int i = (int) n - 1; i >= 0; i--)
     {
-      g_autofree char *name = common_name (sd_json_string (cert_at (self, i), "subject"));
+      g_autofree char *cn = common_name (sd_json_string (cert_at (self, i), "subject"));
+      /* Translators: a certificate the server did not send, in the chain's tree */
+      g_autofree char *name = sd_json_double (cert_at (self, i), "via_aia", 0) != 0
+                              ? g_strdup_printf (_("Fetched (AIA): %s"), cn) : g_strdup (cn);
 
       gtk_tree_store_insert_with_values (self->chain_store, &iter, have_parent ? &parent : NULL, -1,
                                          0, name, 1, i, -1);
@@ -446,6 +581,8 @@ sd_certificate_pane_finalize (GObject *object)
 
   g_clear_object (&self->chain_store);
   g_clear_pointer (&self->chain, json_array_unref);
+  g_clear_pointer (&self->revocation, json_object_unref);
+  g_clear_pointer (&self->aia, json_object_unref);
   g_free (self->chain_key);
   G_OBJECT_CLASS (sd_certificate_pane_parent_class)->finalize (object);
 }

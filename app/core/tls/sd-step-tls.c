@@ -24,6 +24,9 @@
 #include "sd-tls-errors.h"
 #include "sd-tls-verify.h"
 #include "sd-deadline.h"
+#include "sd-tls-revocation.h"
+#include "sd-tls-ocsp-staple.h"
+#include "sd-http.h"
 
 typedef struct {
   SdRun         *run;
@@ -36,6 +39,8 @@ typedef struct {
   SdTlsVerifyResult *verdict;     /* this program's own checks, for the second opinion */
   gboolean       own_trusted;
   GTlsCertificate *peer;
+  GPtrArray     *chain;           /* SdCertInfo*: as sent, then the one fetched through AIA */
+  gint           aia_index;       /* in @chain, of the certificate fetched through AIA, or -1 */
 } TlsState;
 
 static void
@@ -53,6 +58,7 @@ tls_state_free (TlsState *st)
   g_clear_object (&st->tls);
   g_clear_pointer (&st->verdict, sd_tls_verify_result_free);
   g_clear_object (&st->peer);
+  g_clear_pointer (&st->chain, g_ptr_array_unref);
   sd_candidate_unref (st->candidate);
   g_free (st);
 }
@@ -178,30 +184,15 @@ name_rule_for (const SdConfig *config)
   return SD_TLS_NAME_RULE_RFC5922_DOMAIN;
 }
 
+/* The chain as the server sent it (at most 16), readable ones only. */
 static void
-analyse (TlsState *st)
+collect_chain (TlsState *st)
 {
-  SdRun *run = st->run;
-  const SdConfig *config = sd_run_get_config (run);
-  SdContext *ctx = sd_run_get_context (run);
-  JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
   GTlsConnection *conn = G_TLS_CONNECTION (st->tls);
-  GTlsProtocolVersion version = g_tls_connection_get_protocol_version (conn);
-  g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (conn);
-  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_cert_info_free);
-  JsonArray *chain_json = json_array_new ();
-  g_autoptr(SdTlsVerifyResult) result = NULL;
-  SdTlsVerifyInput input = { 0 };
 
-  json_object_set_string_member (data, "handshake", "ok");
-  json_object_set_string_member (data, "protocol", sd_tls_protocol_to_string (version));
-  if (cipher != NULL)
-    json_object_set_string_member (data, "cipher", cipher);
-  else
-    json_object_set_null_member (data, "cipher");
-  json_object_set_array_member (data, "backend_errors", sd_tls_flags_to_json (st->backend_flags));
-
-  for (GTlsCertificate *c = g_tls_connection_get_peer_certificate (conn); c != NULL && chain->len < 16;
+  st->chain = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_cert_info_free);
+  st->aia_index = -1;
+  for (GTlsCertificate *c = g_tls_connection_get_peer_certificate (conn); c != NULL && st->chain->len < 16;
        c = g_tls_certificate_get_issuer (c))
     {
       g_autoptr(GByteArray) der = NULL;
@@ -217,8 +208,93 @@ analyse (TlsState *st)
           g_debug ("Unreadable certificate from the server: %s", error->message);
           continue;
         }
-      g_ptr_array_add (chain, info);
-      json_array_add_object_element (chain_json, sd_cert_info_to_json (info));
+      g_ptr_array_add (st->chain, info);
+    }
+}
+
+/* The server's chain with the intermediate fetched through AIA, for the
+ * second opinion: glib-networking judges the path this program judged. */
+static GTlsCertificate *
+peer_with_aia (TlsState *st)
+{
+  g_autoptr(GString) pem = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *peer;
+
+  for (guint i = 0; i < st->chain->len; i++)
+    g_string_append (pem, ((SdCertInfo *) st->chain->pdata[i])->pem);
+  peer = g_tls_certificate_new_from_pem (pem->str, pem->len, &error);
+  if (peer == NULL)
+    g_debug ("The chain with the AIA certificate does not load: %s", error->message);
+  return peer;
+}
+
+static void
+report_intermediate_via_aia (TlsState *st, const SdTlsVerifyResult *result)
+{
+  SdCertInfo *fetched = st->chain->pdata[st->aia_index];
+  JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_TLS);
+  JsonObject *aia = json_object_get_object_member (data, "aia");
+  const char *url = aia != NULL && json_object_has_member (aia, "url") ? json_object_get_string_member (aia, "url")
+                                                                      : "?";
+  gboolean used = FALSE;
+  g_autofree char *msg = NULL;
+
+  for (guint i = 0; i < result->path->len; i++)
+    used |= result->path->pdata[i] == fetched;
+  if (!used)
+    return;
+  msg = g_strdup_printf (_("The server does not send the intermediate certificate “%s”. It was fetched from "
+                           "%s (the certificate's Authority Information Access), as Windows clients do, and "
+                           "the chain then verifies; phones, Macs, Linux clients and many SIP phones do not "
+                           "fetch it and refuse the server."), fetched->subject, url);
+  for (guint i = 0; i < json_array_get_length (result->checks); i++)
+    {
+      JsonObject *check = json_array_get_object_element (result->checks, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (check, "id", NULL), "chain") == 0)
+        {
+          json_object_set_string_member (check, "result", "warn");
+          json_object_set_string_member (check, "message",
+                                         _("The server does not send every certificate needed: an intermediate "
+                                           "was fetched through AIA."));
+        }
+    }
+  sd_run_report (st->run, SD_STEP_TLS, SD_FINDING_TLS_INTERMEDIATE_VIA_AIA, SD_SEVERITY_WARNING, msg,
+                 _("Configure the server to send its full chain: its certificate followed by the intermediate "
+                   "certificates. It works on Windows only because Windows downloads what is missing."));
+}
+
+static void
+analyse (TlsState *st)
+{
+  SdRun *run = st->run;
+  const SdConfig *config = sd_run_get_config (run);
+  SdContext *ctx = sd_run_get_context (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
+  GTlsConnection *conn = G_TLS_CONNECTION (st->tls);
+  GTlsProtocolVersion version = g_tls_connection_get_protocol_version (conn);
+  g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (conn);
+  GPtrArray *chain = st->chain;
+  JsonArray *chain_json = json_array_new ();
+  g_autoptr(SdTlsVerifyResult) result = NULL;
+  SdTlsVerifyInput input = { 0 };
+
+  json_object_set_string_member (data, "handshake", "ok");
+  json_object_set_string_member (data, "protocol", sd_tls_protocol_to_string (version));
+  if (cipher != NULL)
+    json_object_set_string_member (data, "cipher", cipher);
+  else
+    json_object_set_null_member (data, "cipher");
+  json_object_set_array_member (data, "backend_errors", sd_tls_flags_to_json (st->backend_flags));
+
+  for (guint i = 0; i < chain->len; i++)
+    {
+      JsonObject *o = sd_cert_info_to_json (chain->pdata[i]);
+
+      if ((gint) i == st->aia_index)
+        json_object_set_boolean_member (o, "via_aia", TRUE);
+      json_array_add_object_element (chain_json, o);
     }
   json_object_set_array_member (data, "chain", chain_json);
 
@@ -249,9 +325,14 @@ analyse (TlsState *st)
       sd_run_report (run, SD_STEP_TLS, p->code, p->severity, p->message, p->advice);
     }
 
+  if (st->aia_index >= 0 && result->trust_ok)
+    report_intermediate_via_aia (st, result);
+
   st->own_trusted = chain->len > 0 && result->trust_ok && result->name_ok && result->validity_ok;
   st->verdict = g_steal_pointer (&result);
   if (chain->len > 0)
+    st->peer = st->aia_index >= 0 ? peer_with_aia (st) : NULL;
+  if (chain->len > 0 && st->peer == NULL)
     st->peer = g_object_ref (g_tls_connection_get_peer_certificate (conn));
 
   g_signal_handlers_disconnect_by_func (st->tls, accept_certificate_cb, st);
@@ -314,6 +395,146 @@ conclude (TlsState *st, gboolean have_backend, GTlsCertificateFlags backend, con
   ctx->tls_outcome = trusted ? SD_TLS_OUTCOME_TRUSTED : SD_TLS_OUTCOME_UNTRUSTED;
 }
 
+/* Revocation decides too: no credentials go to a revoked server, as to
+ * an untrusted one. */
+static void
+apply_revocation (TlsState *st, SdRevocationResult *result)
+{
+  SdRun *run = st->run;
+  const SdConfig *config = sd_run_get_config (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
+
+  json_object_set_object_member (data, "revocation", json_object_ref (result->json));
+  /* The `revocation` check spoke of CRLs in the CA file; without one, it
+   * says what the network said. */
+  if (st->verdict->n_crl == 0)
+    {
+      JsonArray *checks = json_object_get_array_member (data, "checks");
+
+      for (guint i = 0; checks != NULL && i < json_array_get_length (checks); i++)
+        {
+          JsonObject *check = json_array_get_object_element (checks, i);
+
+          if (g_strcmp0 (json_object_get_string_member_with_default (check, "id", NULL), "revocation") == 0)
+            {
+              json_object_set_string_member (check, "result", result->check_result);
+              json_object_set_string_member (check, "message", result->check_message);
+            }
+        }
+    }
+  for (guint i = 0; i < result->problems->len; i++)
+    {
+      SdTlsProblem *p = result->problems->pdata[i];
+      sd_run_report (run, SD_STEP_TLS, p->code, p->severity, p->message, p->advice);
+    }
+  if (result->revoked)
+    {
+      SdContext *ctx = sd_run_get_context (run);
+
+      json_object_set_boolean_member (data, "trusted", FALSE);
+      json_object_set_boolean_member (data, "credentials_allowed", config->allow_untrusted);
+      json_object_set_string_member (data, "note", config->allow_untrusted
+                                     ? _("The certificate is revoked, but sending credentials over this "
+                                         "connection was explicitly allowed.")
+                                     : _("The certificate is revoked: the sign-in check will not send "
+                                         "credentials over this connection."));
+      ctx->tls_trusted = config->allow_untrusted;
+      ctx->tls_outcome = SD_TLS_OUTCOME_UNTRUSTED;
+    }
+}
+
+static void
+revocation_cb (GObject      *source,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdRevocationResult) result = sd_revocation_check_finish (res, &error);
+
+  if (result == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  apply_revocation (st, result);
+  sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+staple_cb (GObject      *source,
+           GAsyncResult *res,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  const SdConfig *config = sd_run_get_config (st->run);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) stapled = sd_ocsp_staple_fetch_finish (res, &error);
+  JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_TLS);
+  SdRevocationInput input = { 0 };
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  json_object_set_boolean_member (data, "ocsp_stapled", stapled != NULL);
+  if (error != NULL)
+    g_debug ("No stapled OCSP answer: %s", error->message);
+  input.path = st->verdict->path;
+  input.chain = st->chain;
+  input.anchor = st->verdict->anchor_der;
+  input.config = config;
+  input.now = g_get_real_time () / G_USEC_PER_SEC;
+  input.stapled = stapled;
+  sd_revocation_check_async (sd_http_client_get_for_run (st->run), &input, st->run_cancellable, revocation_cb,
+                             g_steal_pointer (&task));
+}
+
+static void
+check_revocation (GTask *task_)
+{
+  g_autoptr(GTask) task = task_;
+  TlsState *st = g_task_get_task_data (task);
+  const SdConfig *config = sd_run_get_config (st->run);
+  SdRevocationInput input = { 0 };
+
+  input.path = st->verdict->path;
+  input.chain = st->chain;
+  input.anchor = st->verdict->anchor_der;
+  input.config = config;
+  input.now = g_get_real_time () / G_USEC_PER_SEC;
+  if (config->no_revocation || !st->verdict->trust_ok)
+    {
+      g_autoptr(SdRevocationResult) result = NULL;
+      g_autofree char *why = NULL;
+
+      if (config->no_revocation)
+        why = g_strdup_printf (_("Revocation was not checked (%s): no CRL was fetched and no OCSP responder "
+                                 "asked."), "--no-revocation");
+      else
+        why = g_strdup (_("Revocation was not checked: the chain does not reach a trusted authority."));
+      result = sd_revocation_not_checked (&input, why);
+      apply_revocation (st, result);
+      sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  sd_run_step_progress (st->run, SD_STEP_TLS, _("Checking revocation (CRL, OCSP)…"));
+  if (st->candidate->address == NULL)
+    {
+      sd_revocation_check_async (sd_http_client_get_for_run (st->run), &input, st->run_cancellable, revocation_cb,
+                                 g_steal_pointer (&task));
+      return;
+    }
+  sd_ocsp_staple_fetch_async (st->candidate->address, st->candidate->port, st->candidate->host,
+                              MAX (config->timeout_s, 1) * 1000, st->run_cancellable, staple_cb,
+                              g_steal_pointer (&task));
+}
+
 static void
 backend_verify_cb (GObject      *source,
                    GAsyncResult *res,
@@ -328,8 +549,35 @@ backend_verify_cb (GObject      *source,
   if (error != NULL && return_if_run_cancelled (task, st, error))
     return;
   conclude (st, TRUE, flags, error != NULL ? error->message : NULL, note);
-  sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
-  g_task_return_boolean (task, TRUE);
+  check_revocation (g_steal_pointer (&task));
+}
+
+static void verify_chain (GTask *task);
+
+static void
+aia_cb (GObject      *source,
+        GAsyncResult *res,
+        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  SdCertInfo *issuer = sd_revocation_fetch_issuer_finish (res, &record, &error);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (record != NULL)
+    json_object_set_object_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "aia", g_steal_pointer (&record));
+  if (issuer != NULL)
+    {
+      st->aia_index = (gint) st->chain->len;
+      g_ptr_array_add (st->chain, issuer);
+    }
+  verify_chain (g_steal_pointer (&task));
 }
 
 static void
@@ -355,6 +603,24 @@ handshake_cb (GObject      *source,
   disarm_timeout (st);
   json_object_set_double_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake_ms",
                                  (g_get_monotonic_time () - st->start_us) / 1000.0);
+  collect_chain (st);
+  if (!sd_run_get_config (st->run)->no_revocation && sd_revocation_chain_incomplete (st->chain, sd_run_get_config (st->run)->ca_file))
+    {
+      /* Windows completes a chain from the last certificate's AIA caIssuers URL. */
+      sd_run_step_progress (st->run, SD_STEP_TLS, _("Fetching the missing intermediate certificate…"));
+      sd_revocation_fetch_issuer_async (sd_http_client_get_for_run (st->run), st->chain->pdata[st->chain->len - 1],
+                                        st->run_cancellable, aia_cb, g_steal_pointer (&task));
+      return;
+    }
+  verify_chain (g_steal_pointer (&task));
+}
+
+static void
+verify_chain (GTask *task_)
+{
+  g_autoptr(GTask) task = task_;
+  TlsState *st = g_task_get_task_data (task);
+
   analyse (st);
   if (st->peer != NULL)
     {

@@ -39,6 +39,7 @@ sd_tls_verify_result_free (SdTlsVerifyResult *r)
   g_ptr_array_unref (r->problems);
   g_ptr_array_unref (r->path);
   g_free (r->anchor);
+  g_clear_pointer (&r->anchor_der, g_bytes_unref);
   g_free (r->name_identity);
   g_free (r);
 }
@@ -259,6 +260,12 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
             {
               g_autofree char *raw = g_strndup ((const char *) d.data, d.size);
               r->anchor = g_utf8_make_valid (raw, -1);
+              gnutls_free (d.data);
+            }
+          /* Revocation of the path's top is checked against it. */
+          if (gnutls_x509_crt_export2 (anchor, GNUTLS_X509_FMT_DER, &d) >= 0)
+            {
+              r->anchor_der = g_bytes_new (d.data, d.size);
               gnutls_free (d.data);
             }
           /* Verified here only because this computer holds the intermediate:

@@ -55,6 +55,7 @@ typedef struct {
   GPtrArray *path;       /* SdCertInfo* (borrowed from the input): leaf to top, as verified */
   JsonArray *path_json;  /* indexes of @path in the chain as sent */
   char      *anchor;     /* subject of the trusted CA the chain ends at, or NULL */
+  GBytes    *anchor_der; /* that CA's certificate (DER) when it is not in the chain, or NULL */
   gboolean   trust_ok;     /* GnuTLS verified the whole chain, no status bit set */
   gboolean   name_ok;
   gboolean   validity_ok;
