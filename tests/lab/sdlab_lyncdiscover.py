@@ -32,8 +32,8 @@ The Domain resource (`/Autodiscover/AutodiscoverService.svc/root/domain`)
 gives `domain=dict(internal=(fqdn, port), external=(fqdn, port))`; the User
 resource answers 401 with the OAuth and web-ticket challenges a real
 server sends. `cert=` picks the HTTPS certificate: 'lyncdiscover' (default:
-lyncdiscover., lyncdiscoverinternal. and webdir. of every lab domain, signed
-by the lab's intermediate), or a lab certificate ('good': the SIP names
+lyncdiscover., lyncdiscoverinternal. and webdir. of every lab domain and
+of each site's `domain=`, signed by the lab's intermediate), or a lab certificate ('good': the SIP names
 only, the reverse proxy that lacks lyncdiscover.<domain>; 'expired';
 'selfsigned').
 """
@@ -58,17 +58,17 @@ ENDLESS_MAX_SECONDS = 60
 MODES = ('root', 'redirect', '403', '404', '500', '503', 'garbage', 'endless', 'silent')
 
 
-def lyncdiscover_names():
+def lyncdiscover_names(domains=()):
     names = []
-    for d in LAB_DOMAINS:
+    for d in list(LAB_DOMAINS) + [d for d in domains if d not in LAB_DOMAINS]:
         names += ['lyncdiscover.' + d, 'lyncdiscoverinternal.' + d, 'webdir.' + d]
     return names
 
 
-def _make_cert(lab):
+def _make_cert(lab, name, domains):
     """A leaf for the lyncdiscover names, by the lab's intermediate."""
     pki = lab.pki
-    d = os.path.join(pki.dir, 'lyncdiscover')
+    d = os.path.join(pki.dir, name)
     os.makedirs(d, exist_ok=True)
     key = os.path.join(d, 'key.pem')
     cert = os.path.join(d, 'cert.pem')
@@ -80,7 +80,7 @@ def _make_cert(lab):
         os.chmod(key, 0o600)
         with open(tmpl, 'w') as f:
             f.write('cn = "lyncdiscover.lync.test"\norganization = "SIP Doctor Lab"\n')
-            for n in lyncdiscover_names():
+            for n in lyncdiscover_names(domains):
                 f.write('dns_name = "%s"\n' % n)
             f.write('tls_www_server\nsigning_key\nencryption_key\nexpiration_days = 365\n')
             f.write('serial = %d\n' % random.randrange(1, 1 << 62))
@@ -122,7 +122,7 @@ class Lyncdiscover:
                     raise ValueError('site %s: unknown mode %r' % (s, spec[k]))
         self.lab = lab
         self.sites = {}
-        own = _make_cert(lab)
+        own = _make_cert(lab, name, [spec['domain'] for spec in sites.values() if spec.get('domain')])
         certs = {'lyncdiscover': own}
         for s, spec in sites.items():
             spec = dict(spec)

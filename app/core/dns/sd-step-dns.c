@@ -20,6 +20,7 @@
 #include "sd-dns-resolver.h"
 #include "sd-dns-srv.h"
 #include "sd-dns-naming.h"
+#include "sd-autodiscover.h"
 #include "sd-error.h"
 
 #define MAX_QUERIES   96   /* a hostile zone cannot make us ask forever */
@@ -85,6 +86,7 @@ typedef struct {
   GPtrArray      *filtered;     /* "TCP: SRV _sip._tcp.example.com → host:port": what --transport left out */
   char           *filtered_target; /* the first host left out: the target of the record to add */
   SdTransport     filtered_transport; /* the first transport left out: the one to test with instead */
+  SdAutodiscoverResult *autodiscover; /* lync: what the autodiscover web service said */
 } DnsStep;
 
 typedef enum {
@@ -115,6 +117,7 @@ dns_step_free (DnsStep *step)
   g_free (step->local_failure);
   g_clear_pointer (&step->filtered, g_ptr_array_unref);
   g_free (step->filtered_target);
+  sd_autodiscover_result_free (step->autodiscover);
   g_free (step);
 }
 
@@ -1083,6 +1086,22 @@ report_other_transports (DnsStep *step)
   sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_RECORDS_FOR_TRANSPORT, SD_SEVERITY_ERROR, message, advice);
 }
 
+/* The servers the autodiscover Domain resource names come first, as the
+ * client tries them before any SRV record; Lync signs in over TLS only. */
+static void
+add_autodiscover_candidates (DnsStep *step, GPtrArray *out)
+{
+  for (guint i = 0; step->autodiscover != NULL && i < step->autodiscover->servers->len; i++)
+    {
+      SdAutodiscoverServer *s = step->autodiscover->servers->pdata[i];
+      g_autofree char *source = g_strdup_printf ("autodiscover %s", s->access);
+
+      cap_addresses (step, s->fqdn, s->addresses);
+      for (guint k = 0; k < s->addresses->len; k++)
+        add_candidate (step, out, s->fqdn, s->port, SD_TRANSPORT_TLS, s->addresses->pdata[k], source);
+    }
+}
+
 static void
 conclude_auto (DnsStep *step, GPtrArray *out)
 {
@@ -1097,6 +1116,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
   guint srv_candidates;
   const ANameSpec *a = profile_a (step->config->client);
 
+  add_autodiscover_candidates (step, out);
   srv_plan (step, names, transports, FALSE);
   for (guint i = 0; i < names->len; i++)
     {
@@ -1490,6 +1510,60 @@ conclude (DnsStep *step)
   return_from_step (step);
 }
 
+static void
+autodiscover_progress (const char *message, gpointer user_data)
+{
+  sd_run_step_progress (user_data, SD_STEP_DNS, message);
+}
+
+static void
+autodiscover_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DnsStep *step = g_task_get_task_data (task);
+  JsonObject *data = sd_run_get_step_data (step->run, SD_STEP_DNS);
+  g_autoptr(GError) error = NULL;
+
+  step->autodiscover = sd_autodiscover_run_finish (res, &error);
+  if (step->autodiscover == NULL)
+    {
+      step->cancelled = TRUE;
+      return_from_step (step);
+      return;
+    }
+  json_object_set_string_member (data, "autodiscover",
+                                 sd_autodiscover_outcome_to_string (step->autodiscover->outcome));
+  for (guint i = 0; i < step->autodiscover->findings->len; i++)
+    sd_run_add_finding (step->run, step->autodiscover->findings->pdata[i]);
+  sd_run_step_progress (step->run, SD_STEP_DNS, _("Looking up the SIP records of the domain…"));
+  advance (step);
+}
+
+/* Lync asks its autodiscover web service before any SRV record; the
+ * sub-check (sd-autodiscover.h) fills data.lyncdiscover as it goes. */
+static void
+start_autodiscover (DnsStep *step, JsonObject *data)
+{
+  SdContext *ctx = sd_run_get_context (step->run);
+  g_autofree char *address = sd_sip_uri_to_aor (ctx->uri);
+  JsonObject *web = json_object_new ();
+  SdAutodiscoverInput input = {
+    .http = sd_http_client_get_for_run (step->run),
+    .resolver = step->resolver,
+    .domain = step->domain,
+    .sip_address = address,
+    .timeout_ms = step->config->timeout_s * 1000,
+    .config = step->config,
+    .data = web,
+    .progress = autodiscover_progress,
+    .progress_data = step->run,
+  };
+
+  json_object_set_string_member (data, "autodiscover", "running");
+  json_object_set_object_member (data, "lyncdiscover", web);
+  sd_autodiscover_run_async (&input, step->cancellable, autodiscover_done, g_object_ref (step->task));
+}
+
 void
 sd_step_dns_run_async (SdRun               *run,
                        GCancellable        *cancellable,
@@ -1590,9 +1664,11 @@ sd_step_dns_run_async (SdRun               *run,
       json_object_set_boolean_member (server, "is_ip", g_hostname_is_ip_address (step->host));
       json_object_set_object_member (data, "server", server);
     }
-  if (step->mode == MODE_AUTO && config->client == SD_CLIENT_LYNC)
-    json_object_set_string_member (data, "autodiscover",
-                                   "not-run: the lyncdiscover web look-up is not part of this check");
+  if (step->mode == MODE_AUTO && config->client == SD_CLIENT_LYNC && ctx->uri != NULL)
+    {
+      start_autodiscover (step, data);
+      return;
+    }
 
   sd_run_step_progress (run, SD_STEP_DNS,
                         step->mode == MODE_AUTO ? _("Looking up the SIP records of the domain…") : NULL);
