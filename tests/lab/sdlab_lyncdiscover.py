@@ -5,8 +5,9 @@
     import sdlab, sdlab_lyncdiscover as lyd
     with sdlab.Lab(sipp=False, sip256=False) as lab:
         web = lyd.Lyncdiscover(lab, {
-            'ok':   dict(https='root', domain=dict(external=('sipexternal.lync.test', 5061))),
-            'bad':  dict(https='403'),
+            'ok':   dict(domain='lync.test', https='root',
+                         servers=dict(external=('sipexternal.lync.test', 5061))),
+            'bad':  dict(domain='bad.test', https='403'),
         })
         web.address('ok')       # '127.A.B.C': its own loopback address, ports 443 and 80
         web.zone(z, 'lyncdiscover.lync.test', 'ok')   # the A record, in lab.dns_with(edit)
@@ -29,15 +30,18 @@ each answers (`https=`, `http=`, the same choices; None: nothing listens):
   silent     accepts and never says anything (not even the TLS handshake)
 
 The Domain resource (`/Autodiscover/AutodiscoverService.svc/root/domain`)
-gives `domain=dict(internal=(fqdn, port), external=(fqdn, port))`; the User
+gives `servers=dict(internal=(fqdn, port), external=(fqdn, port))` and
+says `access_location=` ('External' by default); the User
 resource answers 401 with the OAuth and web-ticket challenges a real
 server sends. `cert=` picks the HTTPS certificate: 'lyncdiscover' (default:
 lyncdiscover., lyncdiscoverinternal. and webdir. of every lab domain and
-of each site's `domain=`, signed by the lab's intermediate), or a lab certificate ('good': the SIP names
-only, the reverse proxy that lacks lyncdiscover.<domain>; 'expired';
-'selfsigned').
+of each site's `domain=` (its SIP domain), signed by the lab's intermediate; 'lyncdiscover-expired' and
+'lyncdiscover-selfsigned' the same names, expired or self-signed), or a lab
+certificate ('good': the SIP names only, the reverse proxy that lacks
+lyncdiscover.<domain>).
 """
 
+import datetime
 import json
 import os
 import random
@@ -65,10 +69,11 @@ def lyncdiscover_names(domains=()):
     return names
 
 
-def _make_cert(lab, name, domains):
-    """A leaf for the lyncdiscover names, by the lab's intermediate."""
+def _make_cert(lab, name, domains, variant=None):
+    """A leaf for the lyncdiscover names, by the lab's intermediate; variant
+    'expired' (valid from 400 to 35 days ago) or 'selfsigned' (its own issuer)."""
     pki = lab.pki
-    d = os.path.join(pki.dir, name)
+    d = os.path.join(pki.dir, name + ('-' + variant if variant else ''))
     os.makedirs(d, exist_ok=True)
     key = os.path.join(d, 'key.pem')
     cert = os.path.join(d, 'cert.pem')
@@ -82,16 +87,29 @@ def _make_cert(lab, name, domains):
             f.write('cn = "lyncdiscover.lync.test"\norganization = "SIP Doctor Lab"\n')
             for n in lyncdiscover_names(domains):
                 f.write('dns_name = "%s"\n' % n)
-            f.write('tls_www_server\nsigning_key\nencryption_key\nexpiration_days = 365\n')
+            f.write('tls_www_server\nsigning_key\nencryption_key\n')
             f.write('serial = %d\n' % random.randrange(1, 1 << 62))
-        sdlab._run(['certtool', '--generate-certificate', '--load-privkey', key,
-                    '--load-ca-certificate', pki.intermediate, '--load-ca-privkey', pki.inter_key,
-                    '--template', tmpl, '--outfile', cert, '--no-text'])
+            if variant == 'expired':
+                now = datetime.datetime.utcnow()
+                f.write('activation_date = "%s"\nexpiration_date = "%s"\n' % (
+                    sdlab._fmt_date(now - datetime.timedelta(days=400)),
+                    sdlab._fmt_date(now - datetime.timedelta(days=35))))
+            else:
+                f.write('expiration_days = 365\n')
+        if variant == 'selfsigned':
+            sdlab._run(['certtool', '--generate-self-signed', '--load-privkey', key,
+                        '--template', tmpl, '--outfile', cert, '--no-text'])
+            parts = (cert,)
+        else:
+            sdlab._run(['certtool', '--generate-certificate', '--load-privkey', key,
+                        '--load-ca-certificate', pki.intermediate, '--load-ca-privkey', pki.inter_key,
+                        '--template', tmpl, '--outfile', cert, '--no-text'])
+            parts = (cert, pki.intermediate)
         with open(chain, 'w') as out:
-            for p in (cert, pki.intermediate):
+            for p in parts:
                 with open(p) as f:
                     out.write(f.read())
-    return sdlab.Cert('lyncdiscover', cert, key, chain, 'intermediate')
+    return sdlab.Cert('lyncdiscover', cert, key, chain, 'self' if variant == 'selfsigned' else 'intermediate')
 
 
 def _free_address():
@@ -122,13 +140,16 @@ class Lyncdiscover:
                     raise ValueError('site %s: unknown mode %r' % (s, spec[k]))
         self.lab = lab
         self.sites = {}
-        own = _make_cert(lab, name, [spec['domain'] for spec in sites.values() if spec.get('domain')])
-        certs = {'lyncdiscover': own}
+        domains = [spec['domain'] for spec in sites.values() if spec.get('domain')]
+        certs = {}
         for s, spec in sites.items():
             spec = dict(spec)
             c = spec.get('cert', 'lyncdiscover')
             if c not in certs:
-                certs[c] = lab.pki[c]
+                if c.startswith('lyncdiscover'):
+                    certs[c] = _make_cert(lab, name, domains, c.partition('-')[2] or None)
+                else:
+                    certs[c] = lab.pki[c]
             spec['chain'] = certs[c].chain
             spec['key'] = certs[c].key
             spec['address'] = _free_address()
@@ -301,7 +322,7 @@ class Server:
             self.respond(conn, 200, ctype, _root_doc(base, links, xml, where))
             return
         if path == (ROOT_PATH + '/domain').lower():
-            self.respond(conn, 200, ctype, _domain_doc(base, spec.get('domain', {}), xml, where))
+            self.respond(conn, 200, ctype, _domain_doc(base, spec.get('servers') or {}, xml, where))
             return
         if path in ((ROOT_PATH + '/user').lower(), (ROOT_PATH + '/oauth/user').lower()):
             self.respond(conn, 401, 'text/html', '<html><body>401</body></html>',

@@ -203,7 +203,7 @@ report_certificate (Job *job, const char *url, const SdHttpResponse *r)
   g_autoptr(GString) what = g_string_new (NULL);
   const SdTlsVerifyResult *v = r->tls_verdict;
   g_autofree char *message = NULL;
-  const char *advice;
+  g_autoptr(GString) advice = g_string_new (NULL);
 
   if (!g_hash_table_add (job->cert_reported, g_strdup (host)))
     return;
@@ -220,21 +220,34 @@ report_certificate (Job *job, const char *url, const SdHttpResponse *r)
     g_string_append (what, r->error->message);
   message = g_strdup_printf (_("The autodiscover web service at %s presents a certificate that clients "
                                "refuse: %s"), url, what->str);
+  /* One sentence per check that failed: a certificate can be both
+   * expired and for the wrong name, and each needs its own fix. */
   if (v != NULL && !v->name_ok)
-    advice = _("The certificate does not name the host the client asked. This is the classic mistake "
-               "with a reverse proxy: its certificate names the external web services and the meeting "
-               "URLs, but not lyncdiscover.<domain>. Add lyncdiscover.<domain> (and, on the Front End "
-               "pool's internal web certificate, lyncdiscoverinternal.<domain>) to the certificate's "
-               "subject alternative names, or the clients stop here.");
-  else if (v != NULL && !v->validity_ok)
-    advice = _("Renew the certificate of the web service (on the reverse proxy for lyncdiscover.<domain>, "
-               "on the Front End pool for lyncdiscoverinternal.<domain>) and install the new one.");
-  else
-    advice = _("Use a certificate from a certification authority the clients trust (a public one for "
-               "lyncdiscover.<domain>, which phones and home computers ask), or install the issuing root "
-               "CA on every client. Send the intermediate certificates with it.");
+    g_string_append (advice, _("The certificate does not name the host the client asked. This is the "
+                               "classic mistake with a reverse proxy: its certificate names the external "
+                               "web services and the meeting URLs, but not lyncdiscover.<domain>. Add "
+                               "lyncdiscover.<domain> (and, on the Front End pool's internal web "
+                               "certificate, lyncdiscoverinternal.<domain>) to the certificate's subject "
+                               "alternative names, or the clients stop here."));
+  if (v != NULL && !v->validity_ok)
+    {
+      if (advice->len > 0)
+        g_string_append_c (advice, ' ');
+      g_string_append (advice, _("Renew the certificate of the web service (on the reverse proxy for "
+                                 "lyncdiscover.<domain>, on the Front End pool for "
+                                 "lyncdiscoverinternal.<domain>) and install the new one."));
+    }
+  if (v == NULL || !v->trust_ok || advice->len == 0)
+    {
+      if (advice->len > 0)
+        g_string_append_c (advice, ' ');
+      g_string_append (advice, _("Use a certificate from a certification authority the clients trust (a "
+                                 "public one for lyncdiscover.<domain>, which phones and home computers "
+                                 "ask), or install the issuing root CA on every client. Send the "
+                                 "intermediate certificates with it."));
+    }
   {
-    g_autofree char *real = with_domain (job, advice);
+    g_autofree char *real = with_domain (job, advice->str);
     report (job, SD_FINDING_DNS_AUTODISCOVER_CERTIFICATE, SD_SEVERITY_ERROR, message, real);
   }
 }
