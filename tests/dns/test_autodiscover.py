@@ -124,6 +124,8 @@ class Autodiscover(unittest.TestCase):
                                     'autodiscover SipClientInternalAccess'))
         self.assertIsNotNone(sdlab.find_finding(r.report, 'auth.ok'), r.report['findings'])
         self.assertEqual(codes(r.report), [])
+        # servers named by autodiscover are no fallback by luck of a name
+        self.assertEqual(codes(r.report, 'dns.'), [])
         tls = r.report['steps']['tls']['data']
         self.assertIn(str(self.sip_port), repr(tls))
         # the web requests, as the pane shows them: status, time, URL, certificate

@@ -1113,10 +1113,11 @@ conclude_auto (DnsStep *step, GPtrArray *out)
   g_autoptr(GPtrArray) aliases = g_ptr_array_new_with_free_func (g_free);  /* SRV name, target, real name, record */
   gboolean srv_found = FALSE;
   gboolean any_timeout = FALSE, any_server_error = FALSE;
-  guint srv_candidates;
+  guint srv_candidates, autodiscover_candidates;
   const ANameSpec *a = profile_a (step->config->client);
 
   add_autodiscover_candidates (step, out);
+  autodiscover_candidates = out->len;
   srv_plan (step, names, transports, FALSE);
   for (guint i = 0; i < names->len; i++)
     {
@@ -1195,7 +1196,7 @@ conclude_auto (DnsStep *step, GPtrArray *out)
           }
         }
     }
-  srv_candidates = out->len;
+  srv_candidates = out->len - autodiscover_candidates;
 
   /* RFC 3263 falls back to A/AAAA only when there is no SRV at all; the
    * Microsoft clients always go on to their fixed names. */
@@ -1264,12 +1265,13 @@ conclude_auto (DnsStep *step, GPtrArray *out)
                      out->len > 0 ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
     }
 
-  if (!srv_found && out->len > 0)
+  /* Servers autodiscover named are no fallback by luck of a name. */
+  if (!srv_found && out->len > autodiscover_candidates)
     {
       g_autofree char *message = g_strdup_printf (_("%s has no SIP SRV records; a client finds the server "
                                                     "only through the fallback name %s."),
                                                   step->domain,
-                                                  ((SdCandidate *) out->pdata[0])->host);
+                                                  ((SdCandidate *) out->pdata[autodiscover_candidates])->host);
       g_autofree char *zone = zone_example (step);
       g_autofree char *advice = g_strdup_printf (_("Automatic configuration works here only by luck of "
                                                    "the host name, and some clients do not try it. Publish "
