@@ -109,6 +109,13 @@ static const DocCase cases[] = {
   { "white space only", NULL, " \r\n\t ", SD_AUTODISCOVER_DOC_ERROR_NOT_A_DOCUMENT },
   { "JSON cut short", "application/json", "{\"_links\":{\"self\":{\"href\":\"https://x", SD_AUTODISCOVER_DOC_ERROR_MALFORMED },
   { "XML cut short", NULL, "<AutodiscoverResponse><Root><Link token=\"Domain\"", SD_AUTODISCOVER_DOC_ERROR_MALFORMED },
+  /* The parser's message quotes the bytes at the fault; found by fuzzing:
+   * a message cutting a replacement character in two. */
+  { "XML broken among bytes that are not UTF-8", NULL,
+    "<AutodiscoverResponse AccessLocati\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    "on=\"External\"><Domain/></AutodiscoverResponse>", SD_AUTODISCOVER_DOC_ERROR_MALFORMED },
+  { "JSON broken among bytes that are not UTF-8", NULL, "{\"a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\" 1}",
+    SD_AUTODISCOVER_DOC_ERROR_MALFORMED },
   { "JSON array at the top", NULL, "[1,2,3]", SD_AUTODISCOVER_DOC_ERROR_UNKNOWN },
   { "JSON without any known member", NULL, "{\"hello\":\"world\"}", SD_AUTODISCOVER_DOC_ERROR_UNKNOWN },
   { "XML of another service (Exchange)", NULL,

@@ -374,8 +374,11 @@ parse_json (const char *text, gsize len, GError **error)
     }
   if (!json_parser_load_from_data (parser, text, (gssize) len, &local))
     {
+      /* Parsers quote the bytes around the fault, and may cut a character
+       * in two: the report takes only valid UTF-8. */
+      g_autofree char *why = g_utf8_make_valid (local->message, -1);
       g_set_error (error, SD_AUTODISCOVER_DOC_ERROR, SD_AUTODISCOVER_DOC_ERROR_MALFORMED,
-                   _("The JSON document is not well formed (%s)."), local->message);
+                   _("The JSON document is not well formed (%s)."), why);
       return NULL;
     }
   root = json_parser_get_root (parser);
@@ -531,8 +534,11 @@ parse_xml (const char *text, gsize len, GError **error)
       if (g_error_matches (local, SD_AUTODISCOVER_DOC_ERROR, SD_AUTODISCOVER_DOC_ERROR_MALFORMED))
         g_propagate_error (error, g_steal_pointer (&local));
       else
-        g_set_error (error, SD_AUTODISCOVER_DOC_ERROR, SD_AUTODISCOVER_DOC_ERROR_MALFORMED,
-                     _("The XML document is not well formed (%s)."), local->message);
+        {
+          g_autofree char *why = g_utf8_make_valid (local->message, -1);
+          g_set_error (error, SD_AUTODISCOVER_DOC_ERROR, SD_AUTODISCOVER_DOC_ERROR_MALFORMED,
+                       _("The XML document is not well formed (%s)."), why);
+        }
       return NULL;
     }
   if (!st.found)
