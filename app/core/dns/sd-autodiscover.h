@@ -12,9 +12,10 @@
  *
  * Built from plain inputs (an HTTP client, a resolver, a domain): the dns
  * step hands the servers on as candidates ahead of its SRV ones and the
- * findings to the run. The whole sub-check, look-ups and every fetch,
- * stays within one timeout: a silent web server costs that, not one
- * timeout per attempt.
+ * findings to the run. The look-ups of the lyncdiscover names and every
+ * fetch stay within one timeout: a silent web server costs that, not one
+ * timeout per attempt (the Domain resource's servers are then looked up
+ * with a timeout of their own, as any DNS question of the step).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
