@@ -663,7 +663,11 @@ static void
 fetch (Job *job, const char *url, Purpose purpose)
 {
   Fetch *f;
-  guint left = remaining_ms (job);
+  /* Finding a service that answers shares one timeout, so silent names
+   * cost it once; what an answering service then says (a redirect, the
+   * Domain link) is asked with a timeout per request, as a client does:
+   * at most SD_AUTODISCOVER_MAX_REDIRECTS + 1 of them. */
+  guint left = purpose == FETCH_ROOT ? remaining_ms (job) : job->timeout_ms;
   g_autofree char *msg = NULL;
 
   if (left == 0)

@@ -12,10 +12,12 @@
  *
  * Built from plain inputs (an HTTP client, a resolver, a domain): the dns
  * step hands the servers on as candidates ahead of its SRV ones and the
- * findings to the run. The look-ups of the lyncdiscover names and every
- * fetch stay within one timeout: a silent web server costs that, not one
- * timeout per attempt (the Domain resource's servers are then looked up
- * with a timeout of their own, as any DNS question of the step).
+ * findings to the run. Finding a web service that answers (the root
+ * requests of every attempt) stays within one timeout: silent web servers
+ * cost that once, not one timeout per attempt. What an answering service
+ * then says (a redirect, its Domain link) is fetched with a timeout per
+ * request, at most SD_AUTODISCOVER_MAX_REDIRECTS + 1 of them, and the
+ * Domain resource's servers are looked up with the DNS timeout.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
