@@ -65,6 +65,10 @@ class Autodiscover(unittest.TestCase):
             'redirect': dict(domain='adredirect.test', https='redirect',
                              redirect='https://webdir.adredirect.test/Autodiscover/AutodiscoverService.svc/root'),
             'target': dict(domain='adredirect.test', https='root', format='json', servers=sip),
+            # HTTPS refused at lyncdiscover.<domain>; its HTTP root sends the client to HTTPS elsewhere
+            'http-only': dict(domain='adhttp.test', https=None, http='redirect',
+                              redirect='https://webdir.adhttp.test/Autodiscover/AutodiscoverService.svc/root'),
+            'http-target': dict(domain='adhttp.test', https='root', servers=sip),
             'loop': dict(domain='adloop.test', https='redirect',
                          redirect='https://webdir.adloop.test/Autodiscover/AutodiscoverService.svc/root'),
             'loop-back': dict(domain='adloop.test', https='redirect',
@@ -82,7 +86,7 @@ class Autodiscover(unittest.TestCase):
 
         def edit(z):
             for name, s in cls.sites.items():
-                host = 'webdir.' if name in ('target', 'loop-back') else (
+                host = 'webdir.' if name in ('target', 'loop-back', 'http-target') else (
                     'lyncdiscoverinternal.' if name == 'internal-only' else 'lyncdiscover.')
                 cls.web.zone(z, host + s['domain'], name)
         cls.dns = lab.dns_with(edit, name='dnsmasq-lyncdiscover')
@@ -217,6 +221,21 @@ class Autodiscover(unittest.TestCase):
         target = self.requests_of('target')
         self.assertTrue(target)
         self.assertIn('sipuri=alice@adredirect.test', target[0]['query'])
+
+    def test_https_first_then_http(self):
+        r = self.run_cli('alice@adhttp.test')
+        d = dns_data(r.report)
+        reqs = [(q['purpose'], q['url'].split('?')[0], q['status']) for q in d['lyncdiscover']['requests']]
+        self.assertEqual(reqs, [
+            ('root', 'https://lyncdiscover.adhttp.test/', None),
+            ('root', 'http://lyncdiscover.adhttp.test/', 200),
+            ('redirect', 'https://webdir.adhttp.test/Autodiscover/AutodiscoverService.svc/root', 200),
+            ('domain', 'https://webdir.adhttp.test/Autodiscover/AutodiscoverService.svc/root/domain', 200)])
+        self.assertEqual(d['lyncdiscover']['requests'][0]['error_kind'], 'refused')
+        self.assertEqual(d['autodiscover'], 'found')
+        self.assertEqual(d['candidates'][0]['source'], 'autodiscover SipClientExternalAccess')
+        self.assertEqual(codes(r.report), ['dns.autodiscover-redirect'])
+        self.assertEqual([q['scheme'] for q in self.requests_of('http-only')], ['http'])
 
     def test_redirect_loop(self):
         r = self.run_cli('alice@adloop.test')
