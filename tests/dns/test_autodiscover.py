@@ -81,12 +81,16 @@ class Autodiscover(unittest.TestCase):
             'selfsigned': dict(domain='adself.test', https='root', cert='lyncdiscover-selfsigned', servers=sip),
             'endless': dict(domain='adendless.test', https='endless'),
             'silent': dict(domain='adsilent.test', https='silent', http='silent'),
+            # a service that answers, sending the client on to one that never does
+            'to-silent': dict(domain='adtosilent.test', https='redirect',
+                              redirect='https://webdir.adtosilent.test/Autodiscover/AutodiscoverService.svc/root'),
+            'silent-target': dict(domain='adtosilent.test', https='silent'),
         }
         cls.web = lyd.Lyncdiscover(lab, cls.sites)
 
         def edit(z):
             for name, s in cls.sites.items():
-                host = 'webdir.' if name in ('target', 'loop-back', 'http-target') else (
+                host = 'webdir.' if name in ('target', 'loop-back', 'http-target', 'silent-target') else (
                     'lyncdiscoverinternal.' if name == 'internal-only' else 'lyncdiscover.')
                 cls.web.zone(z, host + s['domain'], name)
         cls.dns = lab.dns_with(edit, name='dnsmasq-lyncdiscover')
@@ -291,6 +295,18 @@ class Autodiscover(unittest.TestCase):
         self.assertLess(wall, 40)   # hang guard
         kinds = [q.get('error_kind') for q in d['lyncdiscover']['requests']]
         self.assertIn('timeout', kinds)
+
+    def test_redirect_to_a_silent_service_costs_its_own_timeout(self):
+        r = self.run_cli('alice@adtosilent.test', '--timeout', '2', timeout=60)
+        d = dns_data(r.report)
+        reqs = d['lyncdiscover']['requests']
+        self.assertEqual([q['purpose'] for q in reqs], ['root', 'redirect'])
+        self.assertEqual(reqs[1]['error_kind'], 'timeout')
+        f = self.assertFinding(r.report, 'dns.autodiscover-error', 'warning')
+        self.assertIn('https://webdir.adtosilent.test/', f['message'])
+        self.assertEqual(d['autodiscover'], 'error')
+        # the root's share of the one timeout, then the redirect's own: bounded
+        self.assertLess(r.report['steps']['dns']['duration_ms'], 2 * 2000 + 2500)
 
 
 if __name__ == '__main__':

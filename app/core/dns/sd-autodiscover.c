@@ -17,6 +17,7 @@
 #include "sd-autodiscover.h"
 #include "sd-autodiscover-doc.h"
 #include "sd-finding.h"
+#include "sd-deadline.h"
 
 /* The Accept header of the Lync 2013 desktop client. */
 #define ACCEPT_XML SD_AUTODISCOVER_XML_TYPE ";v=1"
@@ -38,7 +39,10 @@ typedef struct {
   JsonObject    *data;          /* borrowed: the caller keeps it */
   SdAutodiscoverProgress progress;
   gpointer       progress_data;
-  gint64         end_time;      /* monotonic µs: the whole sub-check's end */
+  gint64         end_time;      /* monotonic µs: the end of finding a service that answers */
+  /* The hard bound of the whole sub-check, from its first byte: every
+   * look-up and fetch takes it as its cancellable. */
+  SdDeadline    *deadline;
 
   char          *names[2];      /* lyncdiscoverinternal.<d>, lyncdiscover.<d> */
   GPtrArray     *addresses[2];  /* GInetAddress*, NULL when the name does not resolve */
@@ -113,6 +117,7 @@ job_free (Job *job)
   g_clear_pointer (&job->cert_reported, g_hash_table_unref);
   g_clear_pointer (&job->seen_servers, g_hash_table_unref);
   sd_autodiscover_result_free (job->result);
+  g_clear_object (&job->deadline);
   g_free (job);
 }
 
@@ -332,7 +337,8 @@ server_lookup_done (GObject *source, GAsyncResult *res, gpointer user_data)
       g_ptr_array_unref (addrs);
     }
   else
-    json_object_set_string_member (sl->entry, "error", error->message);
+    json_object_set_string_member (sl->entry, "error", sd_deadline_expired (job->deadline)
+                                                       ? _("No answer in time.") : error->message);
   json_object_set_array_member (sl->entry, "addresses", list);
   g_free (sl);
   if (--job->pending == 0)
@@ -421,7 +427,7 @@ use_domain_document (Job *job, const char *url, const SdAutodiscoverDoc *doc)
       sl->entry = o;
       /* A DNS question of its own, with the resolver's own timeout. */
       sd_dns_resolver_lookup_host_async (job->resolver, s->fqdn, job->timeout_ms,
-                                         g_task_get_cancellable (job->task), server_lookup_done, sl);
+                                         G_CANCELLABLE (job->deadline), server_lookup_done, sl);
     }
 }
 
@@ -581,6 +587,13 @@ fetch_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autofree char *url = g_strdup (f->url);
   Purpose purpose = f->purpose;
 
+  if (r == NULL && sd_deadline_expired (job->deadline))
+    {
+      fetch_free (f);
+      json_array_add_string_element (data_array (job, "not_tried"), url);
+      finish (job);
+      return;
+    }
   if (r == NULL)
     {
       GTask *task = job->task;
@@ -689,7 +702,7 @@ fetch (Job *job, const char *url, Purpose purpose)
   /* TRANSLATORS: progress: "Asking the autodiscover service: https://lyncdiscover.example.com/?sipuri=…" */
   msg = g_strdup_printf (_("Asking the autodiscover service: %s"), url);
   progress (job, msg);
-  sd_http_client_fetch_async (job->http, &f->request, g_task_get_cancellable (job->task), fetch_done, f);
+  sd_http_client_fetch_async (job->http, &f->request, G_CANCELLABLE (job->deadline), fetch_done, f);
 }
 
 static void
@@ -730,6 +743,7 @@ finish (Job *job)
 
   if (task == NULL)
     return;
+  sd_deadline_stop (job->deadline);
   if (g_task_return_error_if_cancelled (task))
     {
       job->task = NULL;
@@ -784,7 +798,8 @@ name_done (GObject *source, GAsyncResult *res, gpointer user_data)
   GPtrArray *addrs = sd_dns_resolver_lookup_host_finish (SD_DNS_RESOLVER (source), res, &error);
 
   g_free (nl);
-  if (addrs == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (addrs == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      && !sd_deadline_expired (job->deadline))
     {
       if (--job->pending == 0)
         {
@@ -797,7 +812,8 @@ name_done (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   job->addresses[i] = addrs;
   if (addrs == NULL)
-    job->lookup_error[i] = g_strdup (error->message);
+    job->lookup_error[i] = sd_deadline_expired (job->deadline) ? g_strdup (_("No answer in time."))
+                                                                : g_strdup (error->message);
   if (--job->pending > 0)
     return;
   if (g_task_return_error_if_cancelled (job->task))
@@ -863,6 +879,9 @@ sd_autodiscover_run_async (const SdAutodiscoverInput *input,
   job->progress = input->progress;
   job->progress_data = input->progress_data;
   job->end_time = g_get_monotonic_time () + (gint64) job->timeout_ms * 1000;
+  /* Finding the service (one timeout), then at most the redirects and the
+   * Domain request (one each), then the servers' look-ups (one). */
+  job->deadline = sd_deadline_new (job->timeout_ms * (SD_AUTODISCOVER_MAX_REDIRECTS + 3), cancellable);
   job->names[0] = g_strdup_printf ("lyncdiscoverinternal.%s", job->domain);
   job->names[1] = g_strdup_printf ("lyncdiscover.%s", job->domain);
   job->attempts = g_ptr_array_new_with_free_func (g_free);
@@ -884,8 +903,8 @@ sd_autodiscover_run_async (const SdAutodiscoverInput *input,
       NameLookup *nl = g_new0 (NameLookup, 1);
       nl->job = job;
       nl->index = i;
-      sd_dns_resolver_lookup_host_async (job->resolver, job->names[i], job->timeout_ms, cancellable,
-                                         name_done, nl);
+      sd_dns_resolver_lookup_host_async (job->resolver, job->names[i], job->timeout_ms,
+                                         G_CANCELLABLE (job->deadline), name_done, nl);
     }
 }
 

@@ -17,7 +17,10 @@
  * cost that once, not one timeout per attempt. What an answering service
  * then says (a redirect, its Domain link) is fetched with a timeout per
  * request, at most SD_AUTODISCOVER_MAX_REDIRECTS + 1 of them, and the
- * Domain resource's servers are looked up with the DNS timeout.
+ * Domain resource's servers are looked up with the DNS timeout. One
+ * SdDeadline over all of it (that many timeouts) is the hard bound: what
+ * it cuts short is listed as not tried, and the sub-check ends with what
+ * it has; only the person's cancel fails it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
