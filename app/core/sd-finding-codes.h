@@ -13,6 +13,10 @@
 #define SD_FINDING_URI_INVALID                  "uri.invalid"                  /* since 0.1 */
 #define SD_FINDING_URI_SIPS_NEEDS_TLS           "uri.sips-needs-tls"           /* since 0.1 */
 
+#define SD_FINDING_DNS_AUTODISCOVER_CERTIFICATE "dns.autodiscover-certificate" /* since 0.2 */
+#define SD_FINDING_DNS_AUTODISCOVER_ERROR       "dns.autodiscover-error"       /* since 0.2 */
+#define SD_FINDING_DNS_AUTODISCOVER_REDIRECT    "dns.autodiscover-redirect"    /* since 0.2 */
+#define SD_FINDING_DNS_AUTODISCOVER_UNAVAILABLE "dns.autodiscover-unavailable" /* since 0.2 */
 #define SD_FINDING_DNS_DOMAIN_NOT_FOUND         "dns.domain-not-found"         /* since 0.2 */
 #define SD_FINDING_DNS_LOCAL_RESOURCES          "dns.local-resources"          /* since 0.2 */
 #define SD_FINDING_DNS_NO_RECORDS               "dns.no-records"               /* since 0.1 */

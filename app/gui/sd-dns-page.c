@@ -70,6 +70,114 @@ describe_answer (JsonObject *a)
 
 static void refresh_placeholders (SdDnsPage *self, SdRun *run, JsonObject *dns);
 
+/* The certificate of a web request in one line: who it is for, and the
+ * first check it fails. */
+static void
+describe_web_certificate (GString *out, JsonObject *tls)
+{
+  JsonArray *chain = sd_json_array (tls, "chain");
+  JsonArray *checks = sd_json_array (tls, "checks");
+  JsonObject *leaf = chain != NULL && json_array_get_length (chain) > 0
+                     ? json_array_get_object_element (chain, 0) : NULL;
+  const char *subject = sd_json_string (leaf, "subject");
+
+  if (out->len > 0)
+    g_string_append_c (out, '\n');
+  if (json_object_get_boolean_member_with_default (tls, "trusted", FALSE))
+    /* Translators: %s is a certificate's subject, "CN=lyncdiscover.example.com" */
+    g_string_append_printf (out, _("Certificate %s: trusted"), subject != NULL ? subject : "?");
+  else
+    {
+      const char *why = NULL;
+
+      for (guint i = 0; checks != NULL && i < json_array_get_length (checks) && why == NULL; i++)
+        {
+          JsonObject *c = json_array_get_object_element (checks, i);
+          if (g_strcmp0 (sd_json_string (c, "result"), "fail") == 0)
+            why = sd_json_string (c, "message");
+        }
+      /* Translators: a certificate's subject, then why a client refuses it */
+      g_string_append_printf (out, _("Certificate %s: refused. %s"), subject != NULL ? subject : "?",
+                              why != NULL ? why : "");
+    }
+}
+
+/* Lync's autodiscover web requests come before its DNS look-ups, as the
+ * client makes them: the names, then each request with its answer. */
+static void
+add_autodiscover_rows (SdDnsPage *self, JsonObject *dns)
+{
+  JsonObject *web = sd_json_object (dns, "lyncdiscover");
+  JsonArray *names = sd_json_array (web, "names");
+  JsonArray *requests = sd_json_array (web, "requests");
+
+  for (guint i = 0; names != NULL && i < json_array_get_length (names); i++)
+    {
+      JsonObject *n = json_array_get_object_element (names, i);
+      JsonArray *addrs = sd_json_array (n, "addresses");
+      g_autoptr(GString) answer = g_string_new (NULL);
+
+      for (guint k = 0; addrs != NULL && k < json_array_get_length (addrs); k++)
+        {
+          if (answer->len > 0)
+            g_string_append_c (answer, '\n');
+          g_string_append (answer, json_array_get_string_element (addrs, k));
+        }
+      if (answer->len == 0)
+        g_string_append (answer, _("No address: no autodiscover service here"));
+      gtk_list_store_insert_with_values (self->queries, NULL, -1, 0, sd_json_string (n, "name"),
+                                         /* Translators: the kind of a look-up, beside DNS types */
+                                         1, _("A/AAAA"), 2, answer->str, 3, "", -1);
+    }
+  for (guint i = 0; requests != NULL && i < json_array_get_length (requests); i++)
+    {
+      JsonObject *q = json_array_get_object_element (requests, i);
+      JsonObject *doc = sd_json_object (q, "document");
+      const char *url = sd_json_string (q, "url");
+      const char *error = sd_json_string (q, "error");
+      g_autofree char *time = sd_gui_format_ms (sd_json_double (q, "elapsed_ms", -1));
+      g_autoptr(GString) answer = g_string_new (NULL);
+      double status = sd_json_double (q, "status", 0);
+
+      if (status > 0)
+        /* Translators: an HTTP answer's status code, "HTTP 200" */
+        g_string_append_printf (answer, _("HTTP %.0f"), status);
+      if (error != NULL)
+        g_string_append_printf (answer, "%s%s", answer->len > 0 ? ": " : "", error);
+      if (sd_json_string (q, "document_error") != NULL)
+        g_string_append_printf (answer, ": %s", sd_json_string (q, "document_error"));
+      if (doc != NULL)
+        {
+          JsonArray *links = sd_json_array (doc, "links");
+          static const char * const points[] = { "SipClientExternalAccess", "SipClientInternalAccess" };
+
+          for (guint k = 0; links != NULL && k < json_array_get_length (links); k++)
+            {
+              JsonObject *l = json_array_get_object_element (links, k);
+              const char *token = sd_json_string (l, "token");
+              if (g_ascii_strcasecmp (token != NULL ? token : "", "Redirect") == 0
+                  || g_ascii_strcasecmp (token != NULL ? token : "", "Domain") == 0)
+                g_string_append_printf (answer, "\n%s → %s", token, sd_json_string (l, "href"));
+            }
+          for (guint k = 0; k < G_N_ELEMENTS (points); k++)
+            if (sd_json_object (doc, points[k]) != NULL)
+              {
+                JsonObject *p = sd_json_object (doc, points[k]);
+                g_string_append_printf (answer, "\n%s: %s:%.0f", points[k], sd_json_string (p, "fqdn"),
+                                        sd_json_double (p, "port", 0));
+              }
+        }
+      if (sd_json_object (q, "tls") != NULL)
+        describe_web_certificate (answer, sd_json_object (q, "tls"));
+      gtk_list_store_insert_with_values (self->queries, NULL, -1,
+                                         0, url,
+                                         1, g_str_has_prefix (url != NULL ? url : "", "https:") ? "HTTPS" : "HTTP",
+                                         2, answer->len > 0 ? answer->str : _("Waiting…"),
+                                         3, time,
+                                         -1);
+    }
+}
+
 static void
 sd_dns_page_refresh (SdPage *page)
 {
@@ -80,6 +188,7 @@ sd_dns_page_refresh (SdPage *page)
   JsonArray *candidates = sd_json_array (dns, "candidates");
 
   gtk_list_store_clear (self->queries);
+  add_autodiscover_rows (self, dns);
   for (guint i = 0; queries != NULL && i < json_array_get_length (queries); i++)
     {
       JsonObject *q = json_array_get_object_element (queries, i);

@@ -235,7 +235,7 @@ class Profiles(DnsLab):
             ('sip.aonly.test', 5060, 'tcp', '127.0.0.1', 'A sip.aonly.test')])
         self.assertFinding(r.report, 'dns.no-srv', 'warning')
 
-    def check_ocs(self, profile, domain):
+    def check_ocs(self, profile, domain, findings=()):
         r = self.run_cli('alice@' + domain, '--client', profile)
         q = queries(r.report)
         srv = [('_sipinternaltls._tcp.' + domain, 'SRV'), ('_sipinternal._tcp.' + domain, 'SRV'),
@@ -249,16 +249,22 @@ class Profiles(DnsLab):
             ('sipinternal.' + domain, 5060, 'tcp', '127.0.0.1', 'A sipinternal.' + domain)
             if TCP != 5060 else ('sip.' + domain, 5060, 'tcp', '127.0.0.1', 'A sip.' + domain),
             ('sipexternal.' + domain, 443, 'tls', '127.0.0.1', 'A sipexternal.' + domain)])
-        self.assertEqual(dns_findings(r.report), [])
+        self.assertEqual([f['code'] for f in dns_findings(r.report)], list(findings))
         return r
 
     def test_ocs(self):
         r = self.check_ocs('ocs', 'ocs.test')
         self.assertNotIn('autodiscover', dns_data(r.report))
 
-    def test_lync_does_the_dns_part_and_says_autodiscover_is_not_run(self):
-        r = self.check_ocs('lync', 'lync.test')
-        self.assertTrue(dns_data(r.report)['autodiscover'].startswith('not-run'))
+    def test_lync_does_the_dns_part_after_autodiscover_finds_no_service(self):
+        # The lab's zones publish no lyncdiscover name: the client falls back
+        # to exactly the ocs look-ups (tests/dns/test_autodiscover.py has the
+        # web service itself).
+        r = self.check_ocs('lync', 'lync.test', findings=['dns.autodiscover-unavailable'])
+        self.assertEqual(dns_data(r.report)['autodiscover'], 'unavailable')
+        names = [n['name'] for n in dns_data(r.report)['lyncdiscover']['names']]
+        self.assertEqual(names, ['lyncdiscoverinternal.lync.test', 'lyncdiscover.lync.test'])
+        self.assertEqual(dns_data(r.report)['lyncdiscover']['requests'], [])
 
     def test_profiles_differ_on_the_same_domain(self):
         seen = {}

@@ -11,6 +11,7 @@
 #include "sd-dns-resolver.h"
 #include "sd-dns-profiles.h"
 #include "sd-dns-findings.h"
+#include "sd-autodiscover.h"
 
 G_BEGIN_DECLS
 
@@ -67,6 +68,7 @@ typedef struct {
   GPtrArray      *filtered;     /* "TCP: SRV _sip._tcp.example.com → host:port": what --transport left out */
   char           *filtered_target; /* the first host left out: the target of the record to add */
   SdTransport     filtered_transport; /* the first transport left out: the one to test with instead */
+  SdAutodiscoverResult *autodiscover; /* lync: what the autodiscover web service said */
 } DnsStep;
 
 typedef enum {

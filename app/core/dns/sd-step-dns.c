@@ -34,6 +34,7 @@
 #include "sd-dns-findings.h"
 #include "sd-step-dns-testing.h"
 #include "sd-dns-step-private.h"
+#include "sd-autodiscover.h"
 #include "sd-error.h"
 
 /* Set only by tests (sd-step-dns-testing.h): a reproducible SRV draw. */
@@ -64,6 +65,7 @@ dns_step_free (DnsStep *step)
   g_free (step->local_failure);
   g_clear_pointer (&step->filtered, g_ptr_array_unref);
   g_free (step->filtered_target);
+  sd_autodiscover_result_free (step->autodiscover);
   g_free (step);
 }
 
@@ -329,7 +331,8 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
 /* What building the candidate list noticed, for the findings. */
 typedef struct {
   gboolean   srv_found;
-  guint      srv_candidates;  /* the first ones of the list come from SRV records */
+  guint      autodiscover_candidates;  /* the first ones of the list come from autodiscover */
+  guint      srv_candidates;  /* then these from SRV records */
   GPtrArray *unresolvable;    /* target, SRV name, … */
   GPtrArray *unavailable;     /* SRV names whose target is "." */
   GPtrArray *aliases;         /* SRV name, target, real name, record to publish, … */
@@ -435,7 +438,7 @@ add_srv_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
             sd_candidate_set_srv (out->pdata[j], name, rr->priority, rr->weight);
         }
     }
-  notes->srv_candidates = out->len;
+  notes->srv_candidates = out->len - notes->autodiscover_candidates;
 }
 
 /* The profile's fixed names, after the SRV ones. */
@@ -469,9 +472,27 @@ add_fallback_candidates (DnsStep *step, GPtrArray *out)
     }
 }
 
+/* The servers the autodiscover Domain resource names come first, as the
+ * client tries them before any SRV record; Lync signs in over TLS only. */
+static void
+add_autodiscover_candidates (DnsStep *step, GPtrArray *out)
+{
+  for (guint i = 0; step->autodiscover != NULL && i < step->autodiscover->servers->len; i++)
+    {
+      SdAutodiscoverServer *s = step->autodiscover->servers->pdata[i];
+      g_autofree char *source = g_strdup_printf ("autodiscover %s", s->access);
+
+      sd_dns_step_cap_addresses (step, s->fqdn, s->addresses);
+      for (guint k = 0; k < s->addresses->len; k++)
+        sd_dns_step_add_candidate (step, out, s->fqdn, s->port, SD_TRANSPORT_TLS, s->addresses->pdata[k], source);
+    }
+}
+
 static void
 build_auto_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
 {
+  add_autodiscover_candidates (step, out);
+  notes->autodiscover_candidates = out->len;
   add_srv_candidates (step, out, notes);
   /* RFC 3263 falls back to A/AAAA only when there is no SRV at all; the
    * Microsoft clients always go on to their fixed names. */
@@ -512,10 +533,11 @@ report_auto (DnsStep *step, GPtrArray *out, const AutoNotes *notes)
       sd_dns_step_report (step, SD_DNS_FINDING_SRV_TARGET_UNRESOLVABLE, &u);
     }
 
-  if (!notes->srv_found && out->len > 0)
+  /* Servers autodiscover named are no fallback by luck of a name. */
+  if (!notes->srv_found && out->len > notes->autodiscover_candidates)
     {
       SdDnsFacts u = f;
-      u.target = ((SdCandidate *) out->pdata[0])->host;
+      u.target = ((SdCandidate *) out->pdata[notes->autodiscover_candidates])->host;
       sd_dns_step_report (step, SD_DNS_FINDING_NO_SRV, &u);
     }
 
@@ -673,6 +695,61 @@ conclude (DnsStep *step)
   sd_dns_step_return (step);
 }
 
+static void
+autodiscover_progress (const char *message, gpointer user_data)
+{
+  sd_run_step_progress (user_data, SD_STEP_DNS, message);
+}
+
+static void
+autodiscover_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DnsStep *step = g_task_get_task_data (task);
+  JsonObject *data = sd_run_get_step_data (step->run, SD_STEP_DNS);
+  g_autoptr(GError) error = NULL;
+
+  step->autodiscover = sd_autodiscover_run_finish (res, &error);
+  if (step->autodiscover == NULL)
+    {
+      step->cancelled = TRUE;
+      sd_dns_step_return (step);
+      return;
+    }
+  json_object_set_string_member (data, "autodiscover",
+                                 sd_autodiscover_outcome_to_string (step->autodiscover->outcome));
+  for (guint i = 0; i < step->autodiscover->findings->len; i++)
+    sd_run_add_finding (step->run, step->autodiscover->findings->pdata[i]);
+  sd_run_step_progress (step->run, SD_STEP_DNS, _("Looking up the SIP records of the domain…"));
+  sd_dns_step_advance (step);
+}
+
+/* Lync asks its autodiscover web service before any SRV record; the
+ * sub-check (sd-autodiscover.h) fills data.lyncdiscover as it goes, with
+ * the run's one HTTP client and the step's own resolver. */
+static void
+start_autodiscover (DnsStep *step, JsonObject *data)
+{
+  SdContext *ctx = sd_run_get_context (step->run);
+  g_autofree char *address = sd_sip_uri_to_aor (ctx->uri);
+  JsonObject *web = json_object_new ();
+  SdAutodiscoverInput input = {
+    .http = sd_http_client_get_for_run (step->run),
+    .resolver = step->resolver,
+    .domain = step->domain,
+    .sip_address = address,
+    .timeout_ms = step->config->timeout_s * 1000,
+    .config = step->config,
+    .data = web,
+    .progress = autodiscover_progress,
+    .progress_data = step->run,
+  };
+
+  json_object_set_string_member (data, "autodiscover", "running");
+  json_object_set_object_member (data, "lyncdiscover", web);
+  sd_autodiscover_run_async (&input, step->cancellable, autodiscover_done, g_object_ref (step->task));
+}
+
 void
 sd_step_dns_run_async (SdRun               *run,
                        GCancellable        *cancellable,
@@ -774,10 +851,12 @@ sd_step_dns_run_async (SdRun               *run,
       json_object_set_boolean_member (server, "is_ip", g_hostname_is_ip_address (step->host));
       json_object_set_object_member (data, "server", server);
     }
-  /* Where the autodiscover sub-check will run, for the clients that ask it first. */
-  if (step->mode == MODE_AUTO && step->profile->autodiscover_first)
-    json_object_set_string_member (data, "autodiscover",
-                                   "not-run: the lyncdiscover web look-up is not part of this check");
+  /* The clients that ask their autodiscover web service first. */
+  if (step->mode == MODE_AUTO && step->profile->autodiscover_first && ctx->uri != NULL)
+    {
+      start_autodiscover (step, data);
+      return;
+    }
 
   sd_run_step_progress (run, SD_STEP_DNS,
                         step->mode == MODE_AUTO ? _("Looking up the SIP records of the domain…") : NULL);
