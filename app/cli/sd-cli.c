@@ -254,6 +254,7 @@ main (int argc, char *argv[])
   g_autofree char *report = NULL;
   g_autofree char *trace = NULL;
   g_autofree char *until = NULL;
+  g_autofree char *auth = NULL;
   g_auto(GStrv) rest = NULL;
   SdStepId last_step = SD_STEP_AUTH;
   gboolean strict = FALSE, json = FALSE, version = FALSE, allow_untrusted = FALSE, verbose = FALSE;
@@ -295,6 +296,10 @@ main (int argc, char *argv[])
     { "allow-untrusted", 0, 0, G_OPTION_ARG_NONE, &allow_untrusted,
       N_("Send credentials even when the server's certificate fails verification, or a redirect "
          "leaves TLS or goes to a server the certificate does not vouch for"), NULL },
+    { "auth", 0, 0, G_OPTION_ARG_STRING, &auth,
+      N_("Sign-in method(s) to test: auto, digest, ntlm or kerberos (default auto: every method the "
+         "server offers that this tool can perform, in the order Windows clients try them)"),
+      N_("METHOD") },
     { "until", 0, 0, G_OPTION_ARG_STRING, &until,
       N_("Stop after this check: uri, dns, connect, tls, sip or auth (default auth)"), N_("STEP") },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version and exit"), NULL },
@@ -361,6 +366,12 @@ main (int argc, char *argv[])
     {
       g_autofree char *msg = g_strdup_printf (_("Unknown client profile “%s”. Use generic, wm5, ocs or lync."),
                                               client);
+      return usage_error (msg);
+    }
+  if (auth != NULL && !sd_auth_choice_from_string (auth, &config->auth))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Unknown sign-in method “%s”. Use auto, digest, ntlm or "
+                                                "kerberos."), auth);
       return usage_error (msg);
     }
   if (until != NULL && !sd_step_id_from_string (until, &last_step))

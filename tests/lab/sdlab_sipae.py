@@ -772,7 +772,8 @@ class Registrar:
     lab: an sdlab.Lab with a PKI (the TLS certificate is a new leaf of the
     lab CA for fqdn); kdc: an sdlab_kdc.Kdc (its keytab and krb5.conf are
     the acceptor's; None: no Kerberos); users: {name: password} for NTLM
-    (domain NTLM_DOMAIN); version: the MS-SIPAE version offered (3 or 4);
+    (domain NTLM_DOMAIN; a name with '@' is a user principal name, known
+    without a domain as Active Directory knows it); version: the MS-SIPAE version offered (3 or 4);
     schemes: offered in this order; date_offset: seconds added to the Date
     header (a skewed clock); ms_diagnostics: {stage: header value}, stage in
     challenge (first 401), negotiate (401 with the NTLM CHALLENGE), reject
@@ -801,7 +802,10 @@ class Registrar:
         users_file = os.path.join(self.dir, 'ntlm-users')
         with open(users_file, 'w') as f:
             for u, pw in self.users.items():
-                f.write('%s:%s:%s\n' % (NTLM_DOMAIN, u, pw))
+                # a user principal name (user@domain) is an enterprise
+                # name: Windows sends it whole with no domain, and the
+                # NTLMv2 hash is then computed with an empty domain
+                f.write('%s:%s:%s\n' % ('' if '@' in u else NTLM_DOMAIN, u, pw))
         os.chmod(users_file, 0o600)
         cert = None
         if 'tls' in transports:

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-session.h"
+#include "sd-sipae-signin.h"
 #include "sd-dns-resolver.h"
 #include "sd-random.h"
 
@@ -184,6 +185,14 @@ sd_sip_session_build (SdSipSession *s,
     sd_sip_message_add_header (m, "Accept", "application/sdp");
   if (auth_header != NULL && credentials != NULL)
     sd_sip_message_add_header (m, auth_header, credentials);
+  else if (auth_header != NULL && s->authorize != NULL)
+    {
+      /* MS-SIPAE signs the request's own fields, so the credentials are
+       * made from the request as built. */
+      char *signed_credentials = s->authorize (m, s->authorize_data);
+      sd_sip_message_add_header (m, auth_header, signed_credentials);
+      sd_secret_free (signed_credentials);
+    }
   if (auth_header2 != NULL && credentials2 != NULL)
     sd_sip_message_add_header (m, auth_header2, credentials2);
   sd_sip_message_add_header (m, "User-Agent", PACKAGE_NAME "/" PACKAGE_VERSION);
@@ -303,6 +312,7 @@ request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
       json_object_set_int_member (exchange, "status", response->status);
       json_object_set_string_member (exchange, "reason", response->reason);
+      sd_sipae_report_ms_diagnostics (s->run, s->step, response);
       if (server != NULL)
         {
           g_free (s->server_header);
