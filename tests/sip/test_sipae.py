@@ -173,6 +173,161 @@ class Ntlm(SipaeCase):
         self.assertEqual(failures.get('lab\\bob', 0) - before, 1, REG.failures())
 
 
+def krb5_conf_with_kdc_port(port):
+    """The lab's krb5.conf with the realm's KDC moved to @port (nothing
+    listens there: no KDC reachable)."""
+    with open(KDC.krb5_conf) as f:
+        text = f.read()
+    text = text.replace('kdc = 127.0.0.1:%d' % KDC.port, 'kdc = 127.0.0.1:%d' % port)
+    path = os.path.join(LAB.dir, 'krb5-no-kdc-%d.conf' % port)
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+class Kerberos(SipaeCase):
+    def test_realm_user_signs_in(self):
+        for transport in ('tls', 'tcp'):
+            with self.subTest(transport=transport):
+                before = len(REG.entries())
+                r = self.run_cli(REG, 'alice@LAB.TEST', transport=transport, extra=['--auth', 'kerberos'])
+                self.assertEqual(r.rc, 0, codes(r.report))
+                self.assertIn('Kerberos', self.finding(r.report, 'auth.ok')['message'])
+                self.assertEqual(r.report['steps']['auth']['data']['scheme'], 'Kerberos')
+                m = self.method(r.report, 'Kerberos')
+                self.assertEqual((m['result'], m['rspauth_verified'], m['unregistered']), ('ok', True, True))
+                entries = REG.entries()[before:]
+                ctx = [e for e in entries if e['step'] == 'context']
+                self.assertEqual([(e['result'], e['user']) for e in ctx], [('ok', 'alice@LAB.TEST')])
+                self.assertEqual([e['result'] for e in entries if e['step'] == 'signature'], ['ok', 'ok'])
+                # the person's own credential cache was neither read nor written
+                self.assertFalse(os.path.exists(os.path.join(LAB.dir, 'no-such-ccache')))
+
+    def test_wrong_password_is_refused_by_the_kdc(self):
+        before = len(REG.entries())
+        r = self.run_cli(REG, 'bob@LAB.TEST', password='not-' + BOB_PW, extra=['--auth', 'kerberos'])
+        self.assertEqual(r.rc, 1)
+        f = self.finding(r.report, 'auth.rejected')
+        self.assertIn('KDC', f['message'])
+        self.assertIn('once', f['advice'])
+        self.assertEqual(r.report['steps']['auth']['data']['scheme'], 'Kerberos')
+        # the KDC refused it: nothing reached the registrar
+        self.assertEqual(REG.entries()[before:], [])
+
+    def test_no_kdc(self):
+        conf = krb5_conf_with_kdc_port(LAB.closed_port)
+        r = self.run_cli(REG, 'alice@LAB.TEST', extra=['--auth', 'kerberos'], krb5_conf=conf)
+        self.assertEqual(r.rc, 1)
+        f = self.finding(r.report, 'auth.kerberos-no-kdc')
+        self.assertIn('LAB.TEST', f['message'])
+        self.assertIn('_kerberos._tcp.LAB.TEST', f['advice'])
+        self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
+
+    def test_spn_missing(self):
+        r = self.run_cli(NOSPN, 'alice@LAB.TEST', extra=['--auth', 'kerberos'])
+        self.assertEqual(r.rc, 1)
+        f = self.finding(r.report, 'auth.kerberos-spn-missing')
+        self.assertIn('sip/' + NOSPN_FQDN, f['message'])
+        self.assertIn('setspn -S sip/' + NOSPN_FQDN, f['advice'])
+
+
+class Auto(SipaeCase):
+    def test_each_offered_method_once_in_windows_order(self):
+        before = len(REG.entries())
+        r = self.run_cli(REG, 'alice@lab.test')
+        self.assertEqual(r.rc, 0, codes(r.report))
+        methods = r.report['steps']['auth']['data']['methods']
+        self.assertEqual([(m['scheme'], m['result']) for m in methods],
+                         [('Kerberos', 'ok'), ('NTLM', 'ok')])
+        self.assertEqual(len([f for f in r.report['findings'] if f['code'] == 'auth.ok']), 2)
+        ctx = [e for e in REG.entries()[before:] if e['step'] == 'context']
+        self.assertEqual([e['scheme'] for e in ctx], ['Kerberos', 'NTLM'])
+
+    def test_wrong_password_one_attempt_per_method(self):
+        before = {k.lower(): v for k, v in REG.failures().items()}.get('lab\\bob', 0)
+        r = self.run_cli(REG, 'LAB\\bob', password='wrong-' + BOB_PW)
+        self.assertEqual(r.rc, 1)
+        methods = r.report['steps']['auth']['data']['methods']
+        # DOMAIN\user names no realm: Kerberos is not tried, NTLM once
+        self.assertEqual([(m['scheme'], m['result']) for m in methods],
+                         [('Kerberos', 'not-tried'), ('NTLM', 'rejected')])
+        self.assertEqual(len([f for f in r.report['findings'] if f['code'] == 'auth.rejected']), 1)
+        self.wait_entries(REG, lambda e: e['user'].lower() == 'lab\\bob' and e['result'] == 'fail')
+        time.sleep(0.3)
+        after = {k.lower(): v for k, v in REG.failures().items()}.get('lab\\bob', 0)
+        self.assertEqual(after - before, 1, REG.failures())
+
+    def test_workgroup_trap_from_real_results(self):
+        """The field guide's trap: Kerberos with user@domain fails here (no
+        KDC reachable), NTLM with the same password works: use DOMAIN\\user."""
+        conf = krb5_conf_with_kdc_port(LAB.closed_port)
+        r = self.run_cli(REG, 'alice@lab.test', krb5_conf=conf)
+        self.finding(r.report, 'auth.kerberos-no-kdc')
+        self.finding(r.report, 'auth.ok')
+        trap = self.finding(r.report, 'auth.kerberos-style-name')
+        self.assertIn('LAB\\alice', trap['advice'])
+        self.assertEqual([(m['scheme'], m['result']) for m in r.report['steps']['auth']['data']['methods']],
+                         [('Kerberos', 'failed'), ('NTLM', 'ok')])
+
+    def test_ntlm_only_server(self):
+        r = self.run_cli(NTLM_ONLY, 'LAB\\alice', extra=['--auth', 'kerberos'], kdc=False)
+        self.finding(r.report, 'auth.scheme-not-supported')
+        self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
+        self.assertEqual(r.report['input']['auth'], 'kerberos')
+
+
+class Diagnostics(SipaeCase):
+    def test_ms_diagnostics_decoded(self):
+        r = self.run_cli(DIAG, 'LAB\\bob', password='wrong-' + BOB_PW, extra=['--auth', 'ntlm'])
+        self.finding(r.report, 'auth.rejected')
+        f = self.finding(r.report, 'sip.ms-diagnostics')
+        self.assertEqual(f['severity'], 'error')
+        self.assertIn('4005', f['message'])
+        self.assertIn('not enabled for SIP', f['message'])
+        self.assertIn(DIAG_FQDN, f['message'])
+        self.assertIn('Enable-CsUser', f['advice'])
+        # once a run, whatever the number of responses that carry it
+        self.assertEqual(len([x for x in r.report['findings'] if x['code'] == 'sip.ms-diagnostics']), 1)
+
+
+class Secrets(SipaeCase):
+    def test_canary_password_never_leaves(self):
+        """No output of a run with NTLM and Kerberos sign-ins holds the
+        password, its NT hash, or a whole token."""
+        import hashlib
+        nt_hash = None
+        try:
+            nt_hash = hashlib.new('md4', CANARY_PW.encode('utf-16-le')).hexdigest()
+        except ValueError:
+            pass
+        for sign_in, auth in (('carol@LAB.TEST', 'auto'), ('LAB\\carol', 'ntlm')):
+            with self.subTest(sign_in=sign_in):
+                with tempfile.TemporaryDirectory() as d:
+                    report = os.path.join(d, 'report.txt')
+                    trace = os.path.join(d, 'trace.txt')
+                    html = os.path.join(d, 'report.html')
+                    r = self.run_cli(REG, sign_in, password=CANARY_PW,
+                                     extra=['--auth', auth, '--report', report, '--trace', trace,
+                                            '--verbose'])
+                    self.finding(r.report, 'auth.ok')
+                    r2 = self.run_cli(REG, sign_in, password=CANARY_PW,
+                                      extra=['--auth', auth, '--report', html])
+                    texts = {'stdout': r.stdout, 'stderr': r.stderr, 'json': json.dumps(r.report),
+                             'stdout2': r2.stdout, 'stderr2': r2.stderr}
+                    for name in (report, trace, html):
+                        with open(name, encoding='utf-8', errors='replace') as f:
+                            texts[name] = f.read()
+                    for name, text in texts.items():
+                        self.assertNotIn(CANARY_PW, text, name)
+                        if nt_hash:
+                            self.assertNotIn(nt_hash, text.lower(), name)
+                        # tokens are shown shortened, never whole
+                        self.assertNotIn('gssapi-data="TlRMTVNTUAAD', text, name)
+                        self.assertNotIn('gssapi-data="YII', text, name)
+                    with open(trace) as f:
+                        self.assertIn('[redacted]', f.read())
+
+
 if __name__ == '__main__':
     missing = missing_packages()
     if missing:

@@ -168,6 +168,8 @@ typedef struct {
   gss_cred_id_t cred;
   gss_ctx_id_t  ctx;
   gss_name_t    target;
+  krb5_context  kctx;         /* with the MEMORY cache below, or NULL */
+  krb5_ccache   ccache;
 } KrbMech;
 
 /* MIT's words for a status, for the finding's message (never a secret:
@@ -249,6 +251,75 @@ import_principal (const char *text, gss_name_t *name, GError **error)
 }
 
 static gboolean
+krb5_fail (GError **error, krb5_context kctx, const char *what, krb5_error_code code)
+{
+  const char *text = krb5_get_error_message (kctx, code);
+
+  g_set_error (error, SD_SIPAE_ERROR, krb5_code_to_error ((OM_uint32) code), "%s: %s", what, text);
+  krb5_free_error_message (kctx, text);
+  return FALSE;
+}
+
+/* The AS exchange with the password, into a MEMORY cache of this run
+ * alone: the person's own cache is neither read nor written. Done with
+ * krb5 itself rather than gss_acquire_cred_with_password, which keeps
+ * the KDC's error (wrong password, skew, no KDC) from its caller. */
+static gboolean
+get_ticket (KrbMech *m, GError **error)
+{
+  krb5_principal principal = NULL;
+  krb5_get_init_creds_opt *opt = NULL;
+  krb5_creds creds;
+  krb5_error_code code;
+  OM_uint32 major, minor;
+  gboolean ok = FALSE;
+
+  memset (&creds, 0, sizeof creds);
+  code = krb5_init_context (&m->kctx);
+  if (code != 0)
+    {
+      g_set_error_literal (error, SD_SIPAE_ERROR, SD_SIPAE_ERROR_UNAVAILABLE,
+                           _("The Kerberos library could not start."));
+      return FALSE;
+    }
+  code = krb5_parse_name (m->kctx, m->principal, &principal);
+  if (code != 0)
+    return krb5_fail (error, m->kctx, "krb5_parse_name", code);
+  code = krb5_get_init_creds_opt_alloc (m->kctx, &opt);
+  if (code == 0)
+    code = krb5_get_init_creds_password (m->kctx, &creds, principal, m->password, NULL, NULL, 0, NULL, opt);
+  if (code != 0)
+    {
+      krb5_fail (error, m->kctx, "krb5_get_init_creds_password", code);
+      goto out;
+    }
+  code = krb5_cc_new_unique (m->kctx, "MEMORY", NULL, &m->ccache);
+  if (code == 0)
+    code = krb5_cc_initialize (m->kctx, m->ccache, principal);
+  if (code == 0)
+    code = krb5_cc_store_cred (m->kctx, m->ccache, &creds);
+  if (code != 0)
+    {
+      krb5_fail (error, m->kctx, "krb5_cc_store_cred", code);
+      goto out;
+    }
+  major = gss_krb5_import_cred (&minor, m->ccache, principal, NULL, &m->cred);
+  if (GSS_ERROR (major))
+    {
+      gss_fail (error, "gss_krb5_import_cred", major, minor);
+      goto out;
+    }
+  ok = TRUE;
+out:
+  /* krb5_free_cred_contents zeroes the session key before freeing it. */
+  krb5_free_cred_contents (m->kctx, &creds);
+  if (opt != NULL)
+    krb5_get_init_creds_opt_free (m->kctx, opt);
+  krb5_free_principal (m->kctx, principal);
+  return ok;
+}
+
+static gboolean
 krb_step (SdSipaeMech *mech, GBytes *in, GBytes **out, gboolean *complete, GError **error)
 {
   KrbMech *m = (KrbMech *) mech;
@@ -261,20 +332,10 @@ krb_step (SdSipaeMech *mech, GBytes *in, GBytes **out, gboolean *complete, GErro
 
   if (in == NULL && m->password != NULL)
     {
-      gss_name_t user = GSS_C_NO_NAME;
-      gss_buffer_desc pw = { strlen (m->password), m->password };
-      gss_OID_set_desc mechs = { 1, (gss_OID) gss_mech_krb5 };
-
-      if (!import_principal (m->principal, &user, error))
-        return FALSE;
-      /* MIT keeps the ticket in a new MEMORY cache for this credential
-       * alone: the person's own cache is neither read nor written. */
-      major = gss_acquire_cred_with_password (&minor, user, &pw, GSS_C_INDEFINITE, &mechs,
-                                              GSS_C_INITIATE, &m->cred, NULL, NULL);
-      gss_release_name (&minor, &user);
+      gboolean ok = get_ticket (m, error);
       sd_secret_free (g_steal_pointer (&m->password));
-      if (GSS_ERROR (major))
-        return gss_fail (error, "gss_acquire_cred_with_password", major, minor);
+      if (!ok)
+        return FALSE;
     }
 
   if (in != NULL)
@@ -346,6 +407,11 @@ krb_free (SdSipaeMech *mech)
     gss_release_cred (&minor, &m->cred);
   if (m->target != GSS_C_NO_NAME)
     gss_release_name (&minor, &m->target);
+  /* Destroying a MEMORY cache frees the ticket and its key. */
+  if (m->ccache != NULL)
+    krb5_cc_destroy (m->kctx, m->ccache);
+  if (m->kctx != NULL)
+    krb5_free_context (m->kctx);
   g_free (m->principal);
   sd_secret_free (m->password);
   g_free (m->targetname);
