@@ -231,6 +231,24 @@ class Kerberos(SipaeCase):
         self.assertIn('setspn -S sip/' + NOSPN_FQDN, f['advice'])
 
 
+class ClockSkew(SipaeCase):
+    def test_skewed_kdc(self):
+        """A KDC whose clock is 2 hours off refuses the preauthentication
+        timestamp: auth.clock-skew from the KDC's own error."""
+        if not sdlab_kdc.tool('faketime'):
+            self.skipTest('faketime is not installed (tools/install-deps.sh installs it)')
+        skewed = sdlab_kdc.Kdc(None, users={'alice': ALICE_PW}, clock_offset=-2 * 3600)
+        try:
+            r = self.run_cli(REG, 'alice@LAB.TEST', extra=['--auth', 'kerberos'],
+                             krb5_conf=skewed.krb5_conf)
+        finally:
+            skewed.stop()
+        self.assertEqual(r.rc, 1)
+        f = self.finding(r.report, 'auth.clock-skew')
+        self.assertIn('Clock skew', f['message'])
+        self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
+
+
 class Auto(SipaeCase):
     def test_each_offered_method_once_in_windows_order(self):
         before = len(REG.entries())
