@@ -99,6 +99,8 @@ utf16le_to_utf8 (const guint8 *p, gsize length)
         c = 0xfffd;
       g_string_append_unichar (out, c);
     }
+  if (length % 2 != 0)
+    g_string_append_unichar (out, 0xfffd);
   return g_string_free (out, FALSE);
 }
 
@@ -461,7 +463,7 @@ sd_ntlm_authenticate (const SdNtlmChallenge   *c,
     memcpy (client_challenge, cred->client_challenge, 8);
   else
     sd_random_bytes (client_challenge, 8);
-  time = cred->time != 0 ? cred->time : c->has_timestamp ? c->timestamp : filetime_now ();
+  time = cred->time_given ? cred->time : c->has_timestamp ? c->timestamp : filetime_now ();
 
   sd_ntlm_ntowf_v2 (nt_hash, cred->user, cred->domain != NULL ? cred->domain : "", ntowf);
   nt = sd_ntlm_v2_response (ntowf, c->server_challenge, client_challenge, time,

@@ -96,7 +96,8 @@ typedef struct {
   const char   *workstation;       /* NULL: none */
   const guint8 *client_challenge;  /* 8 bytes; NULL: random */
   const guint8 *session_key;       /* 16 bytes; NULL: random (key exchange) */
-  guint64       time;              /* 0: the server's MsvAvTimestamp, else now */
+  guint64       time;              /* with time_given; else the server's MsvAvTimestamp, or now */
+  gboolean      time_given;
 } SdNtlmCredentials;
 
 /* The AUTHENTICATE message (NTLMv2, extended session security,
