@@ -327,6 +327,22 @@ krb_step (SdSipaeMech *mech, GBytes *in, GBytes **out, gboolean *complete, GErro
   gss_buffer_desc input = GSS_C_EMPTY_BUFFER;
   gss_buffer_desc output = GSS_C_EMPTY_BUFFER;
 
+  if (in == NULL && m->password == NULL)
+    {
+      /* Without a password only a ticket already in the cache can sign
+       * in: look for it before anything else, so that a computer without
+       * one gets no finding about realms or KDCs it never meant to use. */
+      gss_OID_set_desc mechs = { 1, (gss_OID) gss_mech_krb5 };
+      major = gss_acquire_cred (&minor, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+                                &m->cred, NULL, NULL);
+      if (GSS_ERROR (major))
+        {
+          g_set_error_literal (error, SD_SIPAE_ERROR, SD_SIPAE_ERROR_NO_CREDENTIALS,
+                               _("No password was given and the credential cache holds no Kerberos ticket."));
+          return FALSE;
+        }
+    }
+
   if (m->target == GSS_C_NO_NAME && !import_principal (m->targetname, &m->target, error))
     return FALSE;
 

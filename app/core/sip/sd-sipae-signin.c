@@ -357,7 +357,12 @@ register_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   if (response == NULL)
     {
-      finish (task, SD_SIPAE_OUTCOME_NO_RESPONSE, error);
+      /* A server that answered the first REGISTER but not the empty token
+       * does not speak MS-SIPAE (a plain SIP server that only names the
+       * schemes): nothing was tested, and the sip step already showed it
+       * answers. */
+      finish (task, r->attempts == 0 && !st->complete ? SD_SIPAE_OUTCOME_NOT_CONTINUED
+                                                      : SD_SIPAE_OUTCOME_NO_RESPONSE, error);
       return;
     }
   g_clear_pointer (&r->response, sd_sip_message_free);
