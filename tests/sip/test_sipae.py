@@ -10,6 +10,7 @@ missing.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -313,37 +314,46 @@ class Secrets(SipaeCase):
         """No output of a run with NTLM and Kerberos sign-ins holds the
         password, its NT hash, or a whole token."""
         import hashlib
-        nt_hash = None
+        nt_hashes = []
         try:
-            nt_hash = hashlib.new('md4', CANARY_PW.encode('utf-16-le')).hexdigest()
+            nt_hashes = [hashlib.new('md4', p.encode('utf-16-le')).hexdigest()
+                         for p in (CANARY_PW, CANARY_PW + '-Wrong')]
         except ValueError:
-            pass
-        for sign_in, auth in (('carol@LAB.TEST', 'auto'), ('LAB\\carol', 'ntlm')):
-            with self.subTest(sign_in=sign_in):
+            pass  # an OpenSSL without MD4
+        wrong = CANARY_PW + '-Wrong'
+        for sign_in, auth, password in (('carol@LAB.TEST', 'auto', CANARY_PW),
+                                         ('LAB\\carol', 'ntlm', CANARY_PW),
+                                         ('alice@LAB.TEST', 'auto', wrong)):
+            with self.subTest(sign_in=sign_in, right=password == CANARY_PW):
                 with tempfile.TemporaryDirectory() as d:
                     report = os.path.join(d, 'report.txt')
                     trace = os.path.join(d, 'trace.txt')
                     html = os.path.join(d, 'report.html')
-                    r = self.run_cli(REG, sign_in, password=CANARY_PW,
+                    trace_json = os.path.join(d, 'trace.json')
+                    r = self.run_cli(REG, sign_in, password=password,
                                      extra=['--auth', auth, '--report', report, '--trace', trace,
                                             '--verbose'])
-                    self.finding(r.report, 'auth.ok')
-                    r2 = self.run_cli(REG, sign_in, password=CANARY_PW,
-                                      extra=['--auth', auth, '--report', html])
-                    texts = {'stdout': r.stdout, 'stderr': r.stderr, 'json': json.dumps(r.report),
-                             'stdout2': r2.stdout, 'stderr2': r2.stderr}
-                    for name in (report, trace, html):
+                    self.finding(r.report, 'auth.ok' if password == CANARY_PW else 'auth.rejected')
+                    r2 = self.run_cli(REG, sign_in, password=password,
+                                      extra=['--auth', auth, '--report', html, '--trace', trace_json])
+                    texts = {'output': r.stdout + r.stderr, 'json': json.dumps(r.report),
+                             'output2': r2.stdout + r2.stderr}
+                    for name in (report, trace, html, trace_json):
                         with open(name, encoding='utf-8', errors='replace') as f:
                             texts[name] = f.read()
                     for name, text in texts.items():
+                        self.assertGreater(len(text), 100, name)
                         self.assertNotIn(CANARY_PW, text, name)
-                        if nt_hash:
-                            self.assertNotIn(nt_hash, text.lower(), name)
-                        # tokens are shown shortened, never whole
-                        self.assertNotIn('gssapi-data="TlRMTVNTUAAD', text, name)
-                        self.assertNotIn('gssapi-data="YII', text, name)
+                        for h in nt_hashes:
+                            self.assertNotIn(h, text.lower(), name)
+                        # our tokens (AUTHENTICATE, AP-REQ) are shown shortened, never whole
+                        for m in re.finditer(r'gssapi-data="(TlRMTVNTUAAD|YII)[A-Za-z0-9+/=]*', text):
+                            self.assertLessEqual(len(m.group(0)), len('gssapi-data="') + 12,
+                                                 '%s: %s' % (name, m.group(0)))
                     with open(trace) as f:
-                        self.assertIn('[redacted]', f.read())
+                        trace_text = f.read()
+                    self.assertIn('[redacted]', trace_text)
+                    self.assertRegex(trace_text, r'gssapi-data="(TlRMTVNTUAAD|YII)[^"]*… \(\d+ base64')
 
 
 if __name__ == '__main__':
