@@ -251,7 +251,8 @@ authorize (const SdSipMessage *request, gpointer user_data)
   GTask *task = user_data;
   SignIn *st = g_task_get_task_data (task);
   SdSipaeResult *r = st->result;
-  g_autofree char *base = base_credentials (st, st->token != NULL && !st->unregistering);
+  /* Holds the AUTHENTICATE, which can be attacked offline: wiped below. */
+  char *base = base_credentials (st, st->token != NULL && !st->unregistering);
   g_autofree char *cnum = g_strdup_printf ("%u", ++st->cnum);
   g_autofree char *text = sd_sipae_sign_string (r->version, st->method->scheme, st->crand, cnum,
                                                 r->realm, r->targetname, request);
@@ -259,14 +260,17 @@ authorize (const SdSipMessage *request, gpointer user_data)
   g_autoptr(GBytes) mic = st->mech->klass->sign (st->mech, text, &error);
   g_autofree char *hex = NULL;
   gsize length = 0;
+  char *out;
 
   if (mic == NULL)
     {
       g_warning ("%s signature failed: %s", st->method->name, error->message);
-      return g_strdup (base);
+      return base;
     }
   hex = sd_sipae_hex (g_bytes_get_data (mic, &length), g_bytes_get_size (mic));
-  return g_strdup_printf ("%s, crand=\"%s\", cnum=\"%s\", response=\"%s\"", base, st->crand, cnum, hex);
+  out = g_strdup_printf ("%s, crand=\"%s\", cnum=\"%s\", response=\"%s\"", base, st->crand, cnum, hex);
+  sd_secret_free (base);
+  return out;
 }
 
 static void register_cb (GObject *source, GAsyncResult *result, gpointer user_data);
