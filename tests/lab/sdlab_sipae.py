@@ -473,7 +473,11 @@ class RegistrarServer:
         self.realm = spec.get('realm', REALM_NAME)
         self.schemes = spec.get('schemes', ['NTLM', 'Kerberos'])
         self.targets = {'NTLM': spec.get('ntlm_target') or self.fqdn,
-                        'Kerberos': spec.get('kerberos_target') or 'sip/' + self.fqdn}
+                        'Kerberos': spec.get('kerberos_target') or 'sip/' + self.fqdn,
+                        'TLS-DSK': self.fqdn}
+        # TLS-DSK is only offered, never accepted: the certificate
+        # provisioning service it names is not part of the lab
+        self.sts_uri = 'https://%s/CertProv/CertProvisioningService.svc' % self.fqdn
         self.date_offset = float(spec.get('date_offset', 0))
         self.diagnostics = spec.get('ms_diagnostics', {})
         self.require_signature = spec.get('require_signature', True)
@@ -532,8 +536,9 @@ class RegistrarServer:
     def challenge_headers(self):
         out = []
         for scheme in self.schemes:
-            out.append('WWW-Authenticate: %s realm="%s", targetname="%s", version=%d' % (
-                scheme, self.realm, self.targets[scheme], self.version))
+            extra = ', sts-uri="%s"' % self.sts_uri if scheme == 'TLS-DSK' else ''
+            out.append('WWW-Authenticate: %s realm="%s", targetname="%s", version=%d%s' % (
+                scheme, self.realm, self.targets[scheme], self.version, extra))
         return out
 
     def challenge(self, req, stage='challenge'):
@@ -781,7 +786,8 @@ class Registrar:
     the advertised targetname; require_signature: the request completing the
     context must carry crand/cnum/response (else rejected; False: 200
     anyway); reject_status: '401 Unauthorized' (with fresh challenges) or
-    e.g. '403 Forbidden'."""
+    e.g. '403 Forbidden'. schemes may include 'TLS-DSK': offered with an
+    sts-uri, never accepted."""
 
     def __init__(self, lab, kdc=None, users=None, fqdn=DEFAULT_FQDN, version=4,
                  schemes=('NTLM', 'Kerberos'), date_offset=0, ms_diagnostics=None,

@@ -35,7 +35,7 @@ DIAG_4005 = ('4005;reason="Destination URI either not enabled for SIP or does no
              'source="%s"' % DIAG_FQDN)
 TIMEOUT = 5
 
-LAB = KDC = REG = NOSPN = DIAG = NTLM_ONLY = DNS = None
+LAB = KDC = REG = NOSPN = DIAG = NTLM_ONLY = TLSDSK = DNS = None
 
 
 def missing_packages():
@@ -65,9 +65,12 @@ def setUpModule():
                                  ms_diagnostics={'reject': DIAG_4005})
     NTLM_ONLY = sdlab_sipae.Registrar(LAB, kdc=None, users=users, fqdn='ntlm.example.test',
                                       name='sipae-ntlm-only')
+    global TLSDSK
+    TLSDSK = sdlab_sipae.Registrar(LAB, kdc=None, users=users, fqdn='dsk.example.test',
+                                   name='sipae-tls-dsk', schemes=('TLS-DSK',))
 
     def edit(z):
-        for r in (REG, NOSPN, DIAG, NTLM_ONLY):
+        for r in (REG, NOSPN, DIAG, NTLM_ONLY, TLSDSK):
             z.a(r.fqdn)
     DNS = LAB.dns_with(edit, name='dnsmasq-sipae')
 
@@ -293,6 +296,16 @@ class Auto(SipaeCase):
         self.finding(r.report, 'auth.scheme-not-supported')
         self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
         self.assertEqual(r.report['input']['auth'], 'kerberos')
+
+
+class TlsDsk(SipaeCase):
+    def test_explained_with_the_provisioning_url(self):
+        r = self.run_cli(TLSDSK, 'alice@lab.test')
+        f = self.finding(r.report, 'auth.scheme-not-supported')
+        self.assertIn('TLS-DSK', f['message'])
+        self.assertIn('https://dsk.example.test/CertProv/CertProvisioningService.svc', f['advice'])
+        self.assertIn('user certificate', f['advice'])
+        self.assertEqual(r.report['steps']['auth']['status'], 'skip')
 
 
 class Diagnostics(SipaeCase):

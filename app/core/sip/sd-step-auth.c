@@ -195,8 +195,24 @@ report_microsoft_schemes (AuthStep *st)
                                "Kerberos ticket), the sign-in name is user@domain, and the clocks "
                                "must agree within 5 minutes. "));
   if (st->has_tlsdsk)
-    g_string_append (advice, _("TLS-DSK: the client first gets a certificate from the server's web "
-                               "service (Lync 2010 and later clients do this by themselves). "));
+    {
+      const char *sts = NULL;
+      for (guint i = 0; sts == NULL && i < st->session->offered->len; i++)
+        {
+          SdSipOffered *o = st->session->offered->pdata[i];
+          if (is_scheme (o->challenge, "TLS-DSK"))
+            sts = sd_sip_challenge_get (o->challenge, "sts-uri");
+        }
+      g_string_append (advice, _("TLS-DSK: the client first gets a certificate from the server's web "
+                                 "service (Lync 2010 and later clients do this by themselves). "));
+      if (sts != NULL)
+        {
+          g_autofree char *url = sd_text_escape (sts, FALSE);
+          /* TRANSLATORS: %s is the certificate provisioning URL the server names */
+          g_string_append_printf (advice, _("The server names that service: %s; the client needs "
+                                            "a user certificate from it. "), url);
+        }
+    }
   sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_SCHEME_NOT_SUPPORTED, SD_SEVERITY_INFO, message,
                  g_strchomp (advice->str));
   g_string_free (advice, TRUE);
