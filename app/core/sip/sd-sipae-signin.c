@@ -754,8 +754,16 @@ sd_sipae_report (SdRun                *run,
       sd_sip_report_error (run, SD_STEP_AUTH, "REGISTER", session, r->error);
       break;
     case SD_SIPAE_OUTCOME_OTHER:
-      if (r->response != NULL)
-        sd_sip_report_status (run, SD_STEP_AUTH, r->response, session->aor);
+      if (r->response != NULL && !sd_sip_report_status (run, SD_STEP_AUTH, r->response, session->aor))
+        {
+          g_autofree char *reason = sd_text_escape (r->response->reason, FALSE);
+          g_autofree char *message = g_strdup_printf (
+            _("The server answered the %s sign-in of %s with %u %s."), m->name, user,
+            r->response->status, reason);
+          sd_run_report (run, SD_STEP_AUTH, SD_FINDING_SIP_UNEXPECTED_RESPONSE, SD_SEVERITY_WARNING,
+                         message, _("Give the administrator this status: the server neither "
+                                    "accepted nor refused the credentials."));
+        }
       break;
     case SD_SIPAE_OUTCOME_NOT_CONTINUED:
     default:
