@@ -86,10 +86,12 @@ def codes(report):
 
 class SipaeCase(unittest.TestCase):
     def run_cli(self, reg, sign_in, password=ALICE_PW, transport='tls', extra=(), kdc=True,
-                krb5_conf=None, address='alice@example.test'):
-        args = [address, '--dns-server', DNS.addr, '--ca-file', LAB.pki.ca_file,
+                krb5_conf=None, address='alice@example.test', ca=True):
+        args = [address, '--dns-server', DNS.addr,
                 '--server', '%s:%d' % (reg.fqdn, reg.port(transport)), '-t', transport,
                 '--timeout', str(TIMEOUT), '--json']
+        if ca:
+            args += ['--ca-file', LAB.pki.ca_file]
         if sign_in is not None:
             args += ['--sign-in', sign_in]
         if password is not None:
@@ -156,6 +158,15 @@ class Ntlm(SipaeCase):
                 # the removal is signed and asks Expires: 0
                 self.assertIn('<0>', sigs[1]['detail'])
                 self.assertFalse([e for e in entries if e['result'] == 'fail'], entries)
+
+    def test_nothing_sent_to_an_untrusted_server(self):
+        """The NTLMv2 response can be attacked offline: like the password,
+        it goes only to a server whose certificate is trusted."""
+        before = len(REG.entries())
+        r = self.run_cli(REG, 'LAB\\alice', ca=False)
+        self.finding(r.report, 'auth.untrusted-not-sent')
+        self.assertIsNone(sdlab.find_finding(r.report, 'auth.ok'))
+        self.assertEqual(REG.entries()[before:], [])
 
     def test_upn_signs_in(self):
         r = self.run_cli(REG, 'alice@lab.test', extra=['--auth', 'ntlm'])
