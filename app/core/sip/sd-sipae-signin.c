@@ -296,7 +296,7 @@ send_register (GTask *task, gboolean sign)
     }
   sd_run_step_progress (st->session->run, st->session->step,
                         st->unregistering ? _("Removing the test registration…") : NULL);
-  sd_sip_session_request_async (st->session, "REGISTER", "Authorization", credentials, NULL, NULL,
+  sd_sip_session_request_async (st->session, "REGISTER", credentials, NULL,
                                 g_task_get_cancellable (task), register_cb, task);
   if (credentials != NULL)
     sd_secret_wipe (credentials, strlen (credentials));
