@@ -19,7 +19,7 @@ PACKAGES="
   xvfb xauth dbus-x11 at-spi2-core imagemagick
   gnutls-bin openssl dnsmasq-base kamailio kamailio-tls-modules sip-tester sipsak
   knot-dnsutils iproute2 krb5-user time
-  gss-ntlmssp gss-ntlmssp-dev python3-gssapi krb5-kdc krb5-admin-server
+  gss-ntlmssp gss-ntlmssp-dev python3-gssapi krb5-kdc krb5-admin-server faketime
   bind9
   linphone-cli
 "

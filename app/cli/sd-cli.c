@@ -253,6 +253,7 @@ typedef struct {
   char           *report;
   char           *trace;
   char           *until;
+  char           *auth;
   char          **rest;
   gboolean        strict;
   gboolean        json;
@@ -279,6 +280,7 @@ cli_options_clear (CliOptions *opts)
   g_free (opts->report);
   g_free (opts->trace);
   g_free (opts->until);
+  g_free (opts->auth);
   g_strfreev (opts->rest);
 }
 
@@ -325,6 +327,10 @@ parse_options (int *argc, char ***argv, CliOptions *opts)
          "leaves TLS or goes to a server the certificate does not vouch for"), NULL },
     { "no-revocation", 0, 0, G_OPTION_ARG_NONE, &opts->no_revocation,
       N_("Do not fetch CRLs or ask OCSP responders (offline use)"), NULL },
+    { "auth", 0, 0, G_OPTION_ARG_STRING, &opts->auth,
+      N_("Sign-in method(s) to test: auto, digest, ntlm or kerberos (default auto: every method the "
+         "server offers that this tool can perform, in the order Windows clients try them)"),
+      N_("METHOD") },
     { "until", 0, 0, G_OPTION_ARG_STRING, &opts->until,
       until_help, N_("STEP") },
     { "list-steps", 0, 0, G_OPTION_ARG_NONE, &opts->list_steps,
@@ -408,6 +414,13 @@ config_from_options (CliOptions *opts)
     {
       g_autofree char *msg = g_strdup_printf (_("Unknown transport “%s”. Use auto, tls, tcp or udp."),
                                               opts->transport);
+      usage_error (msg);
+      return NULL;
+    }
+  if (opts->auth != NULL && !sd_auth_choice_from_string (opts->auth, &config->auth))
+    {
+      g_autofree char *msg = g_strdup_printf (_("Unknown sign-in method “%s”. Use auto, digest, ntlm or "
+                                                "kerberos."), opts->auth);
       usage_error (msg);
       return NULL;
     }

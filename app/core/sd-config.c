@@ -48,6 +48,26 @@ sd_secret_protect_process (void)
   (void) prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+static const char * const auth_choices[] = { "auto", "digest", "ntlm", "kerberos" };
+
+gboolean
+sd_auth_choice_from_string (const char *text, SdAuthChoice *out)
+{
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (auth_choices); i++)
+    if (g_ascii_strcasecmp (text, auth_choices[i]) == 0)
+      {
+        *out = (SdAuthChoice) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+sd_auth_choice_to_string (SdAuthChoice choice)
+{
+  return (guint) choice < G_N_ELEMENTS (auth_choices) ? auth_choices[choice] : "auto";
+}
+
 SdConfig *
 sd_config_new (void)
 {

@@ -35,6 +35,17 @@ typedef enum {
   SD_N_CONTROLS
 } SdControl;
 
+/* --auth: which sign-in methods to test. */
+typedef enum {
+  SD_AUTH_AUTO = 0,  /* every method the server offers that the tool can perform */
+  SD_AUTH_DIGEST,
+  SD_AUTH_NTLM,
+  SD_AUTH_KERBEROS,
+} SdAuthChoice;
+
+gboolean    sd_auth_choice_from_string (const char *text, SdAuthChoice *out);
+const char *sd_auth_choice_to_string (SdAuthChoice choice);
+
 typedef struct {
   char            *address;          /* SIP address as typed */
   char            *sign_in;          /* sign-in name as typed, or NULL */
@@ -49,6 +60,7 @@ typedef struct {
   gboolean         allow_untrusted;  /* send credentials even if the certificate failed */
   SdFace           face;             /* whose controls advice names */
   gboolean         no_revocation;    /* fetch no CRL, OCSP answer or AIA certificate (offline use) */
+  SdAuthChoice     auth;             /* --auth */
 } SdConfig;
 
 #define SD_TYPE_CONFIG (sd_config_get_type ())

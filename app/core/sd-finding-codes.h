@@ -60,6 +60,7 @@
 
 #define SD_FINDING_SIP_FORBIDDEN                "sip.forbidden"                /* since 0.1 */
 #define SD_FINDING_SIP_MALFORMED_RESPONSE       "sip.malformed-response"       /* since 0.1 */
+#define SD_FINDING_SIP_MS_DIAGNOSTICS           "sip.ms-diagnostics"           /* since 0.2 */
 #define SD_FINDING_SIP_NO_RESPONSE              "sip.no-response"              /* since 0.1 */
 #define SD_FINDING_SIP_NOT_FOUND                "sip.not-found"                /* since 0.1 */
 #define SD_FINDING_SIP_REDIRECT                 "sip.redirect"                 /* since 0.1 */
@@ -73,9 +74,14 @@
 #define SD_FINDING_AUTH_CLEARTEXT_REFUSED       "auth.cleartext-refused"       /* since 0.1 */
 #define SD_FINDING_AUTH_CLOCK_SKEW              "auth.clock-skew"              /* since 0.1 */
 #define SD_FINDING_AUTH_DIGEST_WITHOUT_TLS      "auth.digest-without-tls"      /* since 0.1 */
+#define SD_FINDING_AUTH_KERBEROS_FAILED         "auth.kerberos-failed"         /* since 0.2 */
+#define SD_FINDING_AUTH_KERBEROS_NO_KDC         "auth.kerberos-no-kdc"         /* since 0.2 */
+#define SD_FINDING_AUTH_KERBEROS_SPN_MISSING    "auth.kerberos-spn-missing"    /* since 0.2 */
 #define SD_FINDING_AUTH_KERBEROS_STYLE_NAME     "auth.kerberos-style-name"     /* since 0.1 */
 #define SD_FINDING_AUTH_NO_PASSWORD             "auth.no-password"             /* since 0.1 */
+#define SD_FINDING_AUTH_NTLM_UNAVAILABLE        "auth.ntlm-unavailable"        /* since 0.2 */
 #define SD_FINDING_AUTH_OK                      "auth.ok"                      /* since 0.1 */
 #define SD_FINDING_AUTH_REJECTED                "auth.rejected"                /* since 0.1 */
+#define SD_FINDING_AUTH_RSPAUTH_INVALID         "auth.rspauth-invalid"         /* since 0.2 */
 #define SD_FINDING_AUTH_SCHEME_NOT_SUPPORTED    "auth.scheme-not-supported"    /* since 0.1 */
 #define SD_FINDING_AUTH_UNTRUSTED_NOT_SENT      "auth.untrusted-not-sent"      /* since 0.1 */

@@ -53,6 +53,7 @@ build_input (const SdConfig *config)
   json_object_set_int_member (o, "timeout", config->timeout_s);
   json_object_set_boolean_member (o, "allow_untrusted", config->allow_untrusted);
   json_object_set_boolean_member (o, "no_revocation", config->no_revocation);
+  json_object_set_string_member (o, "auth", sd_auth_choice_to_string (config->auth));
   return o;
 }
 

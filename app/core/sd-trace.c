@@ -218,6 +218,20 @@ redact_credentials (GString *out, const char *value, gsize len)
       val_end = p;
       if (is_safe_auth_param (name, (gsize) (name_end - name)))
         g_string_append_len (out, val, val_end - val);
+      else if (quoted && (gsize) (name_end - name) == strlen ("gssapi-data")
+               && g_ascii_strncasecmp (name, "gssapi-data", name_end - name) == 0)
+        {
+          /* An MS-SIPAE token (NTLM AUTHENTICATE, Kerberos AP-REQ): its
+           * kind and size help, its content could be attacked offline.
+           * The first 12 base64 characters are the message header. */
+          gsize n = val_end - val >= 2 ? (gsize) (val_end - val) - 2 : 0;
+          gsize shown = MIN (n, 12);
+          g_string_append_c (out, '"');
+          g_string_append_len (out, val + 1, shown);
+          if (n > shown)
+            g_string_append_printf (out, "… (%" G_GSIZE_FORMAT " base64 characters)", n);
+          g_string_append_c (out, '"');
+        }
       else
         g_string_append (out, quoted ? "\"" REDACTED "\"" : REDACTED);
     }

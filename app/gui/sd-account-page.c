@@ -71,12 +71,14 @@ validate (SdAccountPage *self)
     {
     case SD_SIGN_IN_NTLM:
       /* Translators: the first %s is a Windows domain, the second a user name */
-      hint = g_strdup_printf (_("Windows style: domain %s, user %s."),
+      hint = g_strdup_printf (_("Windows style: domain %s, user %s. Tried with NTLM (and Digest); "
+                                "Kerberos needs the form user@realm."),
                               sign_in->domain, sign_in->user);
       break;
     case SD_SIGN_IN_KERBEROS:
       /* Translators: the first %s is a user name, the second a realm */
-      hint = g_strdup_printf (_("Kerberos style: user %s, realm %s."),
+      hint = g_strdup_printf (_("Kerberos style: user %s, realm %s. Tried with Kerberos, then NTLM "
+                                "(the whole name, as Windows sends it), then Digest."),
                               sign_in->user, sign_in->realm);
       break;
     case SD_SIGN_IN_PLAIN:

@@ -90,6 +90,45 @@ fill_trace (SdSigninPage *self, SdRun *run)
     gtk_text_buffer_set_text (buffer, _("No messages yet."), -1);
 }
 
+/* One line per method the auth step tried, with its result in words. */
+static void
+describe_methods (JsonArray *methods, GString *out)
+{
+  for (guint i = 0; methods != NULL && i < json_array_get_length (methods); i++)
+    {
+      JsonObject *m = json_array_get_object_element (methods, i);
+      const char *scheme = sd_json_string (m, "scheme");
+      const char *result = sd_json_string (m, "result");
+      const char *user = sd_json_string (m, "username");
+      const char *words;
+
+      if (scheme == NULL || result == NULL)
+        continue;
+      if (g_str_equal (result, "ok"))
+        words = json_object_get_boolean_member_with_default (m, "rspauth_verified", FALSE)
+                  ? _("signed in; the server proved it holds the same key")
+                  : _("signed in");
+      else if (g_str_equal (result, "rejected"))
+        words = _("the name or password was not accepted (tried once)");
+      else if (g_str_equal (result, "failed"))
+        words = _("failed on this computer before the server could judge it");
+      else if (g_str_equal (result, "bad-rspauth"))
+        words = _("accepted, but the answer is not signed with the session key");
+      else if (g_str_equal (result, "not-tried"))
+        words = _("not tried");
+      else if (g_str_equal (result, "not-continued"))
+        words = _("the server did not continue the exchange");
+      else
+        words = _("no answer");
+      g_string_append (out, "\n");
+      if (user != NULL && user[0] != '\0')
+        /* Translators: a sign-in method tried: "NTLM as LAB\alice: signed in" */
+        g_string_append_printf (out, _("• %s as %s: %s"), scheme, user, words);
+      else
+        g_string_append_printf (out, _("• %s: %s"), scheme, words);
+    }
+}
+
 static void
 sd_signin_page_refresh (SdPage *page)
 {
@@ -100,6 +139,7 @@ sd_signin_page_refresh (SdPage *page)
   JsonObject *auth = run != NULL ? sd_run_get_step_data (run, SD_STEP_AUTH) : NULL;
   JsonArray *offered = sd_json_array (auth, "schemes_offered");
   JsonArray *challenges = sd_json_array (sip, "challenges");
+  JsonArray *methods = sd_json_array (auth, "methods");
   g_autoptr(GString) schemes = g_string_new (NULL);
 
   if (config != NULL && config->password != NULL)
@@ -136,6 +176,12 @@ sd_signin_page_refresh (SdPage *page)
                               && sd_run_get_step_status (run, SD_STEP_SIP) != SD_STATUS_SKIP
                      ? _("The server did not ask for any sign-in.")
                      : _("Not known yet: the server has not been asked."));
+  else if (methods != NULL && json_array_get_length (methods) > 0)
+    {
+      g_string_append (schemes, "\n");
+      g_string_append (schemes, _("Tried, each once, in the order a Windows client tries them:"));
+      describe_methods (methods, schemes);
+    }
   else if (strstr (schemes->str, "NTLM") != NULL || strstr (schemes->str, "Kerberos") != NULL
            || strstr (schemes->str, "TLS-DSK") != NULL)
     {

@@ -102,6 +102,9 @@ class App:
         e['G_DEBUG'] = 'fatal-criticals'
         e['GTK_THEME'] = e.get('SD_TEST_THEME', 'Adwaita')
         e.pop('NO_AT_BRIDGE', None)
+        # Kerberos sign-in finds KDCs through DNS: never the machine's own
+        # configuration or resolver in a test.
+        e['KRB5_CONFIG'] = os.path.join(SOURCE_ROOT, 'tests', 'lab', 'krb5-no-dns.conf')
         if env:
             e.update(env)
         self.log_path = os.path.join(out_dir(), f'{name}-{os.getpid()}.log')

@@ -2250,6 +2250,9 @@ class BlackholeHosts:
         self.close()
 
 
+NO_DNS_KRB5_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'krb5-no-dns.conf')
+
+
 def run_cli(args, timeout=30, stdin=None, env=None, netns=None, nofile=None):
     """Run sip-doctor-cli with args; returns CliResult(rc, report, stdout, stderr).
     report is the parsed JSON when stdout is JSON, else None.  Raises LabError
@@ -2262,6 +2265,9 @@ def run_cli(args, timeout=30, stdin=None, env=None, netns=None, nofile=None):
         argv = netns.wrap(argv)
     full_env = dict(os.environ)
     full_env.setdefault('G_DEBUG', 'fatal-criticals')
+    # Kerberos sign-in finds KDCs through DNS: never the machine's own
+    # configuration or resolver in a test (a test may give the lab KDC's).
+    full_env['KRB5_CONFIG'] = NO_DNS_KRB5_CONF
     if env:
         full_env.update(env)
     preexec = None
@@ -2313,6 +2319,7 @@ def run_cli_pty(args, typed=None, send_signal=None, prompt=b'Password for', time
     master, slave = os.openpty()
     full_env = dict(os.environ)
     full_env.setdefault('G_DEBUG', 'fatal-criticals')
+    full_env['KRB5_CONFIG'] = NO_DNS_KRB5_CONF
     full_env.update(env or {})
     res = PtyResult()
     res.echo_before = _pty_echo(slave)

@@ -105,12 +105,13 @@ class Kdc:
 
     users: {name: password} (principals with a password, preauth required);
     services: service principals with random keys, all put in self.keytab;
-    domains: DNS domains mapped to the realm.  lab: an sdlab.Lab (the KDC
+    domains: DNS domains mapped to the realm.  clock_offset: seconds the
+    KDC's clock is off (faketime; a skewed KDC).  lab: an sdlab.Lab (the KDC
     then stops with it and keeps its files in lab.dir/kdc); without one the
     KDC has its own temp dir and stop() removes it."""
 
     def __init__(self, lab=None, realm=REALM, users=None, services=(),
-                 domains=('example.test', 'lab.test')):
+                 domains=('example.test', 'lab.test'), clock_offset=0):
         missing = [t for t in KDC_TOOLS if not tool(t)]
         if missing:
             raise sdlab.LabError('the Kerberos KDC needs %s (tools/install-deps.sh installs '
@@ -119,6 +120,10 @@ class Kdc:
         self.realm = realm
         self.users = dict(users or {})
         self.services = list(services)
+        self.clock_offset = int(clock_offset)
+        if self.clock_offset and not tool('faketime'):
+            raise sdlab.LabError('a KDC with a skewed clock needs faketime '
+                                 '(tools/install-deps.sh installs it)')
         if lab is not None:
             self.dir = os.path.join(lab.dir, 'kdc')
             os.makedirs(self.dir, exist_ok=True)
@@ -199,9 +204,11 @@ class Kdc:
             cmds.append('ktadd -k %s %s' % (self.keytab, ' '.join(self.principal(s)
                                                                    for s in self.services)))
         self._admin(cmds, secret_lines=list(self.users.values()))
-        self.proc = sdlab.Proc('krb5kdc', [tool('krb5kdc'), '-n', '-r', self.realm,
-                                           '-P', os.path.join(self.dir, 'kdc.pid')],
-                               self._logdir, env=self.env)
+        argv = [tool('krb5kdc'), '-n', '-r', self.realm, '-P', os.path.join(self.dir, 'kdc.pid')]
+        if self.clock_offset:
+            # only the daemon's clock moves: the database was made on time
+            argv = [tool('faketime'), '-f', '%+ds' % self.clock_offset] + argv
+        self.proc = sdlab.Proc('krb5kdc', argv, self._logdir, env=self.env)
         try:
             # krb5kdc binds its sockets a moment before it logs that it is
             # serving; ready means both, or a caller that reads the log

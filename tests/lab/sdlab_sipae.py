@@ -473,7 +473,11 @@ class RegistrarServer:
         self.realm = spec.get('realm', REALM_NAME)
         self.schemes = spec.get('schemes', ['NTLM', 'Kerberos'])
         self.targets = {'NTLM': spec.get('ntlm_target') or self.fqdn,
-                        'Kerberos': spec.get('kerberos_target') or 'sip/' + self.fqdn}
+                        'Kerberos': spec.get('kerberos_target') or 'sip/' + self.fqdn,
+                        'TLS-DSK': self.fqdn}
+        # TLS-DSK is only offered, never accepted: the certificate
+        # provisioning service it names is not part of the lab
+        self.sts_uri = 'https://%s/CertProv/CertProvisioningService.svc' % self.fqdn
         self.date_offset = float(spec.get('date_offset', 0))
         self.diagnostics = spec.get('ms_diagnostics', {})
         self.require_signature = spec.get('require_signature', True)
@@ -532,8 +536,9 @@ class RegistrarServer:
     def challenge_headers(self):
         out = []
         for scheme in self.schemes:
-            out.append('WWW-Authenticate: %s realm="%s", targetname="%s", version=%d' % (
-                scheme, self.realm, self.targets[scheme], self.version))
+            extra = ', sts-uri="%s"' % self.sts_uri if scheme == 'TLS-DSK' else ''
+            out.append('WWW-Authenticate: %s realm="%s", targetname="%s", version=%d%s' % (
+                scheme, self.realm, self.targets[scheme], self.version, extra))
         return out
 
     def challenge(self, req, stage='challenge'):
@@ -772,7 +777,8 @@ class Registrar:
     lab: an sdlab.Lab with a PKI (the TLS certificate is a new leaf of the
     lab CA for fqdn); kdc: an sdlab_kdc.Kdc (its keytab and krb5.conf are
     the acceptor's; None: no Kerberos); users: {name: password} for NTLM
-    (domain NTLM_DOMAIN); version: the MS-SIPAE version offered (3 or 4);
+    (domain NTLM_DOMAIN; a name with '@' is a user principal name, known
+    without a domain as Active Directory knows it); version: the MS-SIPAE version offered (3 or 4);
     schemes: offered in this order; date_offset: seconds added to the Date
     header (a skewed clock); ms_diagnostics: {stage: header value}, stage in
     challenge (first 401), negotiate (401 with the NTLM CHALLENGE), reject
@@ -780,7 +786,8 @@ class Registrar:
     the advertised targetname; require_signature: the request completing the
     context must carry crand/cnum/response (else rejected; False: 200
     anyway); reject_status: '401 Unauthorized' (with fresh challenges) or
-    e.g. '403 Forbidden'."""
+    e.g. '403 Forbidden'. schemes may include 'TLS-DSK': offered with an
+    sts-uri, never accepted."""
 
     def __init__(self, lab, kdc=None, users=None, fqdn=DEFAULT_FQDN, version=4,
                  schemes=('NTLM', 'Kerberos'), date_offset=0, ms_diagnostics=None,
@@ -801,7 +808,10 @@ class Registrar:
         users_file = os.path.join(self.dir, 'ntlm-users')
         with open(users_file, 'w') as f:
             for u, pw in self.users.items():
-                f.write('%s:%s:%s\n' % (NTLM_DOMAIN, u, pw))
+                # a user principal name (user@domain) is an enterprise
+                # name: Windows sends it whole with no domain, and the
+                # NTLMv2 hash is then computed with an empty domain
+                f.write('%s:%s:%s\n' % ('' if '@' in u else NTLM_DOMAIN, u, pw))
         os.chmod(users_file, 0o600)
         cert = None
         if 'tls' in transports:

@@ -30,6 +30,10 @@ static const RedactCase cases[] = {
   { "Authorization: Digest response=\"a\\\"quoted\\\"secret\", username=\"alice\"\r\n",
     "username=\"alice\"", "quoted" },
   { "WWW-Authenticate: Digest realm=\"example.com\", nonce=\"n1\"\r\n", "nonce=\"n1\"", NULL },
+  /* MS-SIPAE tokens: shortened, never whole */
+  { "Authorization: Kerberos qop=\"auth\", gssapi-data=\"YIIFaAYJKoZIhvcSAQICAQBuggVXMIIFU6ADAgEFoQMCAQ6i\", crand=\"1\"\r\n",
+    "gssapi-data=\"YIIFaAYJKoZI… (48 base64 characters)\"", "YIIFaAYJKoZIhv" },
+  { "Authorization: NTLM qop=\"auth\", gssapi-data=\"\", version=4\r\n", "gssapi-data=\"\"", NULL },
   { "Subject: the password is hunter2-canary\r\n", "[redacted]", "hunter2-canary" },
   { "Authorization: Bearer eyJhbGciOi.payload.sig\r\n", "Bearer [redacted]", "payload" },
   { "Authorization: Digest username=\"alice\", response=unquotedsecret, nc=00000001\r\n",

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-session.h"
+#include "sd-sipae-signin.h"
 #include "sd-random.h"
 
 #define REGISTER_EXPIRES 60
@@ -179,6 +180,14 @@ sd_sip_session_build (SdSipSession *s,
     sd_sip_message_add_header (m, "Accept", "application/sdp");
   if (authorization != NULL)
     sd_sip_message_add_header (m, "Authorization", authorization);
+  else if (s->authorize != NULL)
+    {
+      /* MS-SIPAE signs the request's own fields, so the credentials are
+       * made from the request as built. */
+      char *signed_credentials = s->authorize (m, s->authorize_data);
+      sd_sip_message_add_header (m, "Authorization", signed_credentials);
+      sd_secret_free (signed_credentials);
+    }
   if (proxy_authorization != NULL)
     sd_sip_message_add_header (m, "Proxy-Authorization", proxy_authorization);
   sd_sip_message_add_header (m, "User-Agent", PACKAGE_NAME "/" PACKAGE_VERSION);
@@ -293,6 +302,7 @@ request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
       json_object_set_int_member (exchange, "status", response->status);
       json_object_set_string_member (exchange, "reason", response->reason);
+      sd_sipae_report_ms_diagnostics (s->run, s->step, response);
       if (server != NULL)
         {
           g_free (s->server_header);

@@ -43,6 +43,11 @@ struct _SdSipSession {
   GDateTime       *date_received; /* local clock when the Date header came */
   gboolean         secure_origin;  /* the sign-in started over TLS (or the address is sips:) */
   gboolean         redirect_refused; /* a redirect was not followed: sip.redirect-downgrade */
+  /* Set by a sign-in method that signs its requests (MS-SIPAE): when a
+   * request is built without Authorization credentials, this makes them
+   * from the request itself. The result is wiped and freed. */
+  char          *(*authorize) (const SdSipMessage *request, gpointer user_data);
+  gpointer         authorize_data;
 };
 
 SdSipSession *sd_sip_session_new (SdRun *run);

@@ -14,6 +14,8 @@
 #include "sd-steps.h"
 #include "sd-sip-session.h"
 #include "sd-sip-kerberos.h"
+#include "sd-sipae-signin.h"
+#include "sd-sign-in-method.h"
 
 /* Kerberos refuses tickets beyond this skew by default. */
 #define MAX_CLOCK_SKEW_S (5 * 60)
@@ -33,6 +35,14 @@ typedef struct {
   char         *algorithm;
   char         *username;
   char         *realm;     /* of the Digest challenge answered */
+  /* the sign-in methods, in the order of sd_sign_in_methods () */
+  guint         method_index;
+  gboolean      any_tested;    /* a method had a credential judged */
+  const char   *methods_result; /* "ok" when one of them signed in, else "rejected" */
+  gboolean      guard_done, guard_ok;
+  JsonArray    *methods;       /* data.methods */
+  SdSipaeResult *kerberos, *ntlm;
+  char         *kerberos_user, *ntlm_user;
 } AuthStep;
 
 static void
@@ -42,6 +52,11 @@ auth_step_free (AuthStep *st)
   g_free (st->algorithm);
   g_free (st->username);
   g_free (st->realm);
+  g_clear_pointer (&st->methods, json_array_unref);
+  sd_sipae_result_free (st->kerberos);
+  sd_sipae_result_free (st->ntlm);
+  g_free (st->kerberos_user);
+  g_free (st->ntlm_user);
   g_free (st);
 }
 
@@ -180,8 +195,24 @@ report_microsoft_schemes (AuthStep *st)
                                "Kerberos ticket), the sign-in name is user@domain, and the clocks "
                                "must agree within 5 minutes. "));
   if (st->has_tlsdsk)
-    g_string_append (advice, _("TLS-DSK: the client first gets a certificate from the server's web "
-                               "service (Lync 2010 and later clients do this by themselves). "));
+    {
+      const char *sts = NULL;
+      for (guint i = 0; sts == NULL && i < st->session->offered->len; i++)
+        {
+          SdSipOffered *o = st->session->offered->pdata[i];
+          if (is_scheme (o->challenge, "TLS-DSK"))
+            sts = sd_sip_challenge_get (o->challenge, "sts-uri");
+        }
+      g_string_append (advice, _("TLS-DSK: the client first gets a certificate from the server's web "
+                                 "service (Lync 2010 and later clients do this by themselves). "));
+      if (sts != NULL)
+        {
+          g_autofree char *url = sd_text_escape (sts, FALSE);
+          /* TRANSLATORS: %s is the certificate provisioning URL the server names */
+          g_string_append_printf (advice, _("The server names that service: %s; the client needs "
+                                            "a user certificate from it. "), url);
+        }
+    }
   sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_SCHEME_NOT_SUPPORTED, SD_SEVERITY_INFO, message,
                  g_strchomp (advice->str));
   g_string_free (advice, TRUE);
@@ -271,6 +302,7 @@ send_digest (GTask *task)
       st->answered_proxy = TRUE;
     }
   json_object_set_string_member (data_of (st), "attempted", "Digest");
+  json_object_set_string_member (data_of (st), "scheme", "Digest");
   json_object_set_string_member (data_of (st), "algorithm", st->algorithm);
   json_object_set_string_member (data_of (st), "username", st->username);
   sd_run_step_progress (st->run, SD_STEP_AUTH, _("Signing in with Digest…"));
@@ -478,6 +510,57 @@ skip_unless_found (AuthStep *st, const char *reason)
   sd_run_set_step_status (st->run, SD_STEP_AUTH, SD_STATUS_SKIP, reason);
 }
 
+/* The password, or anything derived from it that can be attacked offline
+ * (a Digest or NTLMv2 response), goes only where the person may trust it.
+ * Checked once for every method; the finding is reported once. */
+static gboolean
+may_send_credentials (AuthStep *st)
+{
+  const SdConfig *config = sd_run_get_config (st->run);
+  SdSipConnection *connection = st->session->connection;
+  SdTransport transport = sd_sip_connection_get_transport (connection);
+
+  if (st->guard_done)
+    return st->guard_ok;
+  st->guard_done = TRUE;
+  st->guard_ok = TRUE;
+  if (transport == SD_TRANSPORT_TLS
+      && (!sd_sip_connection_get_tls_trusted (connection) || st->session->tls_step_distrusts)
+      && !config->allow_untrusted)
+    {
+      const char *problem = sd_sip_connection_get_tls_problem (connection);
+      g_autofree char *message = g_strdup_printf (
+        _("The password was not sent: the server's certificate is not trusted%s%s. Whether the "
+          "sign-in name and password are accepted was not checked."),
+        problem != NULL ? ": " : "", problem != NULL ? problem : "");
+      g_autofree char *advice = g_strdup_printf (
+        /* TRANSLATORS: %s is the control to turn on, e.g. "--allow-untrusted" or
+         * "“Sign in despite certificate problems” on the Server page". */
+        _("Fix the certificate problem the TLS check shows (or name the server as its "
+          "certificate does). To try anyway on a network you trust, turn on %s."),
+        sd_config_control_name (config, SD_CONTROL_ALLOW_UNTRUSTED));
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_UNTRUSTED_NOT_SENT, SD_SEVERITY_ERROR, message, advice);
+      return st->guard_ok = FALSE;
+    }
+
+  /* The sip step follows no redirect off TLS without the person's consent;
+   * this holds whatever path led here. (A transport the person chose
+   * for a sips: address is the uri step's warning, not this.) */
+  if (transport != SD_TRANSPORT_TLS && st->session->secure_origin && !config->allow_untrusted
+      && g_strcmp0 (st->session->target->source, "redirect") == 0)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("The password was not sent: the sign-in started over TLS, but the server to answer now "
+          "is reached over %s."), sd_sip_connection_get_via_transport (connection));
+      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_UNTRUSTED_NOT_SENT, SD_SEVERITY_ERROR, message,
+                     _("Sign in over TLS: ask the administrator to redirect only to TLS addresses, "
+                       "or name the home server with the Server setting and choose TLS."));
+      return st->guard_ok = FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 try_digest (GTask *task)
 {
@@ -519,38 +602,8 @@ try_digest (GTask *task)
       return;
     }
 
-  if (transport == SD_TRANSPORT_TLS
-      && (!sd_sip_connection_get_tls_trusted (connection) || st->session->tls_step_distrusts)
-      && !config->allow_untrusted)
+  if (!may_send_credentials (st))
     {
-      const char *problem = sd_sip_connection_get_tls_problem (connection);
-      g_autofree char *message = g_strdup_printf (
-        _("The password was not sent: the server's certificate is not trusted%s%s. Whether the "
-          "sign-in name and password are accepted was not checked."),
-        problem != NULL ? ": " : "", problem != NULL ? problem : "");
-      g_autofree char *advice = g_strdup_printf (
-        /* TRANSLATORS: %s is the control to turn on, e.g. "--allow-untrusted" or
-         * "“Sign in despite certificate problems” on the Server page". */
-        _("Fix the certificate problem the TLS check shows (or name the server as its "
-          "certificate does). To try anyway on a network you trust, turn on %s."),
-        sd_config_control_name (config, SD_CONTROL_ALLOW_UNTRUSTED));
-      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_UNTRUSTED_NOT_SENT, SD_SEVERITY_ERROR, message, advice);
-      done (task, "not-attempted");
-      return;
-    }
-
-  /* The sip step follows no redirect off TLS without the person's consent;
-   * this holds whatever path led here. (A transport the person chose
-   * for a sips: address is the uri step's warning, not this.) */
-  if (transport != SD_TRANSPORT_TLS && st->session->secure_origin && !config->allow_untrusted
-      && g_strcmp0 (st->session->target->source, "redirect") == 0)
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("The password was not sent: the sign-in started over TLS, but the server to answer now "
-          "is reached over %s."), sd_sip_connection_get_via_transport (connection));
-      sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_UNTRUSTED_NOT_SENT, SD_SEVERITY_ERROR, message,
-                     _("Sign in over TLS: ask the administrator to redirect only to TLS addresses, "
-                       "or name the home server with the Server setting and choose TLS."));
       done (task, "not-attempted");
       return;
     }
@@ -639,6 +692,245 @@ kerberos_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   try_digest (task);
 }
 
+/* --- the sign-in methods ------------------------------------------------ */
+
+static gboolean
+offers (AuthStep *st, const SdSignInMethod *m)
+{
+  if (m->id == SD_SIGN_IN_METHOD_DIGEST)
+    return st->has_digest;
+  return sd_sipae_find_offer (st->session, m->scheme) != NULL;
+}
+
+static JsonObject *
+untried (const SdSignInMethod *m, const char *why)
+{
+  JsonObject *entry = json_object_new ();
+
+  json_object_set_string_member (entry, "scheme", m->name);
+  json_object_set_string_member (entry, "result", "not-tried");
+  json_object_set_string_member (entry, "reason", why);
+  return entry;
+}
+
+/* The field guide's workgroup trap, now from real results: Kerberos with
+ * user@domain failed here while NTLM with the same password signed in. */
+static void
+report_workgroup_trap (AuthStep *st)
+{
+  SdContext *ctx = sd_run_get_context (st->run);
+  g_autofree char *domain = NULL;
+  g_autofree char *why = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *advice = NULL;
+  g_autofree char *given = NULL;
+
+  if (st->kerberos == NULL || st->ntlm == NULL || st->kerberos->outcome == SD_SIPAE_OUTCOME_OK
+      || st->ntlm->outcome != SD_SIPAE_OUTCOME_OK || ctx->sign_in == NULL
+      || !sd_sign_in_is_kerberos_style (ctx->sign_in))
+    return;
+  if (st->ntlm->server_domain != NULL && st->ntlm->server_domain[0] != '\0')
+    domain = sd_text_escape (st->ntlm->server_domain, FALSE);
+  else
+    {
+      g_auto(GStrv) parts = g_strsplit (ctx->sign_in->realm != NULL ? ctx->sign_in->realm : "", ".", 2);
+      domain = g_ascii_strup (parts[0] != NULL ? parts[0] : "DOMAIN", -1);
+    }
+  why = st->kerberos->error != NULL ? sd_text_escape (st->kerberos->error->message, FALSE)
+                                    : g_strdup_printf ("%u", st->kerberos->response != NULL
+                                                             ? st->kerberos->response->status : 0);
+  given = sd_text_escape (ctx->sign_in->given, FALSE);
+  message = g_strdup_printf (
+    _("Kerberos with %s failed here (%s), while NTLM with the same password signed in. A Windows "
+      "client given a name of the form user@domain tries Kerberos first and does not fall back "
+      "to NTLM, as on a computer outside the domain."), given, why);
+  advice = g_strdup_printf (_("Sign in with the NTLM form of the name: %s\\%s (the server's Windows "
+                              "domain). Or fix Kerberos as the other findings say."),
+                            domain, ctx->sign_in->user);
+  sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_KERBEROS_STYLE_NAME, SD_SEVERITY_ERROR, message, advice);
+}
+
+static void
+methods_done (GTask *task)
+{
+  AuthStep *st = g_task_get_task_data (task);
+  SdContext *ctx = sd_run_get_context (st->run);
+  const SdConfig *config = sd_run_get_config (st->run);
+  const SdSignInMethod *digest = sd_sign_in_method_get (SD_SIGN_IN_METHOD_DIGEST);
+
+  json_object_set_array_member (data_of (st), "methods", json_array_ref (st->methods));
+  report_workgroup_trap (st);
+
+  if (config->auth != SD_AUTH_AUTO)
+    {
+      guint n;
+      const SdSignInMethod *all = sd_sign_in_methods (&n);
+      for (guint i = 0; i < n; i++)
+        if (sd_auth_choice_allows (config->auth, all[i].id) && !offers (st, &all[i]))
+          {
+            g_autofree char *message = g_strdup_printf (
+              _("The server does not offer %s sign-in, the method asked for."), all[i].name);
+            sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_SCHEME_NOT_SUPPORTED, SD_SEVERITY_INFO,
+                           message, _("Test the methods the server offers (--auth auto), or ask the "
+                                      "administrator which one clients must use."));
+          }
+    }
+
+  if (!sd_auth_choice_allows (config->auth, digest->id) || (st->any_tested && !st->has_digest))
+    {
+      if (!st->any_tested)
+        skip_unless_found (st, _("Not tried: the server asks only for sign-in methods this tool does not "
+                                 "perform."));
+      done (task, !st->any_tested ? "not-attempted" : st->methods_result);
+      return;
+    }
+  if (st->any_tested)
+    {
+      try_digest (task);
+      return;
+    }
+
+  /* No credential was judged: explain the Windows schemes as before. */
+  report_microsoft_schemes (st);
+  if (st->has_kerberos && st->has_ntlm && ctx->sign_in != NULL && sd_sign_in_is_kerberos_style (ctx->sign_in))
+    {
+      const char *realm = ctx->sign_in->realm != NULL ? ctx->sign_in->realm : ctx->uri->host;
+      sd_run_step_progress (st->run, SD_STEP_AUTH, _("Looking for a Kerberos ticket…"));
+      sd_kerberos_check_async (realm, g_task_get_cancellable (task), kerberos_cb, task);
+      return;
+    }
+  try_digest (task);
+}
+
+static void next_method (GTask *task);
+
+static void
+sipae_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  AuthStep *st = g_task_get_task_data (task);
+  GError *error = NULL;
+  SdSipaeResult *r = sd_sipae_sign_in_finish (result, &error);
+  guint n;
+  const SdSignInMethod *m = &sd_sign_in_methods (&n)[st->method_index];
+  gboolean tested = FALSE;
+  gboolean kerberos = m->id == SD_SIGN_IN_METHOD_KERBEROS;
+
+  if (r == NULL)
+    {
+      /* Only a cancellation ends the exchange without a result. */
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  json_array_add_object_element (st->methods,
+                                 sd_sipae_report (st->run, m, st->session, r,
+                                                  kerberos ? st->kerberos_user : st->ntlm_user, &tested));
+  if (tested)
+    {
+      st->any_tested = TRUE;
+      json_object_set_string_member (data_of (st), "scheme", m->name);
+      json_object_set_string_member (data_of (st), "attempted", m->name);
+      json_object_set_string_member (data_of (st), "username", kerberos ? st->kerberos_user : st->ntlm_user);
+      if (r->outcome == SD_SIPAE_OUTCOME_OK)
+        {
+          st->methods_result = "ok";
+          json_object_set_boolean_member (data_of (st), "unregistered", r->unregistered);
+        }
+      else if (st->methods_result == NULL)
+        st->methods_result = "rejected";
+    }
+  if (kerberos)
+    st->kerberos = r;
+  else
+    st->ntlm = r;
+  st->method_index++;
+  if (r->outcome == SD_SIPAE_OUTCOME_NO_RESPONSE)
+    {
+      json_object_set_array_member (data_of (st), "methods", json_array_ref (st->methods));
+      done (task, "no-response");
+      return;
+    }
+  next_method (task);
+}
+
+/* Each method the server offers and --auth allows, once, in the order a
+ * Windows client tries them; Digest (the last) runs its own exchange. */
+static void
+next_method (GTask *task)
+{
+  AuthStep *st = g_task_get_task_data (task);
+  SdContext *ctx = sd_run_get_context (st->run);
+  const SdConfig *config = sd_run_get_config (st->run);
+  gboolean password = config->password != NULL && config->password[0] != '\0';
+  guint n;
+  const SdSignInMethod *all = sd_sign_in_methods (&n);
+
+  for (; st->method_index < n; st->method_index++)
+    {
+      const SdSignInMethod *m = &all[st->method_index];
+      g_autoptr(GError) error = NULL;
+      g_autofree char *user = NULL;
+      g_autofree char *domain = NULL;
+      SdSipaeInput input = { 0 };
+
+      if (m->id == SD_SIGN_IN_METHOD_DIGEST)
+        break;
+      if (!sd_auth_choice_allows (config->auth, m->id) || !offers (st, m))
+        continue;
+      if (!m->can_perform (&error))
+        {
+          SdSipaeResult r = { .outcome = SD_SIPAE_OUTCOME_MECH_FAILED, .error = error, .targetname = (char *) "" };
+          gboolean tested;
+          json_array_add_object_element (st->methods, sd_sipae_report (st->run, m, st->session, &r, "", &tested));
+          continue;
+        }
+      if (ctx->sign_in == NULL)
+        continue;
+      if (m->id == SD_SIGN_IN_METHOD_KERBEROS && ctx->sign_in->style == SD_SIGN_IN_NTLM)
+        {
+          /* DOMAIN\user names no realm: a Windows client in the domain
+           * maps it; this computer cannot. */
+          json_array_add_object_element (st->methods, untried (m, "ntlm-style-name"));
+          continue;
+        }
+      if (m->id == SD_SIGN_IN_METHOD_NTLM && !password)
+        {
+          json_array_add_object_element (st->methods, untried (m, "no-password"));
+          continue;
+        }
+      if (!may_send_credentials (st))
+        {
+          json_object_set_array_member (data_of (st), "methods", json_array_ref (st->methods));
+          done (task, "not-attempted");
+          return;
+        }
+      sd_sign_in_method_names (m->id, ctx->sign_in, &user, &domain);
+      input.user = user;
+      input.domain = domain;
+      input.password = config->password;
+      if (m->id == SD_SIGN_IN_METHOD_KERBEROS)
+        {
+          g_free (st->kerberos_user);
+          st->kerberos_user = g_strdup (user);
+        }
+      else
+        {
+          g_free (st->ntlm_user);
+          st->ntlm_user = domain != NULL && domain[0] != '\0' ? g_strdup_printf ("%s\\%s", domain, user)
+                                                               : g_strdup (user);
+        }
+      {
+        g_autofree char *progress = g_strdup_printf (_("Signing in with %s…"), m->name);
+        sd_run_step_progress (st->run, SD_STEP_AUTH, progress);
+      }
+      sd_sipae_sign_in_async (st->session, m, &input, config->timeout_s * 1000,
+                              g_task_get_cancellable (task), sipae_cb, task);
+      return;
+    }
+  methods_done (task);
+}
+
 void
 sd_step_auth_run_async (SdRun               *run,
                         GCancellable        *cancellable,
@@ -705,16 +997,8 @@ sd_step_auth_run_async (SdRun               *run,
       return;
     }
 
-  report_microsoft_schemes (st);
-
-  if (st->has_kerberos && st->has_ntlm && ctx->sign_in != NULL && sd_sign_in_is_kerberos_style (ctx->sign_in))
-    {
-      const char *realm = ctx->sign_in->realm != NULL ? ctx->sign_in->realm : ctx->uri->host;
-      sd_run_step_progress (run, SD_STEP_AUTH, _("Looking for a Kerberos ticket…"));
-      sd_kerberos_check_async (realm, cancellable, kerberos_cb, task);
-      return;
-    }
-  try_digest (task);
+  st->methods = json_array_new ();
+  next_method (task);
 }
 
 gboolean
