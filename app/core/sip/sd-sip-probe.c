@@ -328,9 +328,10 @@ transport_label (SdTransport t)
   return g_ascii_strup (sd_transport_to_string (t), -1);
 }
 
-/* "TCP and TLS", "TLS": the transports in @list, for a sentence. */
+/* "TCP and TLS", "TCP or TLS", "TLS": the transports in @list, for a
+ * sentence. */
 static char *
-join_transports (GArray *list)
+join_transports (GArray *list, gboolean or)
 {
   g_autoptr(GString) out = g_string_new (NULL);
 
@@ -338,7 +339,7 @@ join_transports (GArray *list)
     {
       g_autofree char *label = transport_label (g_array_index (list, SdTransport, i));
       if (i > 0)
-        g_string_append (out, i + 1 == list->len ? _(" and ") : ", ");
+        g_string_append (out, i + 1 == list->len ? (or ? _(" or ") : _(" and ")) : ", ");
       g_string_append (out, label);
     }
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -483,8 +484,8 @@ report_network (Check *c)
 
   if (alg_transports->len > 0)
     {
-      g_autofree char *on = join_transports (alg_transports);
-      g_autofree char *clean = clean_transports->len > 0 ? join_transports (clean_transports) : NULL;
+      g_autofree char *on = join_transports (alg_transports, FALSE);
+      g_autofree char *clean = clean_transports->len > 0 ? join_transports (clean_transports, TRUE) : NULL;
       g_autofree char *why = NULL;
       g_autofree char *message = NULL;
       g_autofree char *advice = NULL;
@@ -523,13 +524,15 @@ report_network (Check *c)
 
   if (udp_blocked)
     {
-      g_autofree char *works = join_transports (working);
+      g_autofree char *works = join_transports (working, FALSE);
+      g_autofree char *either = join_transports (working, TRUE);
       g_autofree char *message = g_strdup_printf (
-        _("SIP over UDP to %s gets no answer within %u seconds, while %s works: something on the way "
-          "drops SIP over UDP."), server != NULL ? server : "", sd_run_get_config (run)->timeout_s, works);
+        _("SIP over UDP to %s gets no answer within %u seconds, while the same server answers over %s: "
+          "something on the way drops SIP over UDP."),
+        server != NULL ? server : "", sd_run_get_config (run)->timeout_s, works);
       g_autofree char *advice = g_strdup_printf (
         _("Set the phone's transport to %s, or ask the administrator of this network to let SIP over "
-          "UDP (port 5060) through."), works);
+          "UDP (port 5060) through."), either);
       sd_run_report (run, SD_STEP_SIP, SD_FINDING_SIP_UDP_BLOCKED, SD_SEVERITY_WARNING, message, advice);
     }
 
