@@ -54,6 +54,7 @@
 #define SD_FINDING_SIP_ALG_DETECTED            "sip.alg-detected"             /* since 0.2 */
 #define SD_FINDING_SIP_MALFORMED_RESPONSE       "sip.malformed-response"       /* since 0.1 */
 #define SD_FINDING_SIP_NAT_DETECTED            "sip.nat-detected"             /* since 0.2 */
+#define SD_FINDING_SIP_NAT_KEEPALIVE           "sip.nat-keepalive"            /* since 0.2 */
 #define SD_FINDING_SIP_NO_RESPONSE              "sip.no-response"              /* since 0.1 */
 #define SD_FINDING_SIP_NOT_FOUND                "sip.not-found"                /* since 0.1 */
 #define SD_FINDING_SIP_REDIRECT                 "sip.redirect"                 /* since 0.1 */

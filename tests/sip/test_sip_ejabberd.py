@@ -75,6 +75,21 @@ class Ejabberd(unittest.TestCase):
                 self.assertNotIn('sip.alg-detected', codes(r.report))
                 self.assertEqual(r.report['steps']['sip']['data']['exchanges'][0]['transport'], transport)
 
+    def test_keepalive_ping_unanswered(self):
+        """ejabberd does not answer a CRLF keep-alive ping (RFC 5626), unlike
+        Kamailio: the probe says so, within its timeout, and the sign-in stands."""
+        r = self.run_cli('tls')
+        self.assertEqual(r.rc, 0, codes(r.report))
+        probes = r.report['steps']['sip']['data']['network']['probes']
+        tls = [p for p in probes if p['transport'] == 'tls' and p['size'] == 0]
+        self.assertEqual(len(tls), 1, probes)
+        self.assertEqual(tls[0]['outcome'], 'answered')
+        self.assertEqual(tls[0]['status'], 407)
+        self.assertEqual(tls[0]['keepalive'], 'no-answer')
+        notes = [e['text'] for e in r.report['trace'] if e['direction'] == 'note']
+        self.assertIn('Sent a keep-alive ping (CRLF CRLF, RFC 5626).', notes)
+        self.assertNotIn('Received a keep-alive pong (CRLF, RFC 5626).', notes)
+
     def test_wrong_password_rejected(self):
         for transport in ('udp', 'tls'):
             with self.subTest(transport=transport):

@@ -100,6 +100,22 @@ class Network(unittest.TestCase):
         self.assertTrue(n['nat'])
         self.assertFalse(n['alg'])
         self.assertTrue(n['public_address'].startswith(sdlab_nat.ROUTER_WAN + ':'))
+        # Kamailio answers the CRLF keep-alive ping on both streams.
+        for p in n['probes']:
+            if p['transport'] != 'udp':
+                self.assertEqual(p['keepalive'], 'pong', p)
+        notes = [e['text'] for e in r.report['trace'] if e['direction'] == 'note']
+        self.assertIn('Received a keep-alive pong (CRLF, RFC 5626).', notes)
+        # the registration (over TLS, 3600 s) outlives a typical NAT mapping
+        reg = r.report['steps']['auth']['data']['registration']
+        self.assertEqual((reg['transport'], reg['expires'], reg['flow_timer']), ('tls', 3600, 0))
+        self.assertTrue(reg['binding_outlived'])
+        k = sdlab.find_finding(r.report, 'sip.nat-keepalive')
+        self.assertIsNotNone(k, codes(r.report))
+        self.assertEqual((k['severity'], k['step']), ('info', 'auth'))
+        self.assertIn('3600 seconds', k['message'])
+        self.assertIn('answers keep-alive pings', k['message'])
+        self.assertIn('keep-alive', k['advice'])
         for name in ('udp', 'tcp', 'tls'):
             t = self.transport(r, name)
             self.assertEqual(t['alg'], [])
@@ -140,6 +156,13 @@ class Network(unittest.TestCase):
         self.assertIn('TLS', f['advice'])
         self.assertIn('5060', f['advice'])
         self.assertEqual([t['transport'] for t in self.network(r)['transports']], ['udp'])
+        # The ALG hides the NAT, but it is one: over UDP a mapping lives
+        # about 30 s, and the registration 3600 s.
+        k = sdlab.find_finding(r.report, 'sip.nat-keepalive')
+        self.assertIsNotNone(k, codes(r.report))
+        self.assertIn('over UDP lasts 3600 seconds', k['message'])
+        self.assertIn('30 seconds', k['message'])
+        self.assertIn('25 seconds', k['advice'])
 
     def test_udp_blocked(self):
         NET.set_rules(drop_udp=True)

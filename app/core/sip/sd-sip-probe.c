@@ -46,6 +46,7 @@ probe_data_free (ProbeData *d)
   if (d->connection != NULL)
     {
       sd_sip_connection_set_message_func (d->connection, NULL, NULL);
+      sd_sip_connection_set_note_func (d->connection, NULL, NULL);
       sd_sip_connection_close (d->connection);
       g_object_unref (d->connection);
     }
@@ -72,17 +73,27 @@ probe_message_cb (SdSipConnection *connection,
                 sd_sip_connection_get_peer (connection), text, length);
 }
 
-/* The end of a probe: an answer, or why none came. Only the person's
- * Cancel (the parent of the deadline) fails the task. */
 static void
-probe_return (GTask *task, SdSipMessage *response, GError *error)
+probe_note_cb (SdSipConnection *connection, const char *note, gpointer user_data)
+{
+  ProbeData *d = user_data;
+
+  sd_trace_add (sd_run_get_trace (d->run), SD_STEP_SIP, SD_TRACE_NOTE,
+                sd_transport_to_string (sd_sip_connection_get_transport (connection)),
+                sd_sip_connection_get_peer (connection), note, strlen (note));
+}
+
+/* What the OPTIONS brought: an answer, or why none came. FALSE when the
+ * person cancelled (then @error is kept in *@cancelled). */
+static gboolean
+probe_record (GTask *task, SdSipMessage *response, GError *error, GError **cancelled)
 {
   ProbeData *d = g_task_get_task_data (task);
   SdSipProbe *p = d->probe;
   GCancellable *parent = g_task_get_cancellable (task);
 
   p->duration_ms = (g_get_monotonic_time () - d->start_us) / 1000.0;
-  if (d->connection != NULL && sd_sip_connection_get_peer (d->connection) != NULL)
+  if (d->connection != NULL && sd_sip_connection_get_peer (d->connection) != NULL && p->peer == NULL)
     p->peer = g_strdup (sd_sip_connection_get_peer (d->connection));
   if (response != NULL)
     {
@@ -90,23 +101,32 @@ probe_return (GTask *task, SdSipMessage *response, GError *error)
       p->status = response->status;
       p->response_via = g_strdup (sd_sip_message_get_header (response, "Via"));
       sd_sip_message_free (response);
+      return TRUE;
     }
-  else if (parent != NULL && g_cancellable_is_cancelled (parent))
+  if (parent != NULL && g_cancellable_is_cancelled (parent))
     {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
+      *cancelled = error;
+      return FALSE;
     }
+  if (sd_deadline_expired (d->deadline) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    p->outcome = SD_SIP_PROBE_NO_ANSWER;
   else
-    {
-      if (sd_deadline_expired (d->deadline) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        p->outcome = SD_SIP_PROBE_NO_ANSWER;
-      else
-        p->outcome = SD_SIP_PROBE_FAILED;
-      p->error = g_strdup (error->message);
-      g_error_free (error);
-    }
-  g_task_return_pointer (task, g_steal_pointer (&d->probe), (GDestroyNotify) sd_sip_probe_free);
+    p->outcome = SD_SIP_PROBE_FAILED;
+  p->error = g_strdup (error->message);
+  g_error_free (error);
+  return TRUE;
+}
+
+/* Only the person's Cancel fails the task; the probe is the result. */
+static void
+probe_complete (GTask *task, GError *cancelled)
+{
+  ProbeData *d = g_task_get_task_data (task);
+
+  if (cancelled != NULL)
+    g_task_return_error (task, cancelled);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&d->probe), (GDestroyNotify) sd_sip_probe_free);
   g_object_unref (task);
 }
 
@@ -114,30 +134,77 @@ typedef struct {
   GTask        *task;
   SdSipMessage *response;
   GError       *error;
+  gboolean      ping;       /* a keep-alive ping ended, not the OPTIONS */
+  gboolean      pong;
 } Ended;
 
+static void probe_ping_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* The connection calls back from inside its own reading: the probe goes on
+ * (and the connection is closed with the probe's data) only once that has
+ * returned. */
 static gboolean
 probe_ended_idle (gpointer user_data)
 {
   Ended *e = user_data;
+  GTask *task = e->task;
+  ProbeData *d = g_task_get_task_data (task);
+  GError *cancelled = NULL;
 
-  probe_return (e->task, e->response, e->error);
+  if (e->ping)
+    {
+      if (e->error == NULL)
+        d->probe->keepalive = e->pong ? SD_SIP_PROBE_ANSWERED : SD_SIP_PROBE_FAILED;
+      else if (g_task_get_cancellable (task) != NULL && g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+        cancelled = g_steal_pointer (&e->error);
+      else
+        d->probe->keepalive = sd_deadline_expired (d->deadline)
+                              || g_error_matches (e->error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
+                              ? SD_SIP_PROBE_NO_ANSWER : SD_SIP_PROBE_FAILED;
+      g_clear_error (&e->error);
+      probe_complete (task, cancelled);
+    }
+  else if (!probe_record (task, e->response, e->error, &cancelled))
+    probe_complete (task, cancelled);
+  else if (d->probe->outcome == SD_SIP_PROBE_ANSWERED && d->probe->size == 0
+           && d->target->transport != SD_TRANSPORT_UDP)
+    /* RFC 5626 keep-alive on the stream that just answered, within what
+     * is left of the probe's deadline. */
+    sd_sip_connection_ping_async (d->connection, G_CANCELLABLE (d->deadline), probe_ping_cb, task);
+  else
+    probe_complete (task, NULL);
   g_free (e);
   return G_SOURCE_REMOVE;
 }
 
-/* The connection may call back from inside its own reading: it is closed
- * (with the probe's data) only once that has returned. */
+static void
+probe_later (Ended *e)
+{
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, probe_ended_idle, e, NULL);
+  g_source_attach (idle, g_task_get_context (e->task));
+}
+
+static void
+probe_ping_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Ended *e = g_new0 (Ended, 1);
+
+  e->task = user_data;
+  e->ping = TRUE;
+  e->pong = sd_sip_connection_ping_finish (SD_SIP_CONNECTION (source), result, &e->error);
+  probe_later (e);
+}
+
 static void
 probe_request_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Ended *e = g_new0 (Ended, 1);
-  g_autoptr(GSource) idle = g_idle_source_new ();
 
   e->task = user_data;
   e->response = sd_sip_connection_request_finish (SD_SIP_CONNECTION (source), result, &e->error);
-  g_source_set_callback (idle, probe_ended_idle, e, NULL);
-  g_source_attach (idle, g_task_get_context (e->task));
+  probe_later (e);
 }
 
 /* An OPTIONS as the session's would be, outside its dialog, padded with a
@@ -196,7 +263,12 @@ probe_open_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!sd_sip_connection_open_finish (d->connection, result, &error))
     {
-      probe_return (task, NULL, error);
+      GError *cancelled = NULL;
+
+      if (!probe_record (task, NULL, error, &cancelled))
+        probe_complete (task, cancelled);
+      else
+        probe_complete (task, NULL);
       return;
     }
   local = sd_sip_connection_get_local (d->connection);
@@ -241,6 +313,7 @@ sd_sip_probe_run_async (SdRun               *run,
                                          config->timeout_s);
   sd_sip_connection_set_ca_file (d->connection, config->ca_file);
   sd_sip_connection_set_message_func (d->connection, probe_message_cb, d);
+  sd_sip_connection_set_note_func (d->connection, probe_note_cb, d);
   g_task_set_task_data (task, d, (GDestroyNotify) probe_data_free);
   sd_sip_connection_open_async (d->connection, G_CANCELLABLE (d->deadline), probe_open_cb, task);
 }
@@ -391,6 +464,10 @@ report_network (Check *c)
       if (p->error != NULL)
         json_object_set_string_member (jp, "error", p->error);
       json_object_set_double_member (jp, "duration_ms", p->duration_ms);
+      if (p->transport != SD_TRANSPORT_UDP && p->size == 0 && p->outcome == SD_SIP_PROBE_ANSWERED)
+        json_object_set_string_member (jp, "keepalive",
+                                       p->keepalive == SD_SIP_PROBE_ANSWERED ? "pong"
+                                       : p->keepalive == SD_SIP_PROBE_NO_ANSWER ? "no-answer" : "other");
       json_array_add_object_element (jprobes, jp);
     }
 
@@ -665,4 +742,145 @@ sd_sip_network_check_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sd_sip_network_check_async, FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* --- the registration: a binding behind NAT ----------------------------- */
+
+static gboolean
+network_flag (SdRun *run, const char *member)
+{
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_SIP);
+  JsonObject *network = json_object_has_member (data, "network")
+                        ? json_object_get_object_member (data, "network") : NULL;
+
+  return network != NULL && json_object_get_boolean_member_with_default (network, member, FALSE);
+}
+
+/* Whether the server answered a CRLF ping on @transport ("pong", "other",
+ * "no-answer"), from the sip step's probes; NULL when none was sent. */
+static const char *
+network_keepalive (SdRun *run, SdTransport transport)
+{
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_SIP);
+  JsonObject *network = json_object_has_member (data, "network")
+                        ? json_object_get_object_member (data, "network") : NULL;
+  JsonArray *probes = network != NULL && json_object_has_member (network, "probes")
+                      ? json_object_get_array_member (network, "probes") : NULL;
+
+  for (guint i = 0; probes != NULL && i < json_array_get_length (probes); i++)
+    {
+      JsonObject *p = json_array_get_object_element (probes, i);
+      if (g_strcmp0 (json_object_get_string_member_with_default (p, "transport", NULL),
+                     sd_transport_to_string (transport)) == 0
+          && json_object_has_member (p, "keepalive"))
+        return json_object_get_string_member (p, "keepalive");
+    }
+  return NULL;
+}
+
+void
+sd_sip_network_report_registration (SdRun              *run,
+                                    SdStepId            step,
+                                    SdSipSession       *session,
+                                    const SdSipMessage *response)
+{
+  JsonObject *data = sd_run_get_step_data (run, step);
+  JsonObject *reg = json_object_new ();
+  SdTransport transport = sd_sip_connection_get_transport (session->connection);
+  const char *local = sd_sip_connection_get_local (session->connection);
+  g_auto(GStrv) contacts = sd_sip_message_get_headers (response, "Contact");
+  g_autofree char *joined = g_strjoinv (", ", contacts);
+  const char *flow = sd_sip_message_get_header (response, "Flow-Timer");
+  g_autofree char *host = NULL;
+  g_autofree char *server = session->target != NULL && session->target->address != NULL
+                            ? g_inet_address_to_string (session->target->address) : NULL;
+  guint16 port = 0;
+  guint64 flow_timer = 0;
+  guint expires;
+  gboolean udp = transport == SD_TRANSPORT_UDP;
+
+  if (local == NULL || !sd_parse_host_port (local, &host, &port, NULL))
+    {
+      json_object_unref (reg);
+      return;
+    }
+  if (flow != NULL)
+    {
+      g_autofree char *copy = g_strstrip (g_strdup (flow));
+      if (!g_ascii_string_to_unsigned (copy, 10, 1, G_MAXUINT32, &flow_timer, NULL))
+        flow_timer = 0;
+    }
+  expires = sd_sip_network_registered_expires (contacts[0] != NULL ? joined : NULL,
+                                               sd_sip_message_get_header (response, "Expires"), host, port);
+  json_object_set_int_member (reg, "expires", expires);
+  json_object_set_int_member (reg, "flow_timer", (gint64) flow_timer);
+  json_object_set_string_member (reg, "transport", sd_transport_to_string (transport));
+
+  /* The Contact the server registered: a rewrite NAT alone does not explain. */
+  if (contacts[0] != NULL && !network_flag (run, "alg"))
+    {
+      SdSipNetworkInput in = { sd_transport_to_string (transport), host, port, server,
+                               session->target != NULL ? session->target->port : 0,
+                               sd_sip_message_get_header (response, "Via"), joined };
+      SdSipNetworkVerdict *v = sd_sip_network_analyse (&in);
+
+      if (v->alg & SD_SIP_ALG_CONTACT_REWRITTEN)
+        {
+          g_autofree char *why = NULL;
+          g_autofree char *message = NULL;
+
+          g_ptr_array_add (v->evidence, NULL);
+          why = g_strjoinv (" ", (char **) v->evidence->pdata);
+          message = g_strdup_printf (
+            _("A router between this computer and the server changes SIP messages (a SIP ALG, or "
+              "\"SIP helper\"). %s"), why);
+          sd_run_report (run, step, SD_FINDING_SIP_ALG_DETECTED, SD_SEVERITY_WARNING, message,
+                         _("Turn off SIP ALG (also called SIP helper, SIP fixup or SIP passthrough) in "
+                           "the router or firewall: it breaks registrations and calls. Until then, use "
+                           "TLS, or a port other than 5060: ALGs do not touch TLS and watch only port "
+                           "5060."));
+        }
+      sd_sip_network_verdict_free (v);
+    }
+
+  json_object_set_boolean_member (reg, "binding_outlived",
+                                  sd_sip_network_binding_outlived (udp, expires, (guint) flow_timer));
+  json_object_set_object_member (data, "registration", reg);
+
+  /* Only behind NAT does a binding that outlives the router's mapping
+   * keep the phone from being reached; an ALG is a NAT that hides itself. */
+  if ((network_flag (run, "nat") || network_flag (run, "alg"))
+      && sd_sip_network_binding_outlived (udp, expires, (guint) flow_timer))
+    {
+      g_autofree char *label = g_ascii_strup (sd_transport_to_string (transport), -1);
+      const char *ping = network_keepalive (run, transport);
+      guint typical = udp ? SD_SIP_NAT_UDP_TIMEOUT_S : SD_SIP_NAT_TCP_TIMEOUT_S;
+      g_autofree char *message = NULL;
+
+      if (g_strcmp0 (ping, "pong") == 0)
+        message = g_strdup_printf (
+          _("This computer is behind NAT, and the registration over %s lasts %u seconds with no "
+            "Flow-Timer from the server, while routers often forget an idle %s mapping after %u "
+            "seconds. The server answers keep-alive pings (CRLF, RFC 5626) on this transport."),
+          label, expires, label, typical);
+      else if (ping != NULL)
+        message = g_strdup_printf (
+          _("This computer is behind NAT, and the registration over %s lasts %u seconds with no "
+            "Flow-Timer from the server, while routers often forget an idle %s mapping after %u "
+            "seconds. The server did not answer a keep-alive ping (CRLF, RFC 5626)."),
+          label, expires, label, typical);
+      else
+        message = g_strdup_printf (
+          _("This computer is behind NAT, and the registration over %s lasts %u seconds with no "
+            "Flow-Timer from the server, while routers often forget an idle %s mapping after %u "
+            "seconds."), label, expires, label, typical);
+      sd_run_report (run, step, SD_FINDING_SIP_NAT_KEEPALIVE, SD_SEVERITY_INFO, message,
+                     udp ? _("Turn on keep-alives in the phone (NAT keep-alive, every 25 seconds or "
+                             "less), or a registration interval below 30 seconds; or use TCP or TLS, "
+                             "whose mappings live longer. Otherwise the phone signs in but misses "
+                             "incoming calls a while later.")
+                         : _("Turn on keep-alives in the phone (CRLF keep-alive, or SIP outbound per "
+                             "RFC 5626) every few minutes, or a shorter registration interval. "
+                             "Otherwise the phone signs in but misses incoming calls a while later."));
+    }
 }

@@ -26,6 +26,7 @@ typedef struct {
   char              *peer;          /* "IP:port" */
   char              *response_via;  /* top Via of the answer */
   char              *error;         /* why there was no answer */
+  SdSipProbeOutcome  keepalive;     /* TCP/TLS: a CRLF pong (ANSWERED), something else (FAILED), nothing */
   double             duration_ms;
 } SdSipProbe;
 
@@ -64,5 +65,15 @@ void        sd_sip_network_check_async  (SdRun               *run,
                                          gpointer             user_data);
 gboolean    sd_sip_network_check_finish (GAsyncResult  *result,
                                          GError       **error);
+
+/* For a 2xx to a REGISTER with credentials (the auth step): the expiry
+ * and Flow-Timer of the binding into @step's data.registration; a
+ * registered Contact rewritten on the way (sip.alg-detected, unless the
+ * network check already found an ALG); behind NAT, a binding that
+ * outlives a typical NAT mapping (sip.nat-keepalive, info). */
+void        sd_sip_network_report_registration (SdRun              *run,
+                                                SdStepId            step,
+                                                SdSipSession       *session,
+                                                const SdSipMessage *response);
 
 G_END_DECLS
