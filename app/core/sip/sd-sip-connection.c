@@ -1011,7 +1011,7 @@ ping_return (GTask *task, gboolean pong, GError *error)
     {
       sd_deadline_translate_error (p->deadline, &error,
                                    _("%s did not answer a keep-alive ping within %u seconds."),
-                                   self->peer_text, self->timeout_s);
+                                   self->peer_text, MIN (self->timeout_s, SD_SIP_PING_WAIT_MS / 1000));
       g_task_return_error (task, error);
     }
   else
@@ -1095,7 +1095,9 @@ sd_sip_connection_ping_async (SdSipConnection     *self,
       return;
     }
   p = g_new0 (Ping, 1);
-  p->deadline = sd_deadline_new (self->timeout_s * 1000, cancellable);
+  /* A server that supports RFC 5626 answers at once; one that does not
+   * never will, and should not cost the whole timeout. */
+  p->deadline = sd_deadline_new (MIN (self->timeout_s * 1000, SD_SIP_PING_WAIT_MS), cancellable);
   g_task_set_task_data (task, p, (GDestroyNotify) ping_free);
   self->busy = TRUE;
   g_output_stream_write_all_async (g_io_stream_get_output_stream (self->stream), "\r\n\r\n", 4,

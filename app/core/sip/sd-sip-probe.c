@@ -38,12 +38,15 @@ typedef struct {
   SdSipMessage    *request;
   SdSipProbe      *probe;
   gint64           start_us;
+  gboolean         borrowed;   /* the session's own connection: not ours to close */
 } ProbeData;
 
 static void
 probe_data_free (ProbeData *d)
 {
-  if (d->connection != NULL)
+  if (d->connection != NULL && d->borrowed)
+    g_object_unref (d->connection);
+  else if (d->connection != NULL)
     {
       sd_sip_connection_set_message_func (d->connection, NULL, NULL);
       sd_sip_connection_set_note_func (d->connection, NULL, NULL);
@@ -261,7 +264,7 @@ probe_open_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *host = NULL;
   guint16 port = 0;
 
-  if (!sd_sip_connection_open_finish (d->connection, result, &error))
+  if (result != NULL && !sd_sip_connection_open_finish (d->connection, result, &error))
     {
       GError *cancelled = NULL;
 
@@ -309,12 +312,23 @@ sd_sip_probe_run_async (SdRun               *run,
   d->start_us = g_get_monotonic_time ();
   /* From the first byte: connect, handshake and answer together. */
   d->deadline = sd_deadline_new (config->timeout_s * 1000, cancellable);
+  g_task_set_task_data (task, d, (GDestroyNotify) probe_data_free);
+  /* The stream the sign-in already holds to this very server answers for
+   * its transport: a second TLS connection would cost a handshake and the
+   * trust store again, and tell nothing more. */
+  if (target == session->target && target->transport != SD_TRANSPORT_UDP && size == 0
+      && session->connection != NULL && sd_sip_connection_is_open (session->connection))
+    {
+      d->connection = g_object_ref (session->connection);
+      d->borrowed = TRUE;
+      probe_open_cb (G_OBJECT (d->connection), NULL, task);
+      return;
+    }
   d->connection = sd_sip_connection_new (target->transport, G_INET_SOCKET_ADDRESS (peer), target->host,
                                          config->timeout_s);
   sd_sip_connection_set_ca_file (d->connection, config->ca_file);
   sd_sip_connection_set_message_func (d->connection, probe_message_cb, d);
   sd_sip_connection_set_note_func (d->connection, probe_note_cb, d);
-  g_task_set_task_data (task, d, (GDestroyNotify) probe_data_free);
   sd_sip_connection_open_async (d->connection, G_CANCELLABLE (d->deadline), probe_open_cb, task);
 }
 
@@ -334,6 +348,7 @@ typedef struct {
   GPtrArray    *probes;     /* SdSipProbe*, in the order they ended */
   guint         pending;
   GError       *cancelled;
+  gint64        start_us;
 } Check;
 
 static void
@@ -557,6 +572,8 @@ report_network (Check *c)
   json_object_set_boolean_member (network, "alg", alg_transports->len > 0);
   json_object_set_boolean_member (network, "udp_blocked", udp_blocked);
   json_object_set_int_member (network, "udp_fragmentation_lost_size", (gint64) lost);
+  /* what the check adds to the run's wall time */
+  json_object_set_double_member (network, "duration_ms", (g_get_monotonic_time () - c->start_us) / 1000.0);
   json_object_set_object_member (data, "network", network);
 
   if (alg_transports->len > 0)
@@ -697,6 +714,7 @@ sd_sip_network_check_async (SdRun               *run,
   g_task_set_source_tag (task, sd_sip_network_check_async);
   c->run = run;
   c->session = session;
+  c->start_us = g_get_monotonic_time ();
   c->probes = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_sip_probe_free);
   g_task_set_task_data (task, c, (GDestroyNotify) check_free);
 
