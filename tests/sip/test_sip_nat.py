@@ -164,6 +164,16 @@ class Network(unittest.TestCase):
         self.assertIn('30 seconds', k['message'])
         self.assertIn('25 seconds', k['advice'])
 
+    def test_kernel_alg_leaves_tcp_alone(self):
+        """The helper watches UDP port 5060 only: over TCP the same router is a plain NAT."""
+        NET.set_rules(alg=True)
+        r = self.run_cli(['-t', 'tcp'])
+        self.assertNotIn('sip.alg-detected', codes(r.report))
+        f = sdlab.find_finding(r.report, 'sip.nat-detected')
+        self.assertIsNotNone(f, codes(r.report))
+        self.assertIn('over TCP', f['message'])
+        self.assertEqual([t['transport'] for t in self.network(r)['transports']], ['tcp'])
+
     def test_udp_blocked(self):
         NET.set_rules(drop_udp=True)
         r = self.run_cli()
