@@ -31,7 +31,6 @@ typedef struct {
   GCancellable *cancellable;
   SdRun        *run;
   GError       *error;
-  gboolean      json;
   gboolean      progress;
 } CliState;
 
@@ -240,82 +239,106 @@ prompt_password (const char *name, GError **error)
   return password;
 }
 
-int
-main (int argc, char *argv[])
+/* What the command line says: the options as given, before they are
+ * checked and turned into an SdConfig. */
+typedef struct {
+  char           *server;
+  char           *transport;
+  char           *client;
+  char           *sign_in;
+  char           *password_file;
+  char           *ca_file;
+  char           *dns_server;
+  char           *timeout;
+  char           *report;
+  char           *trace;
+  char           *until;
+  char          **rest;
+  gboolean        strict;
+  gboolean        json;
+  gboolean        version;
+  gboolean        allow_untrusted;
+  gboolean        verbose;
+  gboolean        list_steps;
+  SdStepId        last_step;
+  SdReportFormat  report_format;
+} CliOptions;
+
+static void
+cli_options_clear (CliOptions *opts)
 {
-  g_autofree char *server = NULL;
-  g_autofree char *transport = NULL;
-  g_autofree char *client = NULL;
-  g_autofree char *sign_in = NULL;
-  g_autofree char *password_file = NULL;
-  g_autofree char *ca_file = NULL;
-  g_autofree char *dns_server = NULL;
-  g_autofree char *timeout = NULL;
-  g_autofree char *report = NULL;
-  g_autofree char *trace = NULL;
-  g_autofree char *until = NULL;
-  g_auto(GStrv) rest = NULL;
-  SdStepId last_step = SD_STEP_AUTH;
-  gboolean strict = FALSE, json = FALSE, version = FALSE, allow_untrusted = FALSE, verbose = FALSE;
-  SdReportFormat report_format = SD_REPORT_TEXT;
-  g_autoptr(SdConfig) config = NULL;
+  g_free (opts->server);
+  g_free (opts->transport);
+  g_free (opts->client);
+  g_free (opts->sign_in);
+  g_free (opts->password_file);
+  g_free (opts->ca_file);
+  g_free (opts->dns_server);
+  g_free (opts->timeout);
+  g_free (opts->report);
+  g_free (opts->trace);
+  g_free (opts->until);
+  g_strfreev (opts->rest);
+}
+
+/* Parses the command line into @opts. Returns -1 to go on, else the exit
+ * status (usage errors are printed). */
+static int
+parse_options (int *argc, char ***argv, CliOptions *opts)
+{
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  CliState state = { 0 };
-  int status;
-  const char *localedir;
-
+  g_autofree char *step_choices = sd_step_dup_id_choices ();
+  /* Translators: %s is the list of checks, "uri, dns, connect, tls, sip or auth", then the last one */
+  g_autofree char *until_help = g_strdup_printf (_("Stop after this check: %s (default %s)"), step_choices,
+                                                 sd_step_id_to_string (SD_N_STEPS - 1));
   const GOptionEntry entries[] = {
-    { "server", 's', 0, G_OPTION_ARG_STRING, &server,
+    { "server", 's', 0, G_OPTION_ARG_STRING, &opts->server,
       N_("Connect to this server (name or IP); skips autoconfiguration"), N_("HOST[:PORT]") },
-    { "transport", 't', 0, G_OPTION_ARG_STRING, &transport,
+    { "transport", 't', 0, G_OPTION_ARG_STRING, &opts->transport,
       N_("Transport: auto, tls, tcp or udp (default auto)"), N_("TRANSPORT") },
-    { "client", 'c', 0, G_OPTION_ARG_STRING, &client,
+    { "client", 'c', 0, G_OPTION_ARG_STRING, &opts->client,
       N_("Client profile for autoconfiguration: generic, wm5, ocs or lync (default generic)"), N_("PROFILE") },
-    { "sign-in", 'u', 0, G_OPTION_ARG_STRING, &sign_in,
+    { "sign-in", 'u', 0, G_OPTION_ARG_STRING, &opts->sign_in,
       N_("Sign-in name: DOMAIN\\user or user@realm (default: the SIP address)"), N_("NAME") },
-    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->password_file,
       N_("Read the password from FILE ('-' for standard input)"), N_("FILE") },
-    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->ca_file,
       N_("Also trust the CA certificates in this PEM file"), N_("FILE") },
-    { "strict-dns-naming", 0, 0, G_OPTION_ARG_NONE, &strict,
+    { "strict-dns-naming", 0, 0, G_OPTION_ARG_NONE, &opts->strict,
       N_("High Security Mode: only <domain> and sip.<domain> are acceptable"), NULL },
-    { "dns-server", 0, 0, G_OPTION_ARG_STRING, &dns_server,
+    { "dns-server", 0, 0, G_OPTION_ARG_STRING, &opts->dns_server,
       N_("Ask this DNS server instead of the system resolver"), N_("IP[:PORT]") },
-    { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout,
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &opts->timeout,
       N_("Per-operation timeout (default 5)"), N_("SECONDS") },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+    { "json", 0, 0, G_OPTION_ARG_NONE, &opts->json,
       N_("Print the report as JSON on standard output"), NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opts->verbose,
       N_("Also print the input, each check's data (certificates, DNS answers) and the protocol trace"), NULL },
-    { "report", 0, 0, G_OPTION_ARG_FILENAME, &report,
+    { "report", 0, 0, G_OPTION_ARG_FILENAME, &opts->report,
       N_("Write the report; .html, .json or .txt by extension"), N_("FILE") },
-    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &trace,
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &opts->trace,
       N_("Write the protocol trace (credentials redacted)"), N_("FILE") },
-    { "allow-untrusted", 0, 0, G_OPTION_ARG_NONE, &allow_untrusted,
+    { "allow-untrusted", 0, 0, G_OPTION_ARG_NONE, &opts->allow_untrusted,
       N_("Send credentials even when the server's certificate fails verification, or a redirect "
          "leaves TLS or goes to a server the certificate does not vouch for"), NULL },
-    { "until", 0, 0, G_OPTION_ARG_STRING, &until,
-      N_("Stop after this check: uri, dns, connect, tls, sip or auth (default auth)"), N_("STEP") },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Show the version and exit"), NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &opts->until,
+      until_help, N_("STEP") },
+    { "list-steps", 0, 0, G_OPTION_ARG_NONE, &opts->list_steps,
+      N_("List the checks in the order they run, one per line: its id, a tab, its title; then exit"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version, N_("Show the version and exit"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts->rest, NULL, NULL },
     { NULL }
   };
 
-  sd_secret_protect_process ();
-  setlocale (LC_ALL, "");
-  /* SIP_DOCTOR_LOCALEDIR: translations from the build folder (development
-   * and tests only; see HACKING.md). */
-  localedir = g_getenv ("SIP_DOCTOR_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  opts->last_step = SD_N_STEPS - 1;
+  opts->report_format = SD_REPORT_TEXT;
 
   /* A password on the command line would be seen by every user of the
    * machine (ps, shell history): refuse it before anything else. */
-  for (int i = 1; i < argc; i++)
-    if (g_str_equal (argv[i], "--password") || g_str_has_prefix (argv[i], "--password=")
-        || g_str_equal (argv[i], "-p"))
+  for (int i = 1; i < *argc; i++)
+    if (g_str_equal ((*argv)[i], "--password") || g_str_has_prefix ((*argv)[i], "--password=")
+        || g_str_equal ((*argv)[i], "-p"))
       return usage_error (_("Passwords are never taken on the command line. "
                             "Use --password-file FILE, or --password-file - to read it from standard input."));
 
@@ -324,139 +347,184 @@ main (int argc, char *argv[])
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_description (context,
     _("Exit status: 0 no errors found, 1 errors found, 2 bad input or usage, 3 internal failure."));
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  if (!g_option_context_parse (context, argc, argv, &error))
     {
       g_autofree char *msg = g_strdup_printf (_("%s. Run “sip-doctor-cli --help” to see the options."),
                                               error->message);
       return usage_error (msg);
     }
 
-  if (version)
+  if (opts->version)
     {
       g_print ("sip-doctor-cli %s\n", PACKAGE_VERSION);
       return EXIT_OK;
     }
 
-  if (rest == NULL || rest[0] == NULL)
+  if (opts->list_steps)
+    {
+      for (SdStepId s = 0; s < SD_N_STEPS; s++)
+        {
+          g_autofree char *line = g_strdup_printf ("%s\t%s\n", sd_step_id_to_string (s), sd_step_title (s));
+          g_autofree char *shown = terminal_text (line);
+          fputs (shown, stdout);
+        }
+      return EXIT_OK;
+    }
+
+  if (opts->rest == NULL || opts->rest[0] == NULL)
     return usage_error (_("No SIP address given. Usage: sip-doctor-cli [OPTION…] alice@example.com"));
-  if (rest[1] != NULL)
+  if (opts->rest[1] != NULL)
     return usage_error (_("Give one SIP address only. Put options before or after it; "
                           "quote a sign-in name that has a backslash: -u 'EXAMPLE\\alice'."));
+  if (opts->until != NULL && !sd_step_id_from_string (opts->until, &opts->last_step))
+    {
+      /* Translators: the second %s is the list of checks, "uri, dns, connect, tls, sip or auth" */
+      g_autofree char *msg = g_strdup_printf (_("Unknown check “%s”. Use %s."), opts->until, step_choices);
+      return usage_error (msg);
+    }
+  return -1;
+}
 
-  config = sd_config_new ();
-  config->address = g_strdup (rest[0]);
-  config->sign_in = g_strdup (sign_in);
-  config->server = g_strdup (server);
-  config->dns_server = g_strdup (dns_server);
-  config->strict_dns_naming = strict;
-  config->allow_untrusted = allow_untrusted;
+/* Turns @opts into the run's configuration (and @opts->report_format),
+ * reading the password last. Returns NULL after printing a usage error. */
+static SdConfig *
+config_from_options (CliOptions *opts)
+{
+  g_autoptr(SdConfig) config = sd_config_new ();
+  g_autoptr(GError) error = NULL;
 
-  if (transport != NULL && !sd_transport_from_string (transport, &config->transport))
+  config->address = g_strdup (opts->rest[0]);
+  config->sign_in = g_strdup (opts->sign_in);
+  config->server = g_strdup (opts->server);
+  config->dns_server = g_strdup (opts->dns_server);
+  config->strict_dns_naming = opts->strict;
+  config->allow_untrusted = opts->allow_untrusted;
+
+  if (opts->transport != NULL && !sd_transport_from_string (opts->transport, &config->transport))
     {
       g_autofree char *msg = g_strdup_printf (_("Unknown transport “%s”. Use auto, tls, tcp or udp."),
-                                              transport);
-      return usage_error (msg);
+                                              opts->transport);
+      usage_error (msg);
+      return NULL;
     }
-  if (client != NULL && !sd_client_profile_from_string (client, &config->client))
+  if (opts->client != NULL && !sd_client_profile_from_string (opts->client, &config->client))
     {
       g_autofree char *msg = g_strdup_printf (_("Unknown client profile “%s”. Use generic, wm5, ocs or lync."),
-                                              client);
-      return usage_error (msg);
+                                              opts->client);
+      usage_error (msg);
+      return NULL;
     }
-  if (until != NULL && !sd_step_id_from_string (until, &last_step))
-    {
-      g_autofree char *msg = g_strdup_printf (_("Unknown check “%s”. Use uri, dns, connect, tls, sip or auth."),
-                                              until);
-      return usage_error (msg);
-    }
-  if (timeout != NULL)
+  if (opts->timeout != NULL)
     {
       guint64 value;
-      g_autofree char *stripped = g_strstrip (g_strdup (timeout));
+      g_autofree char *stripped = g_strstrip (g_strdup (opts->timeout));
       if (!g_ascii_string_to_unsigned (stripped, 10, 1, SD_MAX_TIMEOUT_S, &value, NULL))
         {
           g_autofree char *msg = g_strdup_printf (_("The timeout “%s” is not valid. Give a whole number of "
                                                     "seconds from 1 to %d, such as --timeout 5."),
-                                                  timeout, SD_MAX_TIMEOUT_S);
-          return usage_error (msg);
+                                                  opts->timeout, SD_MAX_TIMEOUT_S);
+          usage_error (msg);
+          return NULL;
         }
       config->timeout_s = (guint) value;
     }
-  if (ca_file != NULL)
+  if (opts->ca_file != NULL)
     {
       /* The TLS database needs an absolute path. */
-      config->ca_file = g_canonicalize_filename (ca_file, NULL);
+      config->ca_file = g_canonicalize_filename (opts->ca_file, NULL);
     }
-  if (report != NULL && !sd_report_format_for_path (report, &report_format))
+  if (opts->report != NULL && !sd_report_format_for_path (opts->report, &opts->report_format))
     {
       g_autofree char *msg = g_strdup_printf (_("Cannot tell the report format of “%s”. "
-                                                "End the file name with .html, .json or .txt."), report);
-      return usage_error (msg);
+                                                "End the file name with .html, .json or .txt."), opts->report);
+      usage_error (msg);
+      return NULL;
     }
 
   if (!sd_config_validate (config, &error))
-    return usage_error (error->message);
+    {
+      usage_error (error->message);
+      return NULL;
+    }
 
-  if (password_file != NULL)
+  if (opts->password_file != NULL)
     {
       char *password;
       guint mode = 0;
 
-      if (g_str_equal (password_file, "-") && isatty (STDIN_FILENO))
-        password = prompt_password (sign_in != NULL ? sign_in : config->address, &error);
+      if (g_str_equal (opts->password_file, "-") && isatty (STDIN_FILENO))
+        password = prompt_password (opts->sign_in != NULL ? opts->sign_in : config->address, &error);
       else
-        password = sd_read_password_file (password_file, &mode, &error);
+        password = sd_read_password_file (opts->password_file, &mode, &error);
       if (password == NULL)
-        return usage_error (error->message);
+        {
+          usage_error (error->message);
+          return NULL;
+        }
       /* As ssh does for a private key, but a warning: the run goes on. */
       if ((mode & 077) != 0)
         {
-          g_autofree char *quoted = g_shell_quote (password_file);
+          g_autofree char *quoted = g_shell_quote (opts->password_file);
           g_printerr ("sip-doctor-cli: ");
           g_printerr (_("Warning: the password file “%s” is open to other users (mode %04o). "
-                        "Make it private: chmod 600 %s"), password_file, mode, quoted);
+                        "Make it private: chmod 600 %s"), opts->password_file, mode, quoted);
           g_printerr ("\n");
         }
       sd_config_set_password (config, password);
       sd_secret_free (password);
     }
+  return g_steal_pointer (&config);
+}
 
-  state.loop = g_main_loop_new (NULL, FALSE);
-  state.cancellable = g_cancellable_new ();
-  state.json = json;
-  state.progress = !json && isatty (STDERR_FILENO);
-  state.run = sd_run_new (config);
-  g_signal_connect (state.run, "step-finished", G_CALLBACK (on_step_finished), &state);
-  g_unix_signal_add (SIGINT, on_sigint, &state);
-  g_unix_signal_add (SIGTERM, on_sigint, &state);
+/* Runs the checks up to @last_step, with progress on a terminal and Ctrl+C
+ * as Cancel. Returns the exit status the run alone gives. */
+static int
+run_checks (CliState *state, const SdConfig *config, SdStepId last_step, gboolean json)
+{
+  int status;
 
-  sd_run_execute_async (state.run, last_step, state.cancellable, execute_cb, &state);
-  g_main_loop_run (state.loop);
+  state->loop = g_main_loop_new (NULL, FALSE);
+  state->cancellable = g_cancellable_new ();
+  state->progress = !json && isatty (STDERR_FILENO);
+  state->run = sd_run_new (config);
+  g_signal_connect (state->run, "step-finished", G_CALLBACK (on_step_finished), state);
+  g_unix_signal_add (SIGINT, on_sigint, state);
+  g_unix_signal_add (SIGTERM, on_sigint, state);
 
-  if (state.error != NULL && !g_error_matches (state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  sd_run_execute_async (state->run, last_step, state->cancellable, execute_cb, state);
+  g_main_loop_run (state->loop);
+
+  if (state->error != NULL && !g_error_matches (state->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *message = sd_text_escape (state.error->message, FALSE);
+      g_autofree char *message = sd_text_escape (state->error->message, FALSE);
       g_printerr ("sip-doctor-cli: %s\n", message);
       status = EXIT_INTERNAL;
     }
-  else if (state.error != NULL)
+  else if (state->error != NULL)
     status = EXIT_INTERRUPTED;
   else
-    status = sd_run_get_verdict (state.run) == SD_VERDICT_FAIL ? EXIT_PROBLEMS : EXIT_OK;
+    status = sd_run_get_verdict (state->run) == SD_VERDICT_FAIL ? EXIT_PROBLEMS : EXIT_OK;
+  return status;
+}
 
-  if (json)
+/* Standard output, then --report and --trace. Returns @status, or
+ * EXIT_INTERNAL when a file cannot be written and nothing worse happened. */
+static int
+write_outputs (SdRun *run, const CliOptions *opts, int status)
+{
+  if (opts->json)
     {
-      g_autofree char *out = sd_report_render (state.run, SD_REPORT_JSON);
+      g_autofree char *out = sd_report_render (run, SD_REPORT_JSON);
       fputs (out, stdout);
     }
   else
     {
       /* One screen by default, so the verdict does not scroll away; the
        * report file (--report) keeps everything. */
-      g_autofree char *text = sd_report_to_text_with_flags (state.run, verbose ? SD_REPORT_TEXT_FULL
+      g_autofree char *text = sd_report_to_text_with_flags (run, opts->verbose ? SD_REPORT_TEXT_FULL
                                                                                : SD_REPORT_TEXT_BRIEF);
       g_autofree char *out = NULL;
-      if (!verbose)
+      if (!opts->verbose)
         {
           char *with_hint = g_strdup_printf ("%s\n%s\n", text,
                                              _("Run with --verbose (or write a report with --report FILE) "
@@ -469,30 +537,64 @@ main (int argc, char *argv[])
     }
   fflush (stdout);
 
-  if (report != NULL)
+  if (opts->report != NULL)
     {
-      g_autofree char *out = sd_report_render (state.run, report_format);
-      if (!write_file (report, out, _("report")) && status < EXIT_USAGE)
+      g_autofree char *out = sd_report_render (run, opts->report_format);
+      if (!write_file (opts->report, out, _("report")) && status < EXIT_USAGE)
         status = EXIT_INTERNAL;
     }
-  if (trace != NULL)
+  if (opts->trace != NULL)
     {
       SdReportFormat trace_format;
       g_autofree char *out = NULL;
-      if (sd_report_format_for_path (trace, &trace_format) && trace_format == SD_REPORT_JSON)
+      if (sd_report_format_for_path (opts->trace, &trace_format) && trace_format == SD_REPORT_JSON)
         {
-          g_autoptr(JsonNode) node = sd_trace_to_json (sd_run_get_trace (state.run));
+          g_autoptr(JsonNode) node = sd_trace_to_json (sd_run_get_trace (run));
           out = json_to_string (node, TRUE);
         }
       else
-        out = sd_trace_to_text (sd_run_get_trace (state.run));
-      if (!write_file (trace, out, _("trace")) && status < EXIT_USAGE)
+        out = sd_trace_to_text (sd_run_get_trace (run));
+      if (!write_file (opts->trace, out, _("trace")) && status < EXIT_USAGE)
         status = EXIT_INTERNAL;
     }
+  return status;
+}
 
-  g_clear_error (&state.error);
-  g_object_unref (state.run);
-  g_object_unref (state.cancellable);
-  g_main_loop_unref (state.loop);
+int
+main (int argc, char *argv[])
+{
+  CliOptions opts = { 0 };
+  g_autoptr(SdConfig) config = NULL;
+  CliState state = { 0 };
+  int status;
+  const char *localedir;
+
+  sd_secret_protect_process ();
+  setlocale (LC_ALL, "");
+  /* SIP_DOCTOR_LOCALEDIR: translations from the build folder (development
+   * and tests only; see HACKING.md). */
+  localedir = g_getenv ("SIP_DOCTOR_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  status = parse_options (&argc, &argv, &opts);
+  if (status < 0)
+    {
+      config = config_from_options (&opts);
+      if (config == NULL)
+        status = EXIT_USAGE;
+    }
+  if (status < 0)
+    {
+      status = run_checks (&state, config, opts.last_step, opts.json);
+      status = write_outputs (state.run, &opts, status);
+
+      g_clear_error (&state.error);
+      g_object_unref (state.run);
+      g_object_unref (state.cancellable);
+      g_main_loop_unref (state.loop);
+    }
+  cli_options_clear (&opts);
   return status;
 }

@@ -308,19 +308,8 @@ sd_config_validate (const SdConfig *self, GError **error)
   if (self->server != NULL && !sd_parse_host_port (self->server, NULL, NULL, error))
     return FALSE;
 
-  if (self->dns_server != NULL)
-    {
-      g_autofree char *host = NULL;
-      if (!sd_parse_host_port (self->dns_server, &host, NULL, error))
-        return FALSE;
-      if (!g_hostname_is_ip_address (host))
-        {
-          g_set_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT,
-                       _("The DNS server “%s” must be an IP address (optionally with a port), "
-                         "such as 192.0.2.53 or 127.0.0.1:5353."), self->dns_server);
-          return FALSE;
-        }
-    }
+  if (self->dns_server != NULL && !sd_parse_dns_server (self->dns_server, NULL, NULL, error))
+    return FALSE;
 
   if (self->timeout_s < 1 || self->timeout_s > SD_MAX_TIMEOUT_S)
     {
@@ -477,4 +466,29 @@ sd_read_password_file (const char *path, guint *mode, GError **error)
   if (password != NULL && mode != NULL)
     *mode = st.st_mode & 07777;
   return password;
+}
+
+gboolean
+sd_parse_dns_server (const char  *text,
+                     char       **host,
+                     guint16     *port,
+                     GError     **error)
+{
+  g_autofree char *parsed = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (!sd_parse_host_port (text, &parsed, port, error))
+    return FALSE;
+  /* A name would need a resolver to find the resolver. */
+  if (!g_hostname_is_ip_address (parsed))
+    {
+      g_set_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT,
+                   _("The DNS server “%s” must be an IP address (optionally with a port), "
+                     "such as 192.0.2.53 or 127.0.0.1:5353."), text);
+      return FALSE;
+    }
+  if (host != NULL)
+    *host = g_steal_pointer (&parsed);
+  return TRUE;
 }

@@ -104,6 +104,14 @@ gboolean  sd_parse_host_port (const char  *text,
                               guint16     *port,
                               GError     **error);
 
+/* Parses a DNS server as --dns-server and the DNS server field take it:
+ * an IP address, optionally with a port (IP, IP:PORT, [IPv6]:PORT).
+ * @port is 0 when absent. The one check of that input for every face. */
+gboolean  sd_parse_dns_server (const char  *text,
+                               char       **host,
+                               guint16     *port,
+                               GError     **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdConfig, sd_config_free)
 
 G_END_DECLS

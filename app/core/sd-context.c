@@ -7,6 +7,8 @@
 #define G_LOG_DOMAIN "sd-context"
 
 #include "sd-context.h"
+#include "sd-dns-resolver.h"
+#include "sd-sip-session.h"
 
 SdContext *
 sd_context_new (void)
@@ -23,12 +25,13 @@ sd_context_free (SdContext *self)
 {
   if (self == NULL)
     return;
-  if (self->sip_state != NULL && self->sip_state_free != NULL)
-    self->sip_state_free (self->sip_state);
+  g_clear_pointer (&self->sip_session, sd_sip_session_free);
   g_clear_object (&self->tls_stream);
+  g_clear_object (&self->connection);
   g_clear_pointer (&self->selected, sd_candidate_unref);
   g_clear_pointer (&self->reachable, g_ptr_array_unref);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  g_clear_object (&self->dns_resolver);
   g_clear_pointer (&self->sign_in, sd_sign_in_free);
   g_clear_pointer (&self->uri, sd_sip_uri_free);
   g_free (self->domain);

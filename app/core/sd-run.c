@@ -14,6 +14,7 @@
 typedef struct {
   SdStatus    status;
   gboolean    status_forced;
+  gboolean    cancelled;   /* skipped by a cancel: runs again on the next execute */
   char       *reason;
   gint64      start_us;
   gint64      duration_ms;
@@ -45,17 +46,60 @@ enum {
 };
 static guint signals[N_SIGNALS];
 
+/* The step table (sd-step-table.h) made concrete: everything the engine
+ * knows about a step by its id. */
 static const struct {
-  SdStepRunAsync  run_async;
-  SdStepRunFinish run_finish;
-} step_impls[SD_N_STEPS] = {
-  [SD_STEP_URI]     = { sd_step_uri_run_async,     sd_step_uri_run_finish },
-  [SD_STEP_DNS]     = { sd_step_dns_run_async,     sd_step_dns_run_finish },
-  [SD_STEP_CONNECT] = { sd_step_connect_run_async, sd_step_connect_run_finish },
-  [SD_STEP_TLS]     = { sd_step_tls_run_async,     sd_step_tls_run_finish },
-  [SD_STEP_SIP]     = { sd_step_sip_run_async,     sd_step_sip_run_finish },
-  [SD_STEP_AUTH]    = { sd_step_auth_run_async,    sd_step_auth_run_finish },
+  const char      *id;
+  const char      *title;
+  SdStepRunAsync   run_async;
+  SdStepRunFinish  run_finish;
+} step_table[SD_N_STEPS] = {
+#define SD_STEP_IMPL_ROW(NAME, id_, title_) \
+  [SD_STEP_##NAME] = { #id_, title_, sd_step_##id_##_run_async, sd_step_##id_##_run_finish },
+  SD_STEP_TABLE (SD_STEP_IMPL_ROW)
+#undef SD_STEP_IMPL_ROW
 };
+
+const char *
+sd_step_id_to_string (SdStepId id)
+{
+  g_return_val_if_fail (id < SD_N_STEPS, NULL);
+  return step_table[id].id;
+}
+
+gboolean
+sd_step_id_from_string (const char *str, SdStepId *out)
+{
+  for (guint i = 0; str != NULL && i < SD_N_STEPS; i++)
+    if (g_str_equal (str, step_table[i].id))
+      {
+        *out = (SdStepId) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+sd_step_title (SdStepId id)
+{
+  g_return_val_if_fail (id < SD_N_STEPS, NULL);
+  return _(step_table[id].title);
+}
+
+char *
+sd_step_dup_id_choices (void)
+{
+  g_autoptr(GString) all_but_last = g_string_new (NULL);
+
+  for (guint i = 0; i + 1 < SD_N_STEPS; i++)
+    {
+      if (i > 0)
+        g_string_append (all_but_last, ", ");
+      g_string_append (all_but_last, step_table[i].id);
+    }
+  /* Translators: the end of a list of choices, "uri, dns, connect or auth" */
+  return g_strdup_printf (_("%s or %s"), all_but_last->str, step_table[SD_N_STEPS - 1].id);
+}
 
 static void run_next_step (SdRun *self);
 
@@ -181,6 +225,7 @@ reset_step (SdRun *self, SdStepId step)
     }
   st->status = SD_STATUS_PENDING;
   st->status_forced = FALSE;
+  st->cancelled = FALSE;
   g_clear_pointer (&st->reason, g_free);
   st->duration_ms = 0;
   json_object_unref (st->data);
@@ -200,6 +245,7 @@ finish_cancelled (SdRun *self, GError *error)
       reset_step (self, s);
       st->status = SD_STATUS_SKIP;
       st->status_forced = TRUE;
+      st->cancelled = TRUE;
       st->reason = g_strdup (_("Cancelled before this check finished."));
       g_signal_emit (self, signals[STEP_FINISHED], 0, (guint) s);
     }
@@ -218,7 +264,7 @@ step_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
-  ok = step_impls[step].run_finish (self, result, &error);
+  ok = step_table[step].run_finish (self, result, &error);
   st->duration_ms = (g_get_monotonic_time () - st->start_us) / 1000;
 
   if (!ok)
@@ -286,7 +332,7 @@ run_next_step (SdRun *self)
 
   self->steps[self->current].start_us = g_get_monotonic_time ();
   g_signal_emit (self, signals[STEP_STARTED], 0, (guint) self->current);
-  step_impls[self->current].run_async (self, cancellable, step_done_cb, NULL);
+  step_table[self->current].run_async (self, cancellable, step_done_cb, NULL);
 }
 
 void
@@ -308,8 +354,7 @@ sd_run_execute_async (SdRun               *self,
 
   /* Steps cancelled earlier run again. */
   for (SdStepId s = 0; s <= last; s++)
-    if (self->steps[s].status == SD_STATUS_SKIP && self->steps[s].status_forced
-        && g_strcmp0 (self->steps[s].reason, _("Cancelled before this check finished.")) == 0)
+    if (self->steps[s].cancelled)
       reset_step (self, s);
 
   self->current = 0;
@@ -352,6 +397,13 @@ sd_run_get_step_duration_ms (SdRun *self, SdStepId step)
 {
   g_return_val_if_fail (SD_IS_RUN (self) && step < SD_N_STEPS, 0);
   return self->steps[step].duration_ms;
+}
+
+gboolean
+sd_run_get_step_cancelled (SdRun *self, SdStepId step)
+{
+  g_return_val_if_fail (SD_IS_RUN (self) && step < SD_N_STEPS, FALSE);
+  return self->steps[step].cancelled;
 }
 
 JsonObject *
@@ -544,6 +596,7 @@ sd_run_set_step_status (SdRun      *self,
 
   self->steps[step].status = status;
   self->steps[step].status_forced = TRUE;
+  self->steps[step].cancelled = FALSE;
   g_free (self->steps[step].reason);
   self->steps[step].reason = g_strdup (reason);
 }

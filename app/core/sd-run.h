@@ -40,6 +40,8 @@ SdStatus    sd_run_get_step_status (SdRun *self, SdStepId step);
 /* Why a step was skipped, or a short note; NULL when none. */
 const char *sd_run_get_step_reason (SdRun *self, SdStepId step);
 gint64      sd_run_get_step_duration_ms (SdRun *self, SdStepId step);
+/* TRUE when a Cancel stopped the step (skipped; the next execute runs it again). */
+gboolean    sd_run_get_step_cancelled (SdRun *self, SdStepId step);
 /* The step's data object (part of the JSON report); never NULL. Steps add
  * to it as they go; views re-read it on ::step-updated. */
 JsonObject *sd_run_get_step_data (SdRun *self, SdStepId step);

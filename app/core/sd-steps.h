@@ -27,15 +27,9 @@ typedef gboolean (*SdStepRunFinish) (SdRun         *run,
                                         GAsyncReadyCallback callback, gpointer user_data); \
   gboolean sd_step_##name##_run_finish (SdRun *run, GAsyncResult *result, GError **error);
 
-SD_DECLARE_STEP (uri)
-SD_DECLARE_STEP (dns)
-SD_DECLARE_STEP (connect)
-SD_DECLARE_STEP (tls)
-SD_DECLARE_STEP (sip)
-SD_DECLARE_STEP (auth)
-
-/* A step that is not built yet: reports SD_STATUS_SKIP with an honest reason. */
-void     sd_step_not_built_async (SdRun *run, SdStepId step, GCancellable *cancellable,
-                                  GAsyncReadyCallback callback, gpointer user_data);
+/* One pair for each row of sd-step-table.h. */
+#define SD_DECLARE_STEP_ROW(NAME, id, title) SD_DECLARE_STEP (id)
+SD_STEP_TABLE (SD_DECLARE_STEP_ROW)
+#undef SD_DECLARE_STEP_ROW
 
 G_END_DECLS

@@ -9,45 +9,6 @@
 #include <glib/gi18n-lib.h>
 #include "sd-types.h"
 
-static const char * const step_ids[SD_N_STEPS] = {
-  "uri", "dns", "connect", "tls", "sip", "auth",
-};
-
-const char *
-sd_step_id_to_string (SdStepId id)
-{
-  g_return_val_if_fail (id < SD_N_STEPS, NULL);
-  return step_ids[id];
-}
-
-gboolean
-sd_step_id_from_string (const char *str, SdStepId *out)
-{
-  for (guint i = 0; str != NULL && i < SD_N_STEPS; i++)
-    if (g_str_equal (str, step_ids[i]))
-      {
-        *out = (SdStepId) i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
-const char *
-sd_step_title (SdStepId id)
-{
-  switch (id)
-    {
-    case SD_STEP_URI: return _("SIP address");
-    case SD_STEP_DNS: return _("Automatic configuration (DNS)");
-    case SD_STEP_CONNECT: return _("Connection");
-    case SD_STEP_TLS: return _("Secure connection (TLS)");
-    case SD_STEP_SIP: return _("SIP server");
-    case SD_STEP_AUTH: return _("Sign-in");
-    case SD_N_STEPS: default: break;
-    }
-  g_return_val_if_reached (NULL);
-}
-
 const char *
 sd_status_to_string (SdStatus status)
 {

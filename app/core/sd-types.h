@@ -5,20 +5,20 @@
 #pragma once
 
 #include <glib.h>
+#include "sd-step-table.h"
 
 G_BEGIN_DECLS
 
-/* The steps of a sign-in, in the order a client performs them.
- * Their string ids ("uri", "dns", ...) are part of the JSON contract. */
+/* The steps of a sign-in, in the order a client performs them:
+ * SD_STEP_URI, SD_STEP_DNS, SD_STEP_CONNECT, SD_STEP_TLS, SD_STEP_SIP,
+ * SD_STEP_AUTH, from the one table in sd-step-table.h. Their string ids
+ * ("uri", "dns", ...) are part of the JSON contract. */
+#define SD_STEP_ENUM_ROW(NAME, id, title) SD_STEP_##NAME,
 typedef enum {
-  SD_STEP_URI,
-  SD_STEP_DNS,
-  SD_STEP_CONNECT,
-  SD_STEP_TLS,
-  SD_STEP_SIP,
-  SD_STEP_AUTH,
+  SD_STEP_TABLE (SD_STEP_ENUM_ROW)
   SD_N_STEPS
 } SdStepId;
+#undef SD_STEP_ENUM_ROW
 
 typedef enum {
   SD_STATUS_PENDING,  /* not run yet (never in a finished report) */
@@ -57,6 +57,8 @@ typedef enum {
 const char *sd_step_id_to_string (SdStepId id);
 gboolean    sd_step_id_from_string (const char *str, SdStepId *out);
 const char *sd_step_title (SdStepId id); /* translated, for people */
+/* Every step id, for a person choosing one: "uri, dns, …, sip or auth". */
+char       *sd_step_dup_id_choices (void);
 
 const char *sd_status_to_string (SdStatus status);
 const char *sd_severity_to_string (SdSeverity severity);

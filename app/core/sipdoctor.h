@@ -10,6 +10,7 @@
 #include "sd-config.h"
 #include "sd-uri.h"
 #include "sd-candidate.h"
+#include "sd-connect-result.h"
 #include "sd-finding.h"
 #include "sd-context.h"
 #include "sd-trace.h"

@@ -12,5 +12,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SdApplication, sd_application, SD, APPLICATION, GtkApplication)
 
 SdApplication *sd_application_new (void);
+/* The whole program: locale, translations, the application. main() of
+ * sip-doctor, and of the GUI tests' sip-doctor-test (tests/gui). */
+int            sd_application_main (int argc, char *argv[]);
 
 G_END_DECLS

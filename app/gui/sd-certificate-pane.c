@@ -1,9 +1,6 @@
 /* sd-certificate-pane.c: the server's certificate chain, in the manner of
  * gcr's certificate viewer.
  *
- * SD_TEST_EXPORT_PATH: when set, Export Certificate… writes there without
- * asking (for the GUI tests).
- *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -397,7 +394,7 @@ chooser_response_cb (SdCertificatePane *self, int response, GtkNativeDialog *dia
 static void
 export_clicked_cb (SdCertificatePane *self)
 {
-  const char *test_path = g_getenv ("SD_TEST_EXPORT_PATH");
+  g_autoptr(GFile) test_file = NULL;
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
   g_autofree char *cn = NULL;
   g_autofree char *name = NULL;
@@ -405,10 +402,11 @@ export_clicked_cb (SdCertificatePane *self)
 
   if (cert_at (self, self->selected) == NULL || self->chooser != NULL)
     return;
-  if (test_path != NULL && *test_path != '\0')
+  if (sd_gui_test_choose_file != NULL)
+    test_file = sd_gui_test_choose_file ("certificate");
+  if (test_file != NULL)
     {
-      g_autoptr(GFile) file = g_file_new_for_path (test_path);
-      export_to (self, file);
+      export_to (self, test_file);
       return;
     }
 

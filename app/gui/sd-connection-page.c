@@ -21,53 +21,19 @@ struct _SdConnectionPage {
   SdCertificatePane *certificate_pane;
 
   GtkListStore      *attempts;
-  SdRunWatch         watch;
 };
 
 G_DEFINE_FINAL_TYPE (SdConnectionPage, sd_connection_page, SD_TYPE_PAGE)
 
-static const SdStepId page_steps[] = { SD_STEP_CONNECT, SD_STEP_TLS };
-
-static const char *
-result_words (const char *result)
-{
-  if (g_strcmp0 (result, "ok") == 0)
-    return _("Connected");
-  if (g_strcmp0 (result, "refused") == 0)
-    return _("Refused: nothing listens on this port");
-  if (g_strcmp0 (result, "timeout") == 0)
-    return _("No answer in time");
-  if (g_strcmp0 (result, "unreachable") == 0)
-    return _("Unreachable");
-  if (result == NULL || g_strcmp0 (result, "pending") == 0)
-    return _("Trying…");
-  if (g_strcmp0 (result, "skipped") == 0)
-    return _("Not tried here: UDP is checked when signing in");
-  if (g_strcmp0 (result, "unresolved") == 0)
-    return _("The name has no address");
-  if (g_strcmp0 (result, "not-tried") == 0)
-    return _("Not tried: time ran out before its turn");
-  if (g_strcmp0 (result, "not-needed") == 0)
-    return _("Not tried: the client stops at the first server that works");
-  if (g_strcmp0 (result, "local") == 0)
-    return _("Not tested: this computer ran out of resources");
-  return _("Failed");
-}
-
 static void
-refresh (gpointer data)
+sd_connection_page_refresh (SdPage *page)
 {
-  SdConnectionPage *self = data;
+  SdConnectionPage *self = SD_CONNECTION_PAGE (page);
   SdRun *run = sd_page_get_run (SD_PAGE (self));
   JsonObject *connect = run != NULL ? sd_run_get_step_data (run, SD_STEP_CONNECT) : NULL;
   JsonObject *tls = run != NULL ? sd_run_get_step_data (run, SD_STEP_TLS) : NULL;
   JsonArray *attempts = sd_json_array (connect, "attempts");
   g_autoptr(GString) tls_text = g_string_new (NULL);
-  guint n;
-
-  sd_gui_fill_steps (self->steps_list, run, page_steps, G_N_ELEMENTS (page_steps));
-  n = sd_gui_fill_findings (self->findings_list, run, page_steps, G_N_ELEMENTS (page_steps));
-  gtk_widget_set_visible (self->findings_box, n > 0);
 
   gtk_list_store_clear (self->attempts);
   for (guint i = 0; attempts != NULL && i < json_array_get_length (attempts); i++)
@@ -82,9 +48,9 @@ refresh (gpointer data)
       g_autofree char *outcome = NULL;
 
       if (error != NULL && *error != '\0' && g_strcmp0 (result, "ok") != 0)
-        outcome = g_strdup_printf ("%s (%s)", result_words (result), error);
+        outcome = g_strdup_printf ("%s (%s)", sd_connect_result_describe (sd_connect_result_from_string (result)), error);
       else
-        outcome = g_strdup (result_words (result));
+        outcome = g_strdup (sd_connect_result_describe (sd_connect_result_from_string (result)));
       gtk_list_store_insert_with_values (self->attempts, NULL, -1,
                                          0, sd_json_string (a, "host"),
                                          1, sd_json_string (a, "address"),
@@ -132,23 +98,6 @@ refresh (gpointer data)
 }
 
 static void
-sd_connection_page_run_changed (SdPage *page)
-{
-  SdConnectionPage *self = SD_CONNECTION_PAGE (page);
-
-  sd_run_watch_set (&self->watch, sd_page_get_run (page), refresh, self);
-}
-
-static void
-sd_connection_page_dispose (GObject *object)
-{
-  SdConnectionPage *self = SD_CONNECTION_PAGE (object);
-
-  sd_run_watch_clear (&self->watch);
-  G_OBJECT_CLASS (sd_connection_page_parent_class)->dispose (object);
-}
-
-static void
 sd_connection_page_finalize (GObject *object)
 {
   SdConnectionPage *self = SD_CONNECTION_PAGE (object);
@@ -164,9 +113,8 @@ sd_connection_page_class_init (SdConnectionPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SdPageClass *page_class = SD_PAGE_CLASS (klass);
 
-  object_class->dispose = sd_connection_page_dispose;
   object_class->finalize = sd_connection_page_finalize;
-  page_class->run_changed = sd_connection_page_run_changed;
+  page_class->refresh = sd_connection_page_refresh;
 
   g_type_ensure (SD_TYPE_CERTIFICATE_PANE);
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -185,6 +133,8 @@ sd_connection_page_init (SdConnectionPage *self)
   const char *titles[] = { _("Server"), _("Address"), _("Port"), _("Transport"), _("Result"), _("Time"), NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  sd_page_set_step_views (SD_PAGE (self), SD_STEP_CONNECT, self->steps_list,
+                          self->findings_box, self->findings_list);
   sd_page_set_title (SD_PAGE (self), _("Connection"));
   sd_page_set_last_step (SD_PAGE (self), SD_STEP_TLS);
   sd_page_set_complete (SD_PAGE (self), TRUE);

@@ -24,12 +24,9 @@ struct _SdDnsPage {
 
   GtkListStore *queries;
   GtkListStore *candidates;
-  SdRunWatch    watch;
 };
 
 G_DEFINE_FINAL_TYPE (SdDnsPage, sd_dns_page, SD_TYPE_PAGE)
-
-static const SdStepId page_steps[] = { SD_STEP_URI, SD_STEP_DNS };
 
 static const char *
 rcode_words (const char *rcode)
@@ -74,18 +71,13 @@ describe_answer (JsonObject *a)
 static void refresh_placeholders (SdDnsPage *self, SdRun *run, JsonObject *dns);
 
 static void
-refresh (gpointer data)
+sd_dns_page_refresh (SdPage *page)
 {
-  SdDnsPage *self = data;
+  SdDnsPage *self = SD_DNS_PAGE (page);
   SdRun *run = sd_page_get_run (SD_PAGE (self));
   JsonObject *dns = run != NULL ? sd_run_get_step_data (run, SD_STEP_DNS) : NULL;
   JsonArray *queries = sd_json_array (dns, "queries");
   JsonArray *candidates = sd_json_array (dns, "candidates");
-  guint n;
-
-  sd_gui_fill_steps (self->steps_list, run, page_steps, G_N_ELEMENTS (page_steps));
-  n = sd_gui_fill_findings (self->findings_list, run, page_steps, G_N_ELEMENTS (page_steps));
-  gtk_widget_set_visible (self->findings_box, n > 0);
 
   gtk_list_store_clear (self->queries);
   for (guint i = 0; queries != NULL && i < json_array_get_length (queries); i++)
@@ -185,23 +177,6 @@ refresh_placeholders (SdDnsPage *self, SdRun *run, JsonObject *dns)
 }
 
 static void
-sd_dns_page_run_changed (SdPage *page)
-{
-  SdDnsPage *self = SD_DNS_PAGE (page);
-
-  sd_run_watch_set (&self->watch, sd_page_get_run (page), refresh, self);
-}
-
-static void
-sd_dns_page_dispose (GObject *object)
-{
-  SdDnsPage *self = SD_DNS_PAGE (object);
-
-  sd_run_watch_clear (&self->watch);
-  G_OBJECT_CLASS (sd_dns_page_parent_class)->dispose (object);
-}
-
-static void
 sd_dns_page_finalize (GObject *object)
 {
   SdDnsPage *self = SD_DNS_PAGE (object);
@@ -218,9 +193,8 @@ sd_dns_page_class_init (SdDnsPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SdPageClass *page_class = SD_PAGE_CLASS (klass);
 
-  object_class->dispose = sd_dns_page_dispose;
   object_class->finalize = sd_dns_page_finalize;
-  page_class->run_changed = sd_dns_page_run_changed;
+  page_class->refresh = sd_dns_page_refresh;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/sipdoctor/SipDoctor/sd-dns-page.ui");
@@ -240,6 +214,8 @@ sd_dns_page_init (SdDnsPage *self)
                                      _("Found through"), NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  sd_page_set_step_views (SD_PAGE (self), SD_STEP_URI, self->steps_list,
+                          self->findings_box, self->findings_list);
   sd_page_set_title (SD_PAGE (self), _("DNS"));
   sd_page_set_last_step (SD_PAGE (self), SD_STEP_DNS);
   sd_page_set_complete (SD_PAGE (self), TRUE);

@@ -121,23 +121,23 @@ step_row_new (SdRun *run, SdStepId step)
 }
 
 void
-sd_gui_fill_steps (GtkListBox     *box,
-                   SdRun          *run,
-                   const SdStepId *steps,
-                   guint           n_steps)
+sd_gui_fill_steps (GtkListBox *box,
+                   SdRun      *run,
+                   SdStepId    first,
+                   SdStepId    last)
 {
   sd_gui_clear_container (GTK_CONTAINER (box));
   if (run == NULL)
     return;
-  for (guint i = 0; i < n_steps; i++)
-    gtk_container_add (GTK_CONTAINER (box), step_row_new (run, steps[i]));
+  for (SdStepId s = first; s <= last && s < SD_N_STEPS; s++)
+    gtk_container_add (GTK_CONTAINER (box), step_row_new (run, s));
 }
 
 guint
-sd_gui_fill_findings (GtkListBox     *box,
-                      SdRun          *run,
-                      const SdStepId *steps,
-                      guint           n_steps)
+sd_gui_fill_findings (GtkListBox *box,
+                      SdRun      *run,
+                      SdStepId    first,
+                      SdStepId    last)
 {
   g_autoptr(GPtrArray) sorted = NULL;
   GPtrArray *all;
@@ -152,11 +152,7 @@ sd_gui_fill_findings (GtkListBox     *box,
   for (guint i = 0; i < all->len; i++)
     {
       SdFinding *f = all->pdata[i];
-      gboolean wanted = n_steps == 0;
-
-      for (guint s = 0; s < n_steps && !wanted; s++)
-        wanted = f->step == steps[s];
-      if (wanted)
+      if (f->step >= first && f->step <= last)
         g_ptr_array_add (sorted, sd_finding_ref (f));
     }
   g_ptr_array_sort (sorted, sd_finding_compare);
@@ -332,6 +328,8 @@ sd_run_watch_clear (SdRunWatch *watch)
     }
   g_clear_object (&watch->run);
 }
+
+SdGuiChooseFileFunc sd_gui_test_choose_file = NULL;
 
 void
 sd_gui_set_field_hint (GtkLabel   *label,

@@ -19,18 +19,18 @@ const char *sd_gui_status_label (SdStatus status);
  * "SIP address" by the same words a sighted person reads. */
 void        sd_gui_name_from_labels (GtkWidget *container);
 
-/* Rebuilds @box with one row per step of @steps: icon, title, status and,
- * for a skipped step, the reason in words. */
-void        sd_gui_fill_steps (GtkListBox     *box,
-                               SdRun          *run,
-                               const SdStepId *steps,
-                               guint           n_steps);
-/* Rebuilds @box with the findings of @steps (all when @n_steps is 0),
- * most important first; returns how many. */
-guint       sd_gui_fill_findings (GtkListBox     *box,
-                                  SdRun          *run,
-                                  const SdStepId *steps,
-                                  guint           n_steps);
+/* Rebuilds @box with one row per step from @first to @last: icon, title,
+ * status and, for a skipped step, the reason in words. */
+void        sd_gui_fill_steps (GtkListBox *box,
+                               SdRun      *run,
+                               SdStepId    first,
+                               SdStepId    last);
+/* Rebuilds @box with the findings of the steps from @first to @last, most
+ * important first; returns how many. */
+guint       sd_gui_fill_findings (GtkListBox *box,
+                                  SdRun      *run,
+                                  SdStepId    first,
+                                  SdStepId    last);
 void        sd_gui_clear_container (GtkContainer *container);
 
 /* Safe readers of a step's data object: NULL / @fallback when absent or of
@@ -63,6 +63,14 @@ void        sd_run_watch_set   (SdRunWatch    *watch,
                                 gpointer       data);
 void        sd_run_watch_queue (SdRunWatch *watch);
 void        sd_run_watch_clear (SdRunWatch *watch);
+
+/* The one test seam of the wizard. NULL in sip-doctor; only the GUI
+ * tests' own build (tests/gui/sd-test-main.c, never installed) sets it, as
+ * AT-SPI cannot drive every platform's file chooser. Save Report… and
+ * Export Certificate… ask it first: it returns the file to write for
+ * @purpose ("report", "certificate"), or NULL to show the file chooser. */
+typedef GFile *(*SdGuiChooseFileFunc) (const char *purpose);
+extern SdGuiChooseFileFunc sd_gui_test_choose_file;
 
 /* Shows @text under an entry, as an error (red, entry marked) or a hint. */
 void        sd_gui_set_field_hint (GtkLabel   *label,

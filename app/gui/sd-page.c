@@ -5,13 +5,19 @@
 #include "config.h"
 
 #include "sd-page.h"
+#include "sd-gui-util.h"
 
 typedef struct {
   char     *title;
   gboolean  complete;
   gboolean  applying;
-  int       last_step;
-  SdRun    *run;
+  int         last_step;
+  SdRun      *run;
+  SdRunWatch  watch;
+  SdStepId    first_step;
+  GtkListBox *steps_list;
+  GtkWidget  *findings_box;
+  GtkListBox *findings_list;
 } SdPagePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SdPage, sd_page, GTK_TYPE_BIN)
@@ -70,6 +76,15 @@ sd_page_real_run_finish (SdPage        *self,
 }
 
 static void
+sd_page_dispose (GObject *object)
+{
+  SdPagePrivate *priv = sd_page_get_instance_private (SD_PAGE (object));
+
+  sd_run_watch_clear (&priv->watch);
+  G_OBJECT_CLASS (sd_page_parent_class)->dispose (object);
+}
+
+static void
 sd_page_finalize (GObject *object)
 {
   SdPagePrivate *priv = sd_page_get_instance_private (SD_PAGE (object));
@@ -121,6 +136,7 @@ sd_page_class_init (SdPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = sd_page_dispose;
   object_class->finalize = sd_page_finalize;
   object_class->get_property = sd_page_get_property;
   object_class->set_property = sd_page_set_property;
@@ -231,6 +247,24 @@ sd_page_get_run (SdPage *self)
   return priv->run;
 }
 
+static void
+watch_refresh_cb (gpointer data)
+{
+  SdPage *self = data;
+  SdPagePrivate *priv = sd_page_get_instance_private (self);
+
+  if (priv->steps_list != NULL && priv->last_step != SD_PAGE_NO_STEP)
+    sd_gui_fill_steps (priv->steps_list, priv->run, priv->first_step, (SdStepId) priv->last_step);
+  if (priv->findings_list != NULL && priv->last_step != SD_PAGE_NO_STEP)
+    {
+      guint n = sd_gui_fill_findings (priv->findings_list, priv->run, priv->first_step,
+                                      (SdStepId) priv->last_step);
+      gtk_widget_set_visible (priv->findings_box, n > 0);
+    }
+  if (SD_PAGE_GET_CLASS (self)->refresh != NULL)
+    SD_PAGE_GET_CLASS (self)->refresh (self);
+}
+
 void
 sd_page_set_run (SdPage *self, SdRun *run)
 {
@@ -240,7 +274,37 @@ sd_page_set_run (SdPage *self, SdRun *run)
     return;
   if (SD_PAGE_GET_CLASS (self)->run_changed != NULL)
     SD_PAGE_GET_CLASS (self)->run_changed (self);
+  if (SD_PAGE_GET_CLASS (self)->refresh != NULL || priv->steps_list != NULL)
+    sd_run_watch_set (&priv->watch, run, watch_refresh_cb, self);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUN]);
+}
+
+void
+sd_page_set_step_views (SdPage     *self,
+                        SdStepId    first_step,
+                        GtkListBox *steps_list,
+                        GtkWidget  *findings_box,
+                        GtkListBox *findings_list)
+{
+  SdPagePrivate *priv = sd_page_get_instance_private (self);
+
+  g_return_if_fail (first_step < SD_N_STEPS);
+  g_return_if_fail ((findings_box == NULL) == (findings_list == NULL));
+
+  /* Template children: the template holds them as long as the page. */
+  priv->first_step = first_step;
+  priv->steps_list = steps_list;
+  priv->findings_box = findings_box;
+  priv->findings_list = findings_list;
+}
+
+void
+sd_page_queue_refresh (SdPage *self)
+{
+  SdPagePrivate *priv = sd_page_get_instance_private (self);
+
+  if (priv->watch.refresh != NULL)
+    sd_run_watch_queue (&priv->watch);
 }
 
 static void

@@ -38,12 +38,17 @@ struct _SdPageClass
   /* Writes the page's inputs to @settings (never the password). */
   void     (*remember)    (SdPage    *page,
                            GSettings *settings);
-  /* The run changed: a new one, or NULL. Re-render from it. */
+  /* The run changed: a new one, or NULL. Forget what came from the old
+   * one; refresh follows. */
   void     (*run_changed) (SdPage *page);
+  /* Re-render from the run (NULL before the first): called at most once
+   * per main loop iteration after the run changed, made progress or found
+   * something. The page's steps and findings lists are already filled. */
+  void     (*refresh)     (SdPage *page);
   /* The page became the visible one. */
   void     (*shown)       (SdPage *page);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 const char *sd_page_get_title       (SdPage *self);
@@ -55,6 +60,17 @@ int         sd_page_get_last_step   (SdPage *self);
 void        sd_page_set_last_step   (SdPage *self, int last_step);
 SdRun      *sd_page_get_run         (SdPage *self);
 void        sd_page_set_run         (SdPage *self, SdRun *run);
+
+/* The lists the page shows its checks and their findings in: the steps
+ * from @first_step to the page's last step. SdPage fills them on every
+ * refresh and shows @findings_box only when there is a finding. */
+void        sd_page_set_step_views  (SdPage     *self,
+                                     SdStepId    first_step,
+                                     GtkListBox *steps_list,
+                                     GtkWidget  *findings_box,
+                                     GtkListBox *findings_list);
+/* Asks for a refresh (coalesced) for a change the run does not signal. */
+void        sd_page_queue_refresh   (SdPage *self);
 
 void        sd_page_run_async       (SdPage              *self,
                                      GCancellable        *cancellable,

@@ -82,15 +82,9 @@ validate (SdServerPage *self)
     sd_gui_set_field_hint (self->dns_server_hint, self->dns_server_entry,
               _("Leave empty to ask this computer's own DNS servers. Type an IP address "
                 "(with a port if needed) to compare what another DNS server answers."), FALSE);
-  else if (!sd_parse_host_port (dns, &host, NULL, &error))
+  else if (!sd_parse_dns_server (dns, NULL, NULL, &error))
     {
       sd_gui_set_field_hint (self->dns_server_hint, self->dns_server_entry, error->message, TRUE);
-      ok = FALSE;
-    }
-  else if (!g_hostname_is_ip_address (host))
-    {
-      sd_gui_set_field_hint (self->dns_server_hint, self->dns_server_entry,
-                _("Type the DNS server’s IP address, such as 192.0.2.53 or 127.0.0.1:5353."), TRUE);
       ok = FALSE;
     }
   else

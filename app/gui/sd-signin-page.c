@@ -22,12 +22,9 @@ struct _SdSigninPage {
   GtkTextView  *trace_view;
 
   guint         n_trace_shown;
-  SdRunWatch    watch;
 };
 
 G_DEFINE_FINAL_TYPE (SdSigninPage, sd_signin_page, SD_TYPE_PAGE)
-
-static const SdStepId page_steps[] = { SD_STEP_SIP, SD_STEP_AUTH };
 
 static void
 fill_trace (SdSigninPage *self, SdRun *run)
@@ -150,9 +147,9 @@ fill_network (SdSigninPage *self, SdRun *run, JsonObject *sip)
 }
 
 static void
-refresh (gpointer data)
+sd_signin_page_refresh (SdPage *page)
 {
-  SdSigninPage *self = data;
+  SdSigninPage *self = SD_SIGNIN_PAGE (page);
   SdRun *run = sd_page_get_run (SD_PAGE (self));
   const SdConfig *config = run != NULL ? sd_run_get_config (run) : NULL;
   JsonObject *sip = run != NULL ? sd_run_get_step_data (run, SD_STEP_SIP) : NULL;
@@ -160,11 +157,6 @@ refresh (gpointer data)
   JsonArray *offered = sd_json_array (auth, "schemes_offered");
   JsonArray *challenges = sd_json_array (sip, "challenges");
   g_autoptr(GString) schemes = g_string_new (NULL);
-  guint n;
-
-  sd_gui_fill_steps (self->steps_list, run, page_steps, G_N_ELEMENTS (page_steps));
-  n = sd_gui_fill_findings (self->findings_list, run, page_steps, G_N_ELEMENTS (page_steps));
-  gtk_widget_set_visible (self->findings_box, n > 0);
 
   if (config != NULL && config->password != NULL)
     gtk_label_set_text (self->password_label,
@@ -227,27 +219,16 @@ sd_signin_page_run_changed (SdPage *page)
 
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->trace_view), "", -1);
   self->n_trace_shown = 0;
-  sd_run_watch_set (&self->watch, sd_page_get_run (page), refresh, self);
-}
-
-static void
-sd_signin_page_dispose (GObject *object)
-{
-  SdSigninPage *self = SD_SIGNIN_PAGE (object);
-
-  sd_run_watch_clear (&self->watch);
-  G_OBJECT_CLASS (sd_signin_page_parent_class)->dispose (object);
 }
 
 static void
 sd_signin_page_class_init (SdSigninPageClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   SdPageClass *page_class = SD_PAGE_CLASS (klass);
 
-  object_class->dispose = sd_signin_page_dispose;
   page_class->run_changed = sd_signin_page_run_changed;
+  page_class->refresh = sd_signin_page_refresh;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/sipdoctor/SipDoctor/sd-signin-page.ui");
@@ -264,6 +245,8 @@ static void
 sd_signin_page_init (SdSigninPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sd_page_set_step_views (SD_PAGE (self), SD_STEP_SIP, self->steps_list,
+                          self->findings_box, self->findings_list);
   sd_page_set_title (SD_PAGE (self), _("Sign-in"));
   sd_page_set_last_step (SD_PAGE (self), SD_STEP_AUTH);
   sd_page_set_complete (SD_PAGE (self), TRUE);

@@ -1,10 +1,6 @@
 /* sd-summary-page.c: the verdict, the findings with their advice, the line
  * to read out, and the report (save, copy), after running every step.
  *
- * SD_TEST_SAVE_PATH: when set, Save Report… writes to that path (format by
- * its extension) without asking; the GUI tests use it, since a file chooser
- * dialog cannot be driven reliably everywhere.
- *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -29,7 +25,6 @@ struct _SdSummaryPage {
   GtkWidget    *copy_report_button;
   GtkWidget    *run_again_button;
 
-  SdRunWatch    watch;
   GtkFileChooserNative *chooser;
   GCancellable *save_cancellable;
 };
@@ -38,10 +33,6 @@ G_DEFINE_FINAL_TYPE (SdSummaryPage, sd_summary_page, SD_TYPE_PAGE)
 
 enum { RUN_AGAIN, N_SIGNALS };
 static guint signals[N_SIGNALS];
-
-static const SdStepId all_steps[] = {
-  SD_STEP_URI, SD_STEP_DNS, SD_STEP_CONNECT, SD_STEP_TLS, SD_STEP_SIP, SD_STEP_AUTH
-};
 
 static void
 set_icon_class (GtkImage *image, const char *cls)
@@ -56,18 +47,14 @@ set_icon_class (GtkImage *image, const char *cls)
 }
 
 static void
-refresh (gpointer data)
+sd_summary_page_refresh (SdPage *page)
 {
-  SdSummaryPage *self = data;
+  SdSummaryPage *self = SD_SUMMARY_PAGE (page);
   SdRun *run = sd_page_get_run (SD_PAGE (self));
   gboolean running = run != NULL && (sd_run_is_running (run) || sd_page_get_applying (SD_PAGE (self)));
-  guint errors = 0, warnings = 0, skipped = 0, cancelled = 0, n;
+  guint errors = 0, warnings = 0, skipped = 0, cancelled = 0;
   g_autofree char *summary = NULL;
   g_autofree char *detail = NULL;
-
-  sd_gui_fill_steps (self->steps_list, run, all_steps, G_N_ELEMENTS (all_steps));
-  n = sd_gui_fill_findings (self->findings_list, run, NULL, 0);
-  gtk_widget_set_visible (self->findings_box, n > 0);
 
   gtk_widget_set_sensitive (self->save_button, run != NULL && !running);
   gtk_widget_set_sensitive (self->copy_summary_button, run != NULL && !running);
@@ -98,12 +85,10 @@ refresh (gpointer data)
       errors += f->severity == SD_SEVERITY_ERROR;
       warnings += f->severity == SD_SEVERITY_WARNING;
     }
-  for (guint i = 0; i < G_N_ELEMENTS (all_steps); i++)
+  for (SdStepId s = 0; s < SD_N_STEPS; s++)
     {
-      skipped += sd_run_get_step_status (run, all_steps[i]) == SD_STATUS_SKIP;
-      /* The engine's own words for a step stopped by Cancel. */
-      cancelled += g_strcmp0 (sd_run_get_step_reason (run, all_steps[i]),
-                              _("Cancelled before this check finished.")) == 0;
+      skipped += sd_run_get_step_status (run, s) == SD_STATUS_SKIP;
+      cancelled += sd_run_get_step_cancelled (run, s);
     }
 
   if (cancelled > 0 && errors == 0)
@@ -298,7 +283,7 @@ static void
 save_clicked_cb (SdSummaryPage *self)
 {
   SdRun *run = sd_page_get_run (SD_PAGE (self));
-  const char *test_path = g_getenv ("SD_TEST_SAVE_PATH");
+  g_autoptr(GFile) test_file = NULL;
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
   const SdConfig *config;
   g_autofree char *name = NULL;
@@ -306,13 +291,15 @@ save_clicked_cb (SdSummaryPage *self)
   if (run == NULL || self->chooser != NULL)
     return;
 
-  if (test_path != NULL && *test_path != '\0')
+  if (sd_gui_test_choose_file != NULL)
+    test_file = sd_gui_test_choose_file ("report");
+  if (test_file != NULL)
     {
-      g_autoptr(GFile) file = g_file_new_for_path (test_path);
+      g_autofree char *basename = g_file_get_basename (test_file);
       SdReportFormat format = SD_REPORT_HTML;
 
-      sd_report_format_for_path (test_path, &format);
-      save_to (self, file, format);
+      sd_report_format_for_path (basename, &format);
+      save_to (self, test_file, format);
       return;
     }
 
@@ -345,7 +332,7 @@ save_clicked_cb (SdSummaryPage *self)
 static void
 applying_changed_cb (SdSummaryPage *self)
 {
-  sd_run_watch_queue (&self->watch);
+  sd_page_queue_refresh (SD_PAGE (self));
 }
 
 static void
@@ -354,7 +341,6 @@ sd_summary_page_run_changed (SdPage *page)
   SdSummaryPage *self = SD_SUMMARY_PAGE (page);
 
   set_status (self, "");
-  sd_run_watch_set (&self->watch, sd_page_get_run (page), refresh, self);
 }
 
 static void
@@ -362,7 +348,6 @@ sd_summary_page_dispose (GObject *object)
 {
   SdSummaryPage *self = SD_SUMMARY_PAGE (object);
 
-  sd_run_watch_clear (&self->watch);
   g_cancellable_cancel (self->save_cancellable);
   g_clear_object (&self->save_cancellable);
   if (self->chooser != NULL)
@@ -380,6 +365,7 @@ sd_summary_page_class_init (SdSummaryPageClass *klass)
 
   object_class->dispose = sd_summary_page_dispose;
   page_class->run_changed = sd_summary_page_run_changed;
+  page_class->refresh = sd_summary_page_refresh;
 
   signals[RUN_AGAIN] = g_signal_new ("run-again", G_TYPE_FROM_CLASS (klass),
                                      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -408,6 +394,8 @@ static void
 sd_summary_page_init (SdSummaryPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  sd_page_set_step_views (SD_PAGE (self), SD_STEP_URI, self->steps_list,
+                          self->findings_box, self->findings_list);
   sd_page_set_title (SD_PAGE (self), _("Summary"));
   gtk_widget_hide (GTK_WIDGET (self->status_label));
   sd_page_set_last_step (SD_PAGE (self), SD_STEP_AUTH);

@@ -19,6 +19,9 @@ import sdlab  # noqa: E402
 
 CLI = os.environ.get("SD_CLI", "sip-doctor-cli")
 CANARY = "canary-Pw-51e7b0c2"
+# The contract's step ids, in order (docs/contract.md); the one place the
+# tests state them: test_list_steps holds the engine's table to it, and the
+# other tests ask the table (sdlab.step_ids).
 STEP_IDS = ["uri", "dns", "connect", "tls", "sip", "auth"]
 # A loopback port nothing listens on: connections are refused at once.
 CLOSED = "127.0.0.1:9"
@@ -251,6 +254,21 @@ class Report(unittest.TestCase):
             self.assertIn(finding["step"], STEP_IDS)
             self.assertTrue(finding["advice"], finding["code"])
         self.assertIn("alice@example.com", report["summary"])
+
+    def test_list_steps(self):
+        code, out, err = run(["--list-steps"])
+        self.assertEqual(code, 0, err)
+        rows = [line.split("\t") for line in out.splitlines()]
+        self.assertEqual([row[0] for row in rows], STEP_IDS)
+        self.assertEqual(sdlab.step_ids(CLI), STEP_IDS)
+        for row in rows:
+            self.assertEqual(len(row), 2, row)
+            self.assertTrue(row[1].strip(), row)
+        self.assertEqual(rows[0][1], "SIP address")
+        # The help and the error name every step of the table.
+        code, out, err = run(["--help"])
+        self.assertIn("Stop after this check: uri, dns, connect, tls, sip or auth (default auth)", out)
+        self.assertIn("--list-steps", out)
 
     def test_until(self):
         code, out, err = run(["alice@example.com", "--until", "uri", "--json"])

@@ -22,7 +22,7 @@ TIMEOUT = 3
 HANG_GUARD = 6 * TIMEOUT + 10
 SCREEN_LINES = 40
 
-STEP_IDS = ['uri', 'dns', 'connect', 'tls', 'sip', 'auth']
+STEP_IDS = sdlab.step_ids(CLI)
 # What only the details hold: a certificate (PEM and its fingerprint), the
 # check data headings and the protocol trace.
 DETAILS = ['-----BEGIN CERTIFICATE-----', 'sha256: ', 'not_after: ',

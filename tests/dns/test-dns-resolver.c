@@ -253,6 +253,7 @@ test_silent_times_out (void)
   run_query (resolver, "host.example.test", SD_DNS_TYPE_AAAA, 300, NULL, &w);
   g_assert_no_error (w.error);
   g_assert_cmpstr (w.result->rcode, ==, "TIMEOUT");
+  g_assert_cmpint (w.result->outcome, ==, SD_DNS_OUTCOME_TIMEOUT);
   g_assert_nonnull (w.result->error);
   g_assert_cmpfloat (w.result->duration_ms, >=, 299);
   /* hang guard, not a speed test */
@@ -372,6 +373,9 @@ test_servfail_then_next_server (void)
     resolver = sd_dns_resolver_new_for_server (addr, NULL);
     run_query (resolver, "host.example.test", SD_DNS_TYPE_A, 2000, NULL, &w);
     g_assert_cmpstr (w.result->rcode, ==, "SERVFAIL");
+    g_assert_cmpint (w.result->outcome, ==, SD_DNS_OUTCOME_ANSWER);
+    g_assert_cmpuint (w.result->rcode_value, ==, SD_DNS_RCODE_SERVFAIL);
+    g_assert_false (sd_dns_result_is_answer (w.result));
     g_assert_nonnull (w.result->error);
     sd_dns_result_free (w.result);
     g_clear_object (&resolver);
@@ -455,6 +459,8 @@ test_closed_port_fails_fast (void)
   resolver = sd_dns_resolver_new_for_server (addr, NULL);
   run_query (resolver, "host.example.test", SD_DNS_TYPE_A, 5000, NULL, &w);
   g_assert_cmpstr (w.result->rcode, ==, "ERROR");
+  /* told by an enum, not by the (translated) sentence */
+  g_assert_cmpint (w.result->outcome, ==, SD_DNS_OUTCOME_UNREACHABLE);
   g_assert_nonnull (strstr (w.result->error, "nothing listens"));
   /* well before the 5 s timeout: the ICMP error ends it */
   g_assert_cmpfloat (w.result->duration_ms, <, 2000);
@@ -516,6 +522,7 @@ test_invalid_name_is_a_result (void)
 
   run_query (resolver, "bad..name", SD_DNS_TYPE_A, 1000, NULL, &w);
   g_assert_cmpstr (w.result->rcode, ==, "ERROR");
+  g_assert_cmpint (w.result->outcome, ==, SD_DNS_OUTCOME_ERROR);
   g_assert_nonnull (w.result->error);
   g_assert_cmpuint (peer->queries, ==, 0);
   sd_dns_result_free (w.result);

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lab'))
@@ -528,13 +529,27 @@ class Answers(DnsLab):
     def test_weights_decide_the_first_choice(self):
         # Of the priority-10 set (weights 60/30/10/0), the weight-60 target must
         # come first far more often than the weight-0 one. 30 runs, seeded.
+        # The seed reaches the step through a test-only build of the CLI
+        # (tests/dns/sd-cli-seeded.c): the shipped one has no such hook.
         first = {}
+        seeded = os.environ.get('SD_CLI_SEEDED') or os.path.join(
+            os.environ.get('MESON_BUILD_ROOT') or os.path.join(sdlab.SRCROOT, '_build'),
+            'tests', 'dns', 'sip-doctor-cli-seeded')
         for seed in range(30):
-            env = dict(os.environ, SD_DNS_SRV_SEED=str(seed))
-            res = sdlab.run_cli(['alice@weights.test', '--transport', 'tls', '--dns-server',
-                                 self.lab.dns_server, '--json', '--until', 'dns'], env=env)
+            with mock.patch.dict(os.environ, {'SD_CLI': seeded}):
+                res = sdlab.run_cli(['alice@weights.test', '--transport', 'tls', '--dns-server',
+                                     self.lab.dns_server, '--json', '--until', 'dns'],
+                                    env={'SD_DNS_SRV_SEED': str(seed)})
             h = cands(res.report)[0][0]
             first[h] = first.get(h, 0) + 1
+            if seed == 0:
+                order0 = cands(res.report)
+        # the seam works: the same seed draws the same order again
+        with mock.patch.dict(os.environ, {'SD_CLI': seeded}):
+            again = sdlab.run_cli(['alice@weights.test', '--transport', 'tls', '--dns-server',
+                                   self.lab.dns_server, '--json', '--until', 'dns'],
+                                  env={'SD_DNS_SRV_SEED': '0'})
+        self.assertEqual(cands(again.report), order0)
         self.assertGreater(first.get('p10w60-2.weights.test', 0), first.get('p10w0-4.weights.test', 0))
         self.assertGreater(first.get('p10w60-2.weights.test', 0), 8)
 

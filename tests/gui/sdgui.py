@@ -95,7 +95,7 @@ class App:
 
     def __init__(self, args=(), env=None, name='sip-doctor'):
         Atspi.init()
-        self.exe = os.environ.get('SD_GUI') or os.path.join(build_root(), 'app', 'gui', 'sip-doctor')
+        self.exe = os.environ.get('SD_GUI') or os.path.join(build_root(), 'tests', 'gui', 'sip-doctor-test')
         e = dict(os.environ)
         e['GSETTINGS_SCHEMA_DIR'] = os.path.join(build_root(), 'data')
         e.setdefault('GSETTINGS_BACKEND', 'memory')

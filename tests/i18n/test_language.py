@@ -15,7 +15,6 @@ import unittest
 
 CLI = os.environ.get("SD_CLI", "sip-doctor-cli")
 LOCALEDIR = os.environ["SD_LOCALEDIR"]
-STEP_IDS = ["uri", "dns", "connect", "tls", "sip", "auth"]
 NBSP = "\u00a0"
 
 # Sentences each language must show, by situation: translated text a person
@@ -64,6 +63,16 @@ def run(args, lang, localedir=LOCALEDIR, timeout=60):
         env["LANGUAGE"] = lang
     proc = subprocess.run([CLI] + args, capture_output=True, text=True, timeout=timeout, env=env)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def list_steps(lang):
+    """(id, title) of every step, in the order they run: the engine's table."""
+    status, out, err = run(["--list-steps"], lang)
+    assert status == 0, err
+    return [tuple(line.split("\t", 1)) for line in out.splitlines()]
+
+
+STEP_IDS = [step for step, title in list_steps(None)]
 
 
 def shape(node):
@@ -126,6 +135,15 @@ class Language(unittest.TestCase):
             self.assertIn(want["summary-pass"], report["summary"])
             self.assertEqual(report["steps"]["uri"]["title"], want["title-uri"])
             self.assertEqual(report["steps"]["auth"]["title"], want["title-auth"])
+
+    def test_list_steps(self):
+        english = list_steps(None)
+        self.assertEqual(english[0], ("uri", "SIP address"))
+        for lang, want in self.each_language():
+            steps = list_steps(lang)
+            self.assertEqual([step for step, title in steps], STEP_IDS)
+            self.assertEqual(steps[0][1], want["title-uri"])
+            self.assertEqual(steps[-1][1], want["title-auth"])
 
     def test_findings_keep_their_codes(self):
         args = ["--until", "uri", "--json", "--transport", "udp", "sips:alice@example.com"]

@@ -2251,6 +2251,14 @@ def cli_path():
     return os.path.join(build, 'app', 'cli', 'sip-doctor-cli')
 
 
+def step_ids(cli=None):
+    """The step ids in the order they run, from the engine's one step table
+    (sip-doctor-cli --list-steps), so tests need not restate it."""
+    out = subprocess.run([cli or cli_path(), '--list-steps'], capture_output=True, text=True,
+                         check=True, timeout=30, env=dict(os.environ, LANG='C.UTF-8')).stdout
+    return [line.split('\t', 1)[0] for line in out.splitlines()]
+
+
 def have_cli():
     p = cli_path()
     return os.path.isfile(p) and os.access(p, os.X_OK)

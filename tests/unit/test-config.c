@@ -218,6 +218,53 @@ test_control_names (void)
                             "Sign in despite certificate problems"));
 }
 
+/* The one parser of a DNS server (--dns-server, the DNS server field). */
+static void
+test_dns_server (void)
+{
+  static const struct {
+    const char *text;
+    const char *host;
+    guint16     port;
+  } good[] = {
+    { "192.0.2.53", "192.0.2.53", 0 },
+    { "127.0.0.1:5353", "127.0.0.1", 5353 },
+    { "[::1]:5353", "::1", 5353 },
+    { "::1", "::1", 0 },
+  };
+  static const char * const bad[] = {
+    "dns.example.com", "dns.example.com:53", "127.0.0.1:99999", "127.0.0.1:0", "", "[::1",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *host = NULL;
+      g_autoptr(GError) error = NULL;
+      guint16 port = 1;
+
+      g_assert_true (sd_parse_dns_server (good[i].text, &host, &port, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (host, ==, good[i].host);
+      g_assert_cmpuint (port, ==, good[i].port);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *host = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SdConfig) config = sd_config_new ();
+
+      g_assert_false (sd_parse_dns_server (bad[i], &host, NULL, &error));
+      g_assert_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT);
+      g_assert_null (host);
+      /* sd_config_validate gives the same answer. */
+      g_clear_error (&error);
+      config->address = g_strdup ("alice@example.com");
+      config->dns_server = g_strdup (bad[i]);
+      g_assert_false (sd_config_validate (config, &error));
+      g_assert_error (error, SD_ERROR, SD_ERROR_INVALID_INPUT);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -233,6 +280,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/config/password-fd", test_fd);
   g_test_add_func ("/config/secret-wipe", test_wipe);
   g_test_add_func ("/config/control-names", test_control_names);
+  g_test_add_func ("/config/dns-server", test_dns_server);
   /* Last: it makes this process undumpable for good. */
   g_test_add_func ("/config/protect-process", test_protect_process);
   return g_test_run ();

@@ -66,6 +66,13 @@ sd_dns_result_free (SdDnsResult *result)
   g_free (result);
 }
 
+gboolean
+sd_dns_result_is_answer (const SdDnsResult *result)
+{
+  return result->outcome == SD_DNS_OUTCOME_ANSWER
+         && (result->rcode_value == SD_DNS_RCODE_NOERROR || result->rcode_value == SD_DNS_RCODE_NXDOMAIN);
+}
+
 static void
 sd_dns_resolver_finalize (GObject *object)
 {
@@ -369,15 +376,32 @@ current_server (QueryOp *op)
   return op->resolver->server_strs[MIN (op->server_index, op->resolver->servers->len - 1)];
 }
 
+/* The report's word for an outcome; the engine branches on the enum. */
+static const char *
+outcome_rcode (SdDnsOutcome outcome, guint rcode)
+{
+  switch (outcome)
+    {
+    case SD_DNS_OUTCOME_ANSWER:      return sd_dns_rcode_to_string (rcode);
+    case SD_DNS_OUTCOME_TIMEOUT:     return "TIMEOUT";
+    case SD_DNS_OUTCOME_LOCAL:       return "LOCAL";
+    case SD_DNS_OUTCOME_UNREACHABLE:
+    case SD_DNS_OUTCOME_ERROR:
+    default:                         return "ERROR";
+    }
+}
+
 static SdDnsResult *
-new_result (QueryOp *op, const char *rcode, char *error)
+new_result (QueryOp *op, SdDnsOutcome outcome, guint rcode, char *error)
 {
   SdDnsResult *r = g_new0 (SdDnsResult, 1);
 
   r->name = g_strdup (op->name);
   r->type = op->type;
   r->server = g_strdup (current_server (op));
-  r->rcode = g_strdup (rcode);
+  r->outcome = outcome;
+  r->rcode_value = outcome == SD_DNS_OUTCOME_ANSWER ? rcode : 0;
+  r->rcode = g_strdup (outcome_rcode (outcome, rcode));
   r->answers = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_dns_record_free);
   r->duration_ms = elapsed_ms (op);
   r->error = error;
@@ -409,9 +433,11 @@ more_servers (QueryOp *op)
 static void
 attempt_result (QueryOp *op, SdDnsResult *result)
 {
-  gboolean retry = g_strcmp0 (result->rcode, "SERVFAIL") == 0
-                   || g_strcmp0 (result->rcode, "REFUSED") == 0
-                   || g_strcmp0 (result->rcode, "ERROR") == 0;
+  gboolean retry = result->outcome == SD_DNS_OUTCOME_ERROR
+                   || result->outcome == SD_DNS_OUTCOME_UNREACHABLE
+                   || (result->outcome == SD_DNS_OUTCOME_ANSWER
+                       && (result->rcode_value == SD_DNS_RCODE_SERVFAIL
+                           || result->rcode_value == SD_DNS_RCODE_REFUSED));
 
   if (retry && more_servers (op))
     {
@@ -425,12 +451,18 @@ attempt_result (QueryOp *op, SdDnsResult *result)
 }
 
 static void
-attempt_error (QueryOp *op, const char *what, const char *detail)
+attempt_error_outcome (QueryOp *op, SdDnsOutcome outcome, const char *what, const char *detail)
 {
   /* TRANSLATORS: "Asking 127.0.0.1:53 failed: Connection refused" */
-  attempt_result (op, new_result (op, "ERROR",
+  attempt_result (op, new_result (op, outcome, 0,
                                   g_strdup_printf (_("%s %s failed: %s"), what,
                                                    current_server (op), detail)));
+}
+
+static void
+attempt_error (QueryOp *op, const char *what, const char *detail)
+{
+  attempt_error_outcome (op, SD_DNS_OUTCOME_ERROR, what, detail);
 }
 
 /* This computer's own shortage (too many open files, no memory) says
@@ -443,7 +475,7 @@ attempt_failed (QueryOp *op, const char *what, const GError *error)
       || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     {
       /* TRANSLATORS: "Asking 127.0.0.1:53 failed on this computer: Too many open files" */
-      finish (op, new_result (op, "LOCAL", g_strdup_printf (_("%s %s failed on this computer: %s"), what,
+      finish (op, new_result (op, SD_DNS_OUTCOME_LOCAL, 0, g_strdup_printf (_("%s %s failed on this computer: %s"), what,
                                                             current_server (op), error->message)));
       return;
     }
@@ -453,18 +485,18 @@ attempt_failed (QueryOp *op, const char *what, const GError *error)
 static void
 handle_message (QueryOp *op, SdDnsMessage *msg, gboolean used_tcp)
 {
-  SdDnsResult *r = new_result (op, sd_dns_rcode_to_string (msg->rcode), NULL);
+  SdDnsResult *r = new_result (op, SD_DNS_OUTCOME_ANSWER, msg->rcode, NULL);
 
   r->used_tcp = used_tcp;
   g_ptr_array_extend_and_steal (r->answers, g_steal_pointer (&msg->answers));
   msg->answers = g_ptr_array_new ();
-  if (msg->rcode == 3)
+  if (msg->rcode == SD_DNS_RCODE_NXDOMAIN)
     r->error = g_strdup_printf (_("%s does not exist (NXDOMAIN from %s)."), op->name, r->server);
-  else if (msg->rcode == 2)
+  else if (msg->rcode == SD_DNS_RCODE_SERVFAIL)
     r->error = g_strdup_printf (_("The DNS server %s failed to answer (SERVFAIL)."), r->server);
-  else if (msg->rcode == 5)
+  else if (msg->rcode == SD_DNS_RCODE_REFUSED)
     r->error = g_strdup_printf (_("The DNS server %s refused to answer (REFUSED)."), r->server);
-  else if (msg->rcode != 0)
+  else if (msg->rcode != SD_DNS_RCODE_NOERROR)
     r->error = g_strdup_printf (_("The DNS server %s answered with error %s."), r->server,
                                 sd_dns_rcode_to_string (msg->rcode));
   attempt_result (op, r);
@@ -526,7 +558,7 @@ tcp_body_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   msg = sd_dns_message_parse (op->tcp_buf, n, &error);
   if (msg == NULL || msg->id != op->id || !question_matches (op, msg))
     {
-      attempt_result (op, new_result (op, "ERROR",
+      attempt_result (op, new_result (op, SD_DNS_OUTCOME_ERROR, 0,
                                       g_strdup_printf (_("The answer from %s is malformed: %s."),
                                                        current_server (op),
                                                        error != NULL ? error->message
@@ -649,9 +681,9 @@ udp_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
       n = g_socket_receive_from (socket, &from, (char *) op->udp_buf, MAX_UDP, NULL, &error);
       if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
         {
-          g_clear_error (&error);
-          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
-                       _("nothing listens on that port (ICMP port unreachable)"));
+          attempt_error_outcome (op, SD_DNS_OUTCOME_UNREACHABLE, _("Asking"),
+                                 _("nothing listens on that port (ICMP port unreachable)"));
+          return G_SOURCE_REMOVE;
         }
       if (n < 0)
         {
@@ -672,7 +704,7 @@ udp_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
       msg = sd_dns_message_parse (op->udp_buf, (gsize) n, &error);
       if (msg == NULL)
         {
-          attempt_result (op, new_result (op, "ERROR",
+          attempt_result (op, new_result (op, SD_DNS_OUTCOME_ERROR, 0,
                                           g_strdup_printf (_("The answer from %s is malformed: %s."),
                                                            current_server (op), error->message)));
           return G_SOURCE_REMOVE;
@@ -712,7 +744,7 @@ timer_cb (GCancellable *deadline, gpointer user_data)
       return G_SOURCE_REMOVE;
     }
   {
-    SdDnsResult *r = new_result (op, "TIMEOUT",
+    SdDnsResult *r = new_result (op, SD_DNS_OUTCOME_TIMEOUT, 0,
                                  g_strdup_printf (_("No answer from %s within %.1f s."),
                                                   op->resolver->servers->len > 1 ? _("any DNS server")
                                                                                  : current_server (op),
@@ -858,7 +890,7 @@ sd_dns_resolver_query_async (SdDnsResolver       *self,
   op->query = sd_dns_build_query (op->id, op->name, type, &error);
   if (op->query == NULL)
     {
-      finish (op, new_result (op, "ERROR", g_strdup (error->message)));
+      finish (op, new_result (op, SD_DNS_OUTCOME_ERROR, 0, g_strdup (error->message)));
       return;
     }
   op->udp_buf = g_malloc (MAX_UDP);
@@ -984,9 +1016,9 @@ host_leg_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   HostLookup *h = g_task_get_task_data (task);
   g_autoptr(SdDnsResult) r = sd_dns_resolver_query_finish (SD_DNS_RESOLVER (source), result, NULL);
 
-  if (r != NULL && g_str_equal (r->rcode, "TIMEOUT"))
+  if (r != NULL && r->outcome == SD_DNS_OUTCOME_TIMEOUT)
     h->timeout = TRUE;
-  else if (r != NULL && !g_str_equal (r->rcode, "NOERROR") && !g_str_equal (r->rcode, "NXDOMAIN"))
+  else if (r != NULL && !sd_dns_result_is_answer (r))
     h->server_error = TRUE;
   else if (r != NULL)
     {

@@ -11,12 +11,22 @@ G_BEGIN_DECLS
 
 /* What one query gave. Never an error object: a timeout, a malformed answer
  * or a refusal is a result to show, not a failure of the program. */
+typedef enum {
+  SD_DNS_OUTCOME_ANSWER,       /* a server answered: its RCODE is in rcode_value */
+  SD_DNS_OUTCOME_TIMEOUT,      /* no server answered in time */
+  SD_DNS_OUTCOME_ERROR,        /* a malformed answer, a connection that failed */
+  SD_DNS_OUTCOME_UNREACHABLE,  /* ICMP port unreachable: nothing listens at the server's port */
+  SD_DNS_OUTCOME_LOCAL,        /* this computer ran out of sockets or memory */
+} SdDnsOutcome;
+
 typedef struct {
   char      *name;         /* as asked, no final dot */
   guint16    type;
   char      *server;       /* "127.0.0.1:5353" that answered (or was asked last) */
-  char      *rcode;        /* NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …, TIMEOUT, ERROR,
-                            LOCAL (this computer ran out of sockets or memory) */
+  SdDnsOutcome outcome;    /* what the engine branches on */
+  guint      rcode_value;  /* SdDnsRcode when outcome is ANSWER, else 0 */
+  char      *rcode;        /* for the report only: NOERROR, NXDOMAIN, SERVFAIL, REFUSED, …,
+                            TIMEOUT, ERROR (also for UNREACHABLE), LOCAL */
   GPtrArray *answers;      /* SdDnsRecord*, the answer section */
   double     duration_ms;
   char      *error;        /* a sentence when rcode is not NOERROR, else NULL */
@@ -24,6 +34,8 @@ typedef struct {
 } SdDnsResult;
 
 void         sd_dns_result_free (SdDnsResult *result);
+/* TRUE when a server answered NOERROR or NXDOMAIN: the zone's own word. */
+gboolean     sd_dns_result_is_answer (const SdDnsResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdDnsResult, sd_dns_result_free)
 
 #define SD_TYPE_DNS_RESOLVER (sd_dns_resolver_get_type ())

@@ -73,6 +73,16 @@ typedef struct {
 /* "SRV", "A", …; NULL for a type this parser does not know. */
 const char   *sd_dns_type_to_string (guint16 type);
 gboolean      sd_dns_type_from_string (const char *str, guint16 *out);
+/* The RCODEs the engine tells apart (RFC 1035 4.1.1). */
+typedef enum {
+  SD_DNS_RCODE_NOERROR  = 0,
+  SD_DNS_RCODE_FORMERR  = 1,
+  SD_DNS_RCODE_SERVFAIL = 2,
+  SD_DNS_RCODE_NXDOMAIN = 3,
+  SD_DNS_RCODE_NOTIMP   = 4,
+  SD_DNS_RCODE_REFUSED  = 5,
+} SdDnsRcode;
+
 /* "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", else "RCODE<n>" (static for 0..5). */
 const char   *sd_dns_rcode_to_string (guint rcode);
 

@@ -8,6 +8,11 @@
  * indirection, not one per query. When nothing is missing, it builds the
  * candidate list and the findings.
  *
+ * This file is the step's glue: the rounds, the caps, the report's data.
+ * What each client looks up is in sd-dns-profiles.c (one row per client),
+ * the order of its SRV names in sd-dns-plan.c, the words of the findings
+ * in sd-dns-findings.c, the questions themselves in sd-dns-resolver.c.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -20,6 +25,10 @@
 #include "sd-dns-resolver.h"
 #include "sd-dns-srv.h"
 #include "sd-dns-naming.h"
+#include "sd-dns-profiles.h"
+#include "sd-dns-plan.h"
+#include "sd-dns-findings.h"
+#include "sd-step-dns-testing.h"
 #include "sd-error.h"
 
 #define MAX_QUERIES   96   /* a hostile zone cannot make us ask forever */
@@ -45,22 +54,12 @@ typedef enum {
 } Mode;
 
 typedef struct {
-  const char *prefix;     /* "_sip._tls" */
-  SdTransport transport;
-} SrvService;
-
-typedef struct {
-  const char *prefix;     /* "sip" (the name is prefix.domain), or NULL for the domain itself */
-  SdTransport transports[3];
-  guint16     ports[3];
-} ANameSpec;
-
-typedef struct {
   SdRun          *run;
   GTask          *task;
   GCancellable   *cancellable;
   SdDnsResolver  *resolver;
   const SdConfig *config;
+  const SdDnsProfile *profile;  /* the client's look-up plan */
   Mode            mode;
   char           *domain;
   char           *host;         /* explicit server or IP literal */
@@ -97,6 +96,17 @@ typedef enum {
 } HostState;
 
 static void advance (DnsStep *step);
+
+/* Set only by tests (sd-step-dns-testing.h): a reproducible SRV draw. */
+static gboolean srv_seed_set;
+static guint32  srv_seed;
+
+void
+sd_step_dns_set_srv_seed_for_testing (guint32 seed)
+{
+  srv_seed = seed;
+  srv_seed_set = TRUE;
+}
 
 static void
 dns_step_free (DnsStep *step)
@@ -351,12 +361,12 @@ resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
               pending = pending || step->in_flight > 0;
               break;
             }
-          if (g_str_equal (r->rcode, "TIMEOUT"))
+          if (r->outcome == SD_DNS_OUTCOME_TIMEOUT)
             {
               timeout = TRUE;
               break;
             }
-          if (!g_str_equal (r->rcode, "NOERROR") && !g_str_equal (r->rcode, "NXDOMAIN"))
+          if (!sd_dns_result_is_answer (r))
             {
               server_error = TRUE;
               break;
@@ -393,134 +403,16 @@ resolve_host (DnsStep *step, const char *host, GPtrArray *addresses)
   return HOST_NO_ADDRESS;
 }
 
-/* ---- client profiles ----------------------------------------------------- */
+/* ---- the look-up plan ---------------------------------------------------- */
 
-static const SrvService generic_srv[] = {
-  { "_sips._tcp", SD_TRANSPORT_TLS }, { "_sip._tls", SD_TRANSPORT_TLS },
-  { "_sip._tcp", SD_TRANSPORT_TCP }, { "_sip._udp", SD_TRANSPORT_UDP }, { NULL, 0 } };
-static const SrvService wm5_srv[] = {
-  { "_sip._tcp", SD_TRANSPORT_TCP }, { "_sip._tls", SD_TRANSPORT_TLS }, { NULL, 0 } };
-static const SrvService ocs_srv[] = {
-  { "_sipinternaltls._tcp", SD_TRANSPORT_TLS }, { "_sipinternal._tcp", SD_TRANSPORT_TCP },
-  { "_sip._tls", SD_TRANSPORT_TLS }, { NULL, 0 } };
-
-/* Without SRV: RFC 3263 falls back to the domain itself; Windows Messenger
- * to sip.<domain> (TLS 5061, TCP 5060); Office Communicator and Lync to
- * sipinternal.<domain> and sip.<domain> (TLS 5061, TCP 5060) and
- * sipexternal.<domain> (TLS 443, the Edge server's port). */
-static const ANameSpec generic_a[] = {
-  { NULL, { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_UDP }, { 5061, 5060, 5060 } },
-  { (const char *) -1, { 0 }, { 0 } } };
-static const ANameSpec wm5_a[] = {
-  { "sip", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
-  { (const char *) -1, { 0 }, { 0 } } };
-static const ANameSpec ocs_a[] = {
-  { "sipinternal", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
-  { "sip", { SD_TRANSPORT_TLS, SD_TRANSPORT_TCP, SD_TRANSPORT_AUTO }, { 5061, 5060, 0 } },
-  { "sipexternal", { SD_TRANSPORT_TLS, SD_TRANSPORT_AUTO, SD_TRANSPORT_AUTO }, { 443, 0, 0 } },
-  { (const char *) -1, { 0 }, { 0 } } };
-
-static const SrvService *
-profile_srv (SdClientProfile p)
-{
-  switch (p)
-    {
-    case SD_CLIENT_WM5:  return wm5_srv;
-    case SD_CLIENT_OCS:
-    case SD_CLIENT_LYNC: return ocs_srv;
-    case SD_CLIENT_GENERIC:
-    default:             return generic_srv;
-    }
-}
-
-static const ANameSpec *
-profile_a (SdClientProfile p)
-{
-  switch (p)
-    {
-    case SD_CLIENT_WM5:  return wm5_a;
-    case SD_CLIENT_OCS:
-    case SD_CLIENT_LYNC: return ocs_a;
-    case SD_CLIENT_GENERIC:
-    default:             return generic_a;
-    }
-}
-
-static char *
-a_name (const ANameSpec *spec, const char *domain)
-{
-  return spec->prefix == NULL ? g_strdup (domain) : g_strconcat (spec->prefix, ".", domain, NULL);
-}
-
-static gboolean
-naptr_service_transport (const SdDnsRecord *rr, SdTransport *transport)
-{
-  if (rr->type != SD_DNS_TYPE_NAPTR || rr->flags == NULL || g_ascii_strcasecmp (rr->flags, "s") != 0
-      || rr->target == NULL || g_str_equal (rr->target, "."))
-    return FALSE;
-  if (g_ascii_strcasecmp (rr->service, "SIPS+D2T") == 0)
-    *transport = SD_TRANSPORT_TLS;
-  else if (g_ascii_strcasecmp (rr->service, "SIP+D2T") == 0)
-    *transport = SD_TRANSPORT_TCP;
-  else if (g_ascii_strcasecmp (rr->service, "SIP+D2U") == 0)
-    *transport = SD_TRANSPORT_UDP;
-  else
-    return FALSE;
-  return TRUE;
-}
-
-static gint
-naptr_cmp (gconstpointer a, gconstpointer b)
-{
-  const SdDnsRecord *ra = *(SdDnsRecord * const *) a;
-  const SdDnsRecord *rb = *(SdDnsRecord * const *) b;
-
-  if (ra->order != rb->order)
-    return ra->order < rb->order ? -1 : 1;
-  if (ra->preference != rb->preference)
-    return ra->preference < rb->preference ? -1 : 1;
-  return 0;
-}
-
-/* SRV names in the client's order, with their transports. For `generic`,
- * NAPTR records (RFC 3263 4.1) choose and order them when present: then a
- * client uses only those (@to_ask FALSE), though the step still asks the
- * fixed list (@to_ask TRUE) to show what else is published. */
+/* SRV names in the client's order, with their transports (sd-dns-plan.h). */
 static void
 srv_plan (DnsStep *step, GPtrArray *names, GArray *transports, gboolean to_ask)
 {
-  const SrvService *srv = profile_srv (step->config->client);
+  SdDnsResult *naptr = step->profile->uses_naptr ? lookup (step, SD_DNS_TYPE_NAPTR, step->domain, NULL) : NULL;
 
-  if (step->config->client == SD_CLIENT_GENERIC)
-    {
-      SdDnsResult *naptr = lookup (step, SD_DNS_TYPE_NAPTR, step->domain, NULL);
-      g_autoptr(GPtrArray) sorted = g_ptr_array_new ();
-
-      for (guint i = 0; naptr != NULL && i < naptr->answers->len; i++)
-        {
-          SdTransport t;
-          if (naptr_service_transport (naptr->answers->pdata[i], &t))
-            g_ptr_array_add (sorted, naptr->answers->pdata[i]);
-        }
-      g_ptr_array_sort (sorted, naptr_cmp);
-      for (guint i = 0; i < sorted->len; i++)
-        {
-          const SdDnsRecord *rr = sorted->pdata[i];
-          SdTransport t = SD_TRANSPORT_TCP;
-          naptr_service_transport (rr, &t);
-          g_ptr_array_add (names, g_strdup (rr->target));
-          g_array_append_val (transports, t);
-        }
-    }
-
-  if (names->len > 0 && !to_ask)
-    return;
-  /* The client's fixed list (after the NAPTR-chosen ones, duplicates dropped later). */
-  for (guint i = 0; srv[i].prefix != NULL; i++)
-    {
-      g_ptr_array_add (names, g_strconcat (srv[i].prefix, ".", step->domain, NULL));
-      g_array_append_val (transports, srv[i].transport);
-    }
+  sd_dns_plan_srv_names (step->profile, step->domain, naptr != NULL ? naptr->answers : NULL, to_ask,
+                         names, transports);
 }
 
 /* The SRV records of @r in the order a client tries them, at most
@@ -552,7 +444,7 @@ nothing_found (DnsStep *step)
     {
       SdDnsResult *r = step->order->pdata[i];
       if (r->answers->len > 0
-          || !(g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")))
+          || !sd_dns_result_is_answer (r))
         return FALSE;
     }
   return TRUE;
@@ -580,7 +472,7 @@ domain_missing (DnsStep *step)
       SdDnsResult *r = step->order->pdata[i];
       if (!sd_dns_name_equal (r->name, step->domain))
         continue;
-      if (!g_str_equal (r->rcode, "NXDOMAIN"))
+      if (r->outcome != SD_DNS_OUTCOME_ANSWER || r->rcode_value != SD_DNS_RCODE_NXDOMAIN)
         return FALSE;
       nx++;
     }
@@ -598,11 +490,11 @@ advance (DnsStep *step)
     }
   else if (step->mode == MODE_AUTO)
     {
-      const ANameSpec *a = profile_a (step->config->client);
+      const SdDnsProfile *profile = step->profile;
       g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
       g_autoptr(GArray) transports = g_array_new (FALSE, FALSE, sizeof (SdTransport));
 
-      if (step->config->client == SD_CLIENT_GENERIC)
+      if (profile->uses_naptr)
         ask (step, SD_DNS_TYPE_NAPTR, step->domain);
       srv_plan (step, names, transports, TRUE);
       for (guint i = 0; i < names->len; i++)
@@ -622,9 +514,9 @@ advance (DnsStep *step)
                 resolve_host (step, rr->target, NULL);
             }
         }
-      for (guint i = 0; a[i].prefix != (const char *) -1; i++)
+      for (guint i = 0; i < profile->n_fallback; i++)
         {
-          g_autofree char *n = a_name (&a[i], step->domain);
+          g_autofree char *n = sd_dns_profile_name (profile->fallback[i].prefix, step->domain);
           resolve_host (step, n, NULL);
         }
       /* Nothing at all: whether the domain exists decides between "a typo
@@ -813,17 +705,46 @@ candidate_to_json (const SdCandidate *c)
   return o;
 }
 
+/* ---- findings ------------------------------------------------------------ */
+
+/* The run's part of every finding's facts. */
+static SdDnsFacts
+step_facts (DnsStep *step, gboolean have_candidates)
+{
+  SdDnsFacts f = {
+    .domain = step->domain,
+    .client = step->config->client,
+    .transport = step->config->transport,
+    .strict_dns_naming = step->config->strict_dns_naming,
+    .timeout_s = step->config->timeout_s,
+    .server_control = sd_config_control_name (step->config, SD_CONTROL_SERVER),
+    .dns_server_control = sd_config_control_name (step->config, SD_CONTROL_DNS_SERVER),
+    .have_candidates = have_candidates,
+  };
+
+  return f;
+}
+
+static void
+report (DnsStep *step, SdDnsFindingKind kind, const SdDnsFacts *facts)
+{
+  g_autoptr(SdFinding) finding = sd_dns_finding_build (kind, facts);
+
+  sd_run_add_finding (step->run, finding);
+}
+
 static void
 report_timeouts (DnsStep *step, gboolean have_candidates)
 {
   g_autoptr(GString) names = g_string_new (NULL);
+  SdDnsFacts f = step_facts (step, have_candidates);
   const char *server = NULL;
   guint n = 0;
 
   for (guint i = 0; i < step->order->len; i++)
     {
       SdDnsResult *r = step->order->pdata[i];
-      if (!g_str_equal (r->rcode, "TIMEOUT"))
+      if (r->outcome != SD_DNS_OUTCOME_TIMEOUT)
         continue;
       if (n++ > 0)
         g_string_append (names, ", ");
@@ -832,109 +753,42 @@ report_timeouts (DnsStep *step, gboolean have_candidates)
     }
   if (n == 0)
     return;
-  {
-    g_autofree char *message = NULL;
-    g_autofree char *advice = NULL;
-    const char *who = g_str_equal (sd_dns_resolver_get_description (step->resolver), "system")
-                      ? _("the DNS servers of this computer") : server;
-
-    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                            "No answer from %s within %u s for %u look-up (%s).",
-                                            "No answer from %s within %u s for %u look-ups (%s).", n),
-                               who, step->config->timeout_s, n, names->str);
-    if (server == who)
-      advice = g_strdup_printf (_("The DNS server %s does not answer. Check that it is the right address, "
-                                  "that it is running, and that a firewall lets DNS (UDP and TCP port 53, "
-                                  "or the port given) through. Compare with another DNS server using "
-                                  "the DNS server option."), who);
-    else
-      advice = g_strdup (_("The DNS servers of this computer do not answer. Check the network connection "
-                           "and this computer's DNS settings, and that a firewall lets DNS (UDP and TCP "
-                           "port 53) through. Compare with another DNS server using the DNS server option."));
-    sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SERVER_TIMEOUT,
-                   have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
-  }
+  /* The system's servers are named as such: a person knows "this computer's", not the list. */
+  f.server = g_str_equal (sd_dns_resolver_get_description (step->resolver), "system") ? NULL : server;
+  f.count = n;
+  f.list = names->str;
+  report (step, SD_DNS_FINDING_TIMEOUT, &f);
 }
 
 static void
 report_server_errors (DnsStep *step, gboolean have_candidates)
 {
-  const char *dns_server_control = sd_config_control_name (step->config, SD_CONTROL_DNS_SERVER);
+  SdDnsFacts f = step_facts (step, have_candidates);
 
   for (guint i = 0; i < step->order->len; i++)
     {
       SdDnsResult *r = step->order->pdata[i];
-      g_autofree char *advice = NULL;
+      SdDnsFindingKind kind = SD_DNS_FINDING_SERVER_ERROR;
 
-      if (g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
-          || g_str_equal (r->rcode, "TIMEOUT") || g_str_equal (r->rcode, "LOCAL"))
+      if (sd_dns_result_is_answer (r) || r->outcome == SD_DNS_OUTCOME_TIMEOUT
+          || r->outcome == SD_DNS_OUTCOME_LOCAL)
         continue;
-      if (g_str_equal (r->rcode, "REFUSED"))
-        /* TRANSLATORS: the last %s is the control, e.g. "--dns-server" or "the DNS server field". */
-        advice = g_strdup_printf (_("The DNS server %s refuses to answer questions about %s: it does not "
-                                    "hold that zone and will not look it up for this computer. Use the "
-                                    "DNS server your network gives (leave out %s), "
-                                    "or ask its administrator to allow look-ups from here."),
-                                  r->server, step->domain, dns_server_control);
-      else if (g_str_equal (r->rcode, "ERROR") && r->answers->len == 0 && r->error != NULL
-               && strstr (r->error, "ICMP") != NULL)
-        /* TRANSLATORS: the second %s is the control, e.g. "--dns-server" or "the DNS server field". */
-        advice = g_strdup_printf (_("No DNS server runs at %s. Check the address and port of the DNS "
-                                    "server, or leave out %s to use this computer's."),
-                                  r->server, dns_server_control);
-      else
-        /* TRANSLATORS: the last %s is the control, e.g. "--dns-server" or "the DNS server field". */
-        advice = g_strdup_printf (_("The DNS server %s could not answer for %s. Ask the DNS administrator "
-                                    "to check that server and the zone, or compare with another DNS "
-                                    "server given in %s."), r->server, step->domain, dns_server_control);
-      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SERVER_ERROR,
-                     have_candidates ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR,
-                     r->error != NULL ? r->error : r->rcode, advice);
+      if (r->outcome == SD_DNS_OUTCOME_ANSWER && r->rcode_value == SD_DNS_RCODE_REFUSED)
+        kind = SD_DNS_FINDING_SERVER_REFUSED;
+      else if (r->outcome == SD_DNS_OUTCOME_UNREACHABLE)
+        kind = SD_DNS_FINDING_SERVER_UNREACHABLE;
+      f.server = r->server;
+      f.error = r->error != NULL ? r->error : r->rcode;
+      report (step, kind, &f);
       return;  /* one is enough: the others say the same */
     }
-}
-
-static char *
-zone_example (DnsStep *step)
-{
-  const char *d = step->domain;
-
-  switch (step->config->client)
-    {
-    case SD_CLIENT_WM5:
-      return g_strdup_printf ("_sip._tls.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
-                              "_sip._tcp.%s. 3600 IN SRV 0 0 5060 sip.%s.\n"
-                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d);
-    case SD_CLIENT_OCS:
-    case SD_CLIENT_LYNC:
-      return g_strdup_printf ("_sipinternaltls._tcp.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
-                              "_sip._tls.%s. 3600 IN SRV 0 0 443 sip.%s.\n"
-                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d);
-    case SD_CLIENT_GENERIC:
-    default:
-      return g_strdup_printf ("%s. 3600 IN NAPTR 10 0 \"s\" \"SIPS+D2T\" \"\" _sips._tcp.%s.\n"
-                              "_sips._tcp.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
-                              "_sip._tls.%s. 3600 IN SRV 0 0 5061 sip.%s.\n"
-                              "_sip._tcp.%s. 3600 IN SRV 0 0 5060 sip.%s.\n"
-                              "sip.%s. 3600 IN A 192.0.2.10", d, d, d, d, d, d, d, d, d);
-    }
-}
-
-/* Windows Messenger (the guide) accepts exactly <domain> or sip.<domain>;
- * Office Communicator and Lync accept any host inside the SIP domain
- * (pool.<domain>, sipinternal.<domain>), which their own fallback names need. */
-static gboolean
-strict_ok (DnsStep *step, const char *host)
-{
-  if (step->config->client == SD_CLIENT_OCS || step->config->client == SD_CLIENT_LYNC)
-    return sd_dns_name_in_domain (step->domain, host);
-  return sd_dns_strict_name_ok (step->domain, host);
 }
 
 static void
 report_strict_naming (DnsStep *step, GPtrArray *candidates)
 {
   g_autoptr(GPtrArray) srv_names = g_ptr_array_new ();   /* borrowed from the candidates */
+  SdDnsFacts f = step_facts (step, candidates->len > 0);
 
   if (step->config->transport != SD_TRANSPORT_AUTO && step->config->transport != SD_TRANSPORT_TLS)
     return;
@@ -945,7 +799,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
       gboolean dup = FALSE;
 
       if (c->transport != SD_TRANSPORT_TLS || !g_str_has_prefix (c->source, "SRV ")
-          || strict_ok (step, c->host))
+          || sd_dns_profile_strict_ok (step->profile, step->domain, c->host))
         continue;
       for (guint k = 0; k < srv_names->len; k++)
         dup = dup || g_str_equal (srv_names->pdata[k], c->source);
@@ -955,11 +809,8 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
 
   for (guint k = 0; k < srv_names->len; k++)
     {
-      const char *srv_name = (const char *) srv_names->pdata[k] + 4;
       g_autoptr(GString) hosts = g_string_new (NULL);
       g_autoptr(GPtrArray) seen = g_ptr_array_new ();
-      g_autofree char *message = NULL;
-      g_autofree char *advice = NULL;
 
       for (guint i = 0; i < candidates->len; i++)
         {
@@ -967,7 +818,7 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
           gboolean dup = FALSE;
 
           if (!g_str_equal (c->source, srv_names->pdata[k]) || c->transport != SD_TRANSPORT_TLS
-              || strict_ok (step, c->host))
+              || sd_dns_profile_strict_ok (step->profile, step->domain, c->host))
             continue;
           for (guint j = 0; j < seen->len; j++)
             dup = dup || sd_dns_name_equal (seen->pdata[j], c->host);
@@ -978,36 +829,32 @@ report_strict_naming (DnsStep *step, GPtrArray *candidates)
             g_string_append (hosts, ", ");
           g_string_append (hosts, c->host);
         }
-
-      if (step->config->client == SD_CLIENT_OCS || step->config->client == SD_CLIENT_LYNC)
-        message = g_strdup_printf (_("The SRV record %s points to %s, which is outside the SIP domain %s. "
-                                     "With strict DNS naming a client accepts only a server inside the "
-                                     "SIP domain when it finds it automatically, so it will not sign in."),
-                                   srv_name, hosts->str, step->domain);
-      else
-        message = g_strdup_printf (_("The SRV record %s points to %s, which is neither %s nor sip.%s. "
-                                     "With strict DNS naming (High Security Mode) a client accepts only "
-                                     "those two names for a TLS server found automatically, so it will "
-                                     "not sign in."),
-                                   srv_name, hosts->str, step->domain, step->domain);
-      advice = g_strdup_printf (_("Best fix: give the server a name inside the SIP domain, such as "
-                                  "sip.%s (an A record), get it a certificate for that name, and point "
-                                  "%s at it. Workaround on each client computer: enable the Group "
-                                  "Policy \"Allow Additional DNS Names\" (rtclient.adm), or create the "
-                                  "registry value DisableStrictDNSNaming (DWORD) = 1 under "
-                                  "HKLM\\Software\\Policies\\Microsoft\\Messenger\\Client\\"
-                                  "{83D4679F-B6D7-11D2-BF36-00C04FB90A03}\\_Default, then sign out and "
-                                  "exit the client. That makes the client ignore the server name, which "
-                                  "weakens its protection: prefer the fix."),
-                                step->domain, srv_name);
-      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_STRICT_NAMING,
-                     step->config->strict_dns_naming ? SD_SEVERITY_ERROR : SD_SEVERITY_WARNING,
-                     message, advice);
+      f.name = (const char *) srv_names->pdata[k] + strlen ("SRV ");
+      f.list = hosts->str;
+      report (step, SD_DNS_FINDING_STRICT_NAMING, &f);
     }
 }
 
-/* An SRV target that is a CNAME, once per SRV name and target; @aliases
- * gets the SRV name, the target, the real name and the record to publish. */
+/* ---- autoconfiguration: the candidates, then what to say ----------------- */
+
+/* What building the candidate list noticed, for the findings. */
+typedef struct {
+  gboolean   srv_found;
+  guint      srv_candidates;  /* the first ones of the list come from SRV records */
+  GPtrArray *unresolvable;    /* target, SRV name, … */
+  GPtrArray *unavailable;     /* SRV names whose target is "." */
+  GPtrArray *aliases;         /* SRV name, target, real name, record to publish, … */
+} AutoNotes;
+
+static void
+auto_notes_clear (AutoNotes *notes)
+{
+  g_clear_pointer (&notes->unresolvable, g_ptr_array_unref);
+  g_clear_pointer (&notes->unavailable, g_ptr_array_unref);
+  g_clear_pointer (&notes->aliases, g_ptr_array_unref);
+}
+
+/* An SRV target that is a CNAME, once per SRV name and target. */
 static void
 note_alias (DnsStep *step, GPtrArray *aliases, const char *srv_name, const SdDnsRecord *rr)
 {
@@ -1037,65 +884,38 @@ note_alias (DnsStep *step, GPtrArray *aliases, const char *srv_name, const SdDns
                                              g_str_has_suffix (real, ".") ? "" : "."));
 }
 
-/* Records exist, but none for the transport asked: say what is there and
- * the one record to add. */
+/* Notes in data.left_out the SRV records of @name that the cap cut. */
 static void
-report_other_transports (DnsStep *step)
+note_srv_cut (DnsStep *step, const char *name, SdDnsResult *r, GPtrArray *ordered)
 {
-  SdTransport want = step->config->transport;
-  const SrvService *srv = profile_srv (step->config->client);
-  const char *service = NULL;
-  g_autoptr(GString) have = g_string_new (NULL);
-  g_autofree char *want_name = g_ascii_strup (sd_transport_to_string (want), -1);
-  g_autofree char *message = NULL;
-  g_autofree char *advice = NULL;
-  const char *other = sd_transport_to_string (step->filtered_transport);
+  guint n_srv = 0;
+  JsonObject *o;
+  JsonArray *list;
 
-  for (guint i = 0; i < step->filtered->len; i++)
+  for (guint k = 0; k < r->answers->len; k++)
+    n_srv += ((SdDnsRecord *) r->answers->pdata[k])->type == SD_DNS_TYPE_SRV;
+  if (n_srv <= ordered->len)
+    return;
+  /* TRANSLATORS: part of a list: "32 of the 60 SRV records of _sip._tls.example.com" */
+  o = note_cut (step, "srv-records", name, n_srv, ordered->len,
+                g_strdup_printf (_("%u of the %u SRV records of %s"), ordered->len, n_srv, name));
+  list = json_array_new ();
+  for (guint k = 0; k < r->answers->len && json_array_get_length (list) < MAX_LISTED; k++)
     {
-      if (i > 0)
-        g_string_append (have, "; ");
-      g_string_append (have, step->filtered->pdata[i]);
+      const SdDnsRecord *rr = r->answers->pdata[k];
+      if (rr->type == SD_DNS_TYPE_SRV && !g_ptr_array_find (ordered, rr, NULL))
+        json_array_add_object_element (list, record_to_json (rr));
     }
-  for (guint i = 0; srv[i].prefix != NULL && service == NULL; i++)
-    if (srv[i].transport == want)
-      service = srv[i].prefix;
-
-  message = g_strdup_printf (_("%s publishes no record for SIP over %s, the transport asked for, that a "
-                               "client (profile: %s) looks up. It publishes other transports: %s."),
-                             step->domain, want_name, sd_client_profile_title (step->config->client),
-                             have->str);
-  if (service != NULL)
-    {
-      const char *target = step->filtered_target;
-      advice = g_strdup_printf (_("If the server takes SIP over %s, ask the DNS administrator of %s to add "
-                                  "this record (with the port the server listens on):\n"
-                                  "%s.%s. 3600 IN SRV 0 0 %u %s%s\n"
-                                  "Otherwise test with a transport that is published (transport %s)."),
-                                want_name, step->domain, service, step->domain,
-                                sd_transport_default_port (want), target,
-                                g_str_has_suffix (target, ".") ? "" : ".", other);
-    }
-  else
-    advice = g_strdup_printf (_("This client (profile: %s) never looks for SIP over %s through DNS. Test "
-                                "with a transport that is published (transport %s)."),
-                              sd_client_profile_title (step->config->client), want_name, other);
-  sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_RECORDS_FOR_TRANSPORT, SD_SEVERITY_ERROR, message, advice);
+  json_object_set_array_member (o, "records", list);
 }
 
+/* The servers the SRV records name, in the client's order. */
 static void
-conclude_auto (DnsStep *step, GPtrArray *out)
+add_srv_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
 {
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) transports = g_array_new (FALSE, FALSE, sizeof (SdTransport));
-  g_autoptr(GPtrArray) unresolvable = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) unavailable = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) seen_srv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) aliases = g_ptr_array_new_with_free_func (g_free);  /* SRV name, target, real name, record */
-  gboolean srv_found = FALSE;
-  gboolean any_timeout = FALSE, any_server_error = FALSE;
-  guint srv_candidates;
-  const ANameSpec *a = profile_a (step->config->client);
 
   srv_plan (step, names, transports, FALSE);
   for (guint i = 0; i < names->len; i++)
@@ -1106,7 +926,6 @@ conclude_auto (DnsStep *step, GPtrArray *out)
       GPtrArray *ordered;
       g_autofree char *source = NULL;
       gboolean dup = FALSE;
-      guint n_srv = 0;
 
       for (guint k = 0; k < seen_srv->len; k++)
         dup = dup || sd_dns_name_equal (seen_srv->pdata[k], name);
@@ -1115,210 +934,184 @@ conclude_auto (DnsStep *step, GPtrArray *out)
       g_ptr_array_add (seen_srv, g_strdup (name));
       ordered = srv_ordered (step, r);
       if (ordered->len > 0)
-        srv_found = TRUE;
-      for (guint k = 0; k < r->answers->len; k++)
-        n_srv += ((SdDnsRecord *) r->answers->pdata[k])->type == SD_DNS_TYPE_SRV;
-      if (n_srv > ordered->len)
-        {
-          /* TRANSLATORS: part of a list: "32 of the 60 SRV records of _sip._tls.example.com" */
-          JsonObject *o = note_cut (step, "srv-records", name, n_srv, ordered->len,
-                                    g_strdup_printf (_("%u of the %u SRV records of %s"),
-                                                     ordered->len, n_srv, name));
-          JsonArray *list = json_array_new ();
-
-          for (guint k = 0; k < r->answers->len && json_array_get_length (list) < MAX_LISTED; k++)
-            {
-              const SdDnsRecord *rr = r->answers->pdata[k];
-              if (rr->type == SD_DNS_TYPE_SRV && !g_ptr_array_find (ordered, rr, NULL))
-                json_array_add_object_element (list, record_to_json (rr));
-            }
-          json_object_set_array_member (o, "records", list);
-        }
+        notes->srv_found = TRUE;
+      note_srv_cut (step, name, r, ordered);
       source = g_strdup_printf ("SRV %s", name);
       for (guint k = 0; k < ordered->len; k++)
         {
           const SdDnsRecord *rr = ordered->pdata[k];
           g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_object_unref);
           HostState st;
+          guint before = out->len;
 
           if (sd_dns_srv_is_unavailable (rr))
             {
-              g_ptr_array_add (unavailable, g_strdup (name));
+              g_ptr_array_add (notes->unavailable, g_strdup (name));
               continue;
             }
           st = resolve_host (step, rr->target, addrs);
           if (st == HOST_NOT_ASKED)
             note_not_asked (step, rr->target);
-          note_alias (step, aliases, name, rr);
+          note_alias (step, notes->aliases, name, rr);
           cap_addresses (step, rr->target, addrs);
           if (st == HOST_NO_ADDRESS)
             {
               gboolean dup2 = FALSE;
-              for (guint j = 0; j < unresolvable->len; j += 2)
-                dup2 = dup2 || sd_dns_name_equal (unresolvable->pdata[j], rr->target);
+              for (guint j = 0; j < notes->unresolvable->len; j += 2)
+                dup2 = dup2 || sd_dns_name_equal (notes->unresolvable->pdata[j], rr->target);
               if (!dup2)
                 {
-                  g_ptr_array_add (unresolvable, g_strdup (rr->target));
-                  g_ptr_array_add (unresolvable, g_strdup (name));
+                  g_ptr_array_add (notes->unresolvable, g_strdup (rr->target));
+                  g_ptr_array_add (notes->unresolvable, g_strdup (name));
                 }
             }
-          {
-            guint before = out->len;
-
-            add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
-            /* Kept so that a later step can name the whole record to fix. */
-            for (guint j = before; j < out->len; j++)
-              {
-                ((SdCandidate *) out->pdata[j])->srv_priority = rr->priority;
-                ((SdCandidate *) out->pdata[j])->srv_weight = rr->weight;
-              }
-          }
+          add_host_candidates (step, out, rr->target, rr->port, t, addrs, source);
+          /* Kept so that a later step can name the whole record to fix. */
+          for (guint j = before; j < out->len; j++)
+            {
+              ((SdCandidate *) out->pdata[j])->srv_priority = rr->priority;
+              ((SdCandidate *) out->pdata[j])->srv_weight = rr->weight;
+            }
         }
     }
-  srv_candidates = out->len;
+  notes->srv_candidates = out->len;
+}
 
+/* The profile's fixed names, after the SRV ones. */
+static void
+add_fallback_candidates (DnsStep *step, GPtrArray *out)
+{
+  const SdDnsProfile *profile = step->profile;
+
+  for (guint i = 0; i < profile->n_fallback; i++)
+    {
+      const SdDnsFallbackName *a = &profile->fallback[i];
+      g_autofree char *n = sd_dns_profile_name (a->prefix, step->domain);
+      g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autofree char *source4 = g_strdup_printf ("A %s", n);
+      g_autofree char *source6 = g_strdup_printf ("AAAA %s", n);
+
+      if (resolve_host (step, n, addrs) == HOST_NOT_ASKED)
+        note_not_asked (step, n);
+      cap_addresses (step, n, addrs);
+      for (guint t = 0; t < G_N_ELEMENTS (a->transports); t++)
+        {
+          if (a->transports[t] == SD_TRANSPORT_AUTO)
+            continue;
+          for (guint k = 0; k < addrs->len; k++)
+            {
+              GInetAddress *ia = addrs->pdata[k];
+              add_candidate (step, out, n, a->ports[t], a->transports[t], ia,
+                             g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6 ? source6 : source4);
+            }
+        }
+    }
+}
+
+static void
+build_auto_candidates (DnsStep *step, GPtrArray *out, AutoNotes *notes)
+{
+  add_srv_candidates (step, out, notes);
   /* RFC 3263 falls back to A/AAAA only when there is no SRV at all; the
    * Microsoft clients always go on to their fixed names. */
-  if (!srv_found || step->config->client != SD_CLIENT_GENERIC)
-    for (guint i = 0; a[i].prefix != (const char *) -1; i++)
-      {
-        g_autofree char *n = a_name (&a[i], step->domain);
-        g_autoptr(GPtrArray) addrs = g_ptr_array_new_with_free_func (g_object_unref);
-        g_autofree char *source4 = g_strdup_printf ("A %s", n);
-        g_autofree char *source6 = g_strdup_printf ("AAAA %s", n);
+  if (!notes->srv_found || !step->profile->fallback_only_without_srv)
+    add_fallback_candidates (step, out);
+}
 
-        if (resolve_host (step, n, addrs) == HOST_NOT_ASKED)
-          note_not_asked (step, n);
-        cap_addresses (step, n, addrs);
-        for (guint t = 0; t < G_N_ELEMENTS (a[i].transports); t++)
-          {
-            if (a[i].transports[t] == SD_TRANSPORT_AUTO)
-              continue;
-            for (guint k = 0; k < addrs->len; k++)
-              {
-                GInetAddress *ia = addrs->pdata[k];
-                add_candidate (step, out, n, a[i].ports[t], a[i].transports[t], ia,
-                               g_inet_address_get_family (ia) == G_SOCKET_FAMILY_IPV6 ? source6 : source4);
-              }
-          }
-      }
+static void
+report_auto (DnsStep *step, GPtrArray *out, const AutoNotes *notes)
+{
+  SdDnsFacts f = step_facts (step, out->len > 0);
+  gboolean any_timeout = FALSE, any_server_error = FALSE;
+  gboolean nothing_explains;
 
   for (guint i = 0; i < step->order->len; i++)
     {
       SdDnsResult *r = step->order->pdata[i];
-      any_timeout = any_timeout || g_str_equal (r->rcode, "TIMEOUT");
+      any_timeout = any_timeout || r->outcome == SD_DNS_OUTCOME_TIMEOUT;
       any_server_error = any_server_error
-                         || !(g_str_equal (r->rcode, "NOERROR") || g_str_equal (r->rcode, "NXDOMAIN")
-                              || g_str_equal (r->rcode, "TIMEOUT"));
+                         || !(sd_dns_result_is_answer (r) || r->outcome == SD_DNS_OUTCOME_TIMEOUT);
     }
 
   report_timeouts (step, out->len > 0);
   report_server_errors (step, out->len > 0);
 
-  for (guint i = 0; i < unavailable->len; i++)
+  for (guint i = 0; i < notes->unavailable->len; i++)
     {
-      g_autofree char *message = g_strdup_printf (_("The SRV record %s says the service is not available "
-                                                    "in this domain (its target is \".\")."),
-                                                  (char *) unavailable->pdata[i]);
-      g_autofree char *advice = g_strdup_printf (_("The DNS administrator of %s has marked this service as "
-                                                   "switched off. If SIP should work here, replace that "
-                                                   "record with one naming the SIP server, such as:\n%s. "
-                                                   "3600 IN SRV 0 0 5061 sip.%s."),
-                                                 step->domain, (char *) unavailable->pdata[i], step->domain);
-      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SERVICE_UNAVAILABLE,
-                     out->len > 0 ? SD_SEVERITY_INFO : SD_SEVERITY_ERROR, message, advice);
+      SdDnsFacts u = f;
+      u.name = notes->unavailable->pdata[i];
+      report (step, SD_DNS_FINDING_SERVICE_UNAVAILABLE, &u);
     }
 
-  for (guint i = 0; i + 1 < unresolvable->len; i += 2)
+  for (guint i = 0; i + 1 < notes->unresolvable->len; i += 2)
     {
-      const char *target = unresolvable->pdata[i];
-      const char *srv_name = unresolvable->pdata[i + 1];
-      g_autofree char *message = g_strdup_printf (_("The SRV record %s points to %s, but %s has no "
-                                                    "address (no A or AAAA record)."),
-                                                  srv_name, target, target);
-      g_autofree char *advice = g_strdup_printf (_("Create an A record for %s with the SIP server's "
-                                                   "address (for example \"%s. 3600 IN A 192.0.2.10\"), "
-                                                   "or change the SRV record %s to name a host that has one."),
-                                                 target, target, srv_name);
-      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SRV_TARGET_UNRESOLVABLE,
-                     out->len > 0 ? SD_SEVERITY_WARNING : SD_SEVERITY_ERROR, message, advice);
+      SdDnsFacts u = f;
+      u.target = notes->unresolvable->pdata[i];
+      u.name = notes->unresolvable->pdata[i + 1];
+      report (step, SD_DNS_FINDING_SRV_TARGET_UNRESOLVABLE, &u);
     }
 
-  if (!srv_found && out->len > 0)
+  if (!notes->srv_found && out->len > 0)
     {
-      g_autofree char *message = g_strdup_printf (_("%s has no SIP SRV records; a client finds the server "
-                                                    "only through the fallback name %s."),
-                                                  step->domain,
-                                                  ((SdCandidate *) out->pdata[0])->host);
-      g_autofree char *zone = zone_example (step);
-      g_autofree char *advice = g_strdup_printf (_("Automatic configuration works here only by luck of "
-                                                   "the host name, and some clients do not try it. Publish "
-                                                   "SRV records for %s, for example:\n%s"),
-                                                 step->domain, zone);
-      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_SRV, SD_SEVERITY_WARNING, message, advice);
+      SdDnsFacts u = f;
+      u.target = ((SdCandidate *) out->pdata[0])->host;
+      report (step, SD_DNS_FINDING_NO_SRV, &u);
     }
 
-  for (guint i = 0; i + 3 < aliases->len; i += 4)
+  for (guint i = 0; i + 3 < notes->aliases->len; i += 4)
     {
-      const char *srv_name = aliases->pdata[i];
-      const char *target = aliases->pdata[i + 1];
-      const char *real = aliases->pdata[i + 2];
-      g_autofree char *message = g_strdup_printf (_("The SRV record %s points to %s, which is an alias (a "
-                                                    "CNAME record for %s). RFC 2782 forbids this: the "
-                                                    "target of an SRV record must not be an alias."),
-                                                  srv_name, target, real);
-      g_autofree char *advice = g_strdup_printf (_("Clients that follow the alias work, but others (and "
-                                                   "some DNS servers, which leave the alias's addresses "
-                                                   "out of their answers) find no server. Point the SRV "
-                                                   "record at the real name instead:\n%s"),
-                                                 (char *) aliases->pdata[i + 3]);
-      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_SRV_TARGET_CNAME, SD_SEVERITY_WARNING, message, advice);
+      SdDnsFacts u = f;
+      u.name = notes->aliases->pdata[i];
+      u.target = notes->aliases->pdata[i + 1];
+      u.real_name = notes->aliases->pdata[i + 2];
+      u.record = notes->aliases->pdata[i + 3];
+      report (step, SD_DNS_FINDING_SRV_TARGET_CNAME, &u);
     }
 
-  if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error
-      && step->filtered->len > 0)
-    report_other_transports (step);
-  else if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0
-           && !any_server_error && domain_missing (step))
+  /* No server, and none of the above says why: what the zone holds does. */
+  nothing_explains = out->len == 0 && !any_timeout && notes->unavailable->len == 0
+                     && notes->unresolvable->len == 0 && !any_server_error;
+  if (nothing_explains && step->filtered->len > 0)
     {
-      g_autofree char *message = g_strdup_printf (_("The domain %s does not exist in DNS: the DNS server "
-                                                    "answers \"no such name\" (NXDOMAIN) for the domain "
-                                                    "itself and for every SIP look-up."), step->domain);
-      /* TRANSLATORS: the second %s is the control, e.g. "--server" or "the Server field". */
-      g_autofree char *advice = g_strdup_printf (_("Check the SIP address for a typo in the part after "
-                                                   "the @ (%s): a client looks up exactly that domain. If "
-                                                   "it is right, the domain is not registered or not "
-                                                   "published in DNS; ask its DNS administrator, or give "
-                                                   "the server's name or address in %s, "
-                                                   "which skips automatic configuration."), step->domain,
-                                                 sd_config_control_name (step->config, SD_CONTROL_SERVER));
-      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_DOMAIN_NOT_FOUND, SD_SEVERITY_ERROR, message, advice);
+      g_autoptr(GString) have = g_string_new (NULL);
+      SdDnsFacts u = f;
+
+      for (guint i = 0; i < step->filtered->len; i++)
+        {
+          if (i > 0)
+            g_string_append (have, "; ");
+          g_string_append (have, step->filtered->pdata[i]);
+        }
+      u.list = have->str;
+      u.target = step->filtered_target;
+      u.other_transport = step->filtered_transport;
+      report (step, SD_DNS_FINDING_OTHER_TRANSPORTS, &u);
     }
-  else if (out->len == 0 && !any_timeout && unavailable->len == 0 && unresolvable->len == 0 && !any_server_error)
-    {
-      g_autofree char *zone = zone_example (step);
-      g_autofree char *message = g_strdup_printf (_("The domain %s exists, but no DNS record tells a client "
-                                                    "(profile: %s) where its SIP server is: every SIP "
-                                                    "look-up came back empty."),
-                                                  step->domain,
-                                                  sd_client_profile_title (step->config->client));
-      /* TRANSLATORS: the last %s is the control, e.g. "--server" or "the Server field". */
-      g_autofree char *advice = g_strdup_printf (_("Either ask the DNS administrator of %s to create the "
-                                                   "records clients look for, such as these (with your "
-                                                   "server's name and address):\n%s\nor give the server's "
-                                                   "name or address in %s, which skips "
-                                                   "automatic configuration."),
-                                                 step->domain, zone,
-                                                 sd_config_control_name (step->config, SD_CONTROL_SERVER));
-      sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_RECORDS, SD_SEVERITY_ERROR, message, advice);
-    }
+  else if (nothing_explains && domain_missing (step))
+    report (step, SD_DNS_FINDING_DOMAIN_NOT_FOUND, &f);
+  else if (nothing_explains)
+    report (step, SD_DNS_FINDING_NO_RECORDS, &f);
 
   /* High Security Mode is a Microsoft client's rule: a standard client
    * (RFC 3263 and 5922) follows an SRV record anywhere and checks the
    * certificate against the SIP domain, which the TLS step does. */
-  if (srv_candidates > 0
-      && (step->config->client != SD_CLIENT_GENERIC || step->config->strict_dns_naming))
+  if (notes->srv_candidates > 0
+      && (step->profile->strict_naming_always || step->config->strict_dns_naming))
     report_strict_naming (step, out);
+}
+
+static void
+conclude_auto (DnsStep *step, GPtrArray *out)
+{
+  AutoNotes notes = {
+    .unresolvable = g_ptr_array_new_with_free_func (g_free),
+    .unavailable = g_ptr_array_new_with_free_func (g_free),
+    .aliases = g_ptr_array_new_with_free_func (g_free),
+  };
+
+  build_auto_candidates (step, out, &notes);
+  report_auto (step, out, &notes);
+  auto_notes_clear (&notes);
 }
 
 static void
@@ -1352,14 +1145,9 @@ conclude_fixed (DnsStep *step, GPtrArray *out)
     case HOST_NOT_ASKED:   /* two look-ups only: cannot happen */
     default:
       {
-        g_autofree char *message = g_strdup_printf (_("The server name %s does not resolve: there is "
-                                                      "no A or AAAA record for it."), step->host);
-        g_autofree char *advice = g_strdup_printf (_("Check the spelling of the server name. If it is "
-                                                     "right, ask the DNS administrator to create an A "
-                                                     "record for it (for example \"%s. 3600 IN A "
-                                                     "192.0.2.10\"), or type the server's IP address "
-                                                     "instead to test without DNS."), step->host);
-        sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_NO_RECORDS, SD_SEVERITY_ERROR, message, advice);
+        SdDnsFacts f = step_facts (step, FALSE);
+        f.target = step->host;
+        report (step, SD_DNS_FINDING_HOST_UNRESOLVABLE, &f);
         break;
       }
     }
@@ -1372,8 +1160,7 @@ static void
 report_left_out (DnsStep *step, GPtrArray *out)
 {
   g_autoptr(GString) what = g_string_new (NULL);
-  g_autofree char *message = NULL;
-  g_autofree char *advice = NULL;
+  SdDnsFacts f = step_facts (step, out->len > 0);
   const char *zone = step->mode == MODE_AUTO ? step->domain : step->host;
 
   if (step->cands_cut != NULL)
@@ -1417,14 +1204,9 @@ report_left_out (DnsStep *step, GPtrArray *out)
       g_string_append_printf (what, g_dngettext (GETTEXT_PACKAGE, "and %u more cut", "and %u more cuts", more),
                               more);
     }
-  message = g_strdup_printf (_("The DNS records of %s name far more servers than a client would try, so "
-                               "this check kept only the first ones in the client's order: %s."),
-                             zone, what->str);
-  advice = g_strdup_printf (_("A SIP service needs a few SRV records per service and a few addresses per "
-                              "server. Ask the DNS administrator of %s to look for records created by "
-                              "mistake (a script run twice, a wildcard) and remove them: a client that must "
-                              "work through so many servers signs in slowly or gives up."), zone);
-  sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_TOO_MANY_RECORDS, SD_SEVERITY_WARNING, message, advice);
+  f.name = zone;
+  f.list = what->str;
+  report (step, SD_DNS_FINDING_TOO_MANY_RECORDS, &f);
 }
 
 /* A question this computer could not even send (no socket, no memory)
@@ -1433,13 +1215,15 @@ report_left_out (DnsStep *step, GPtrArray *out)
 static void
 report_local (DnsStep *step)
 {
+  g_autoptr(SdFinding) finding = NULL;
+  SdDnsFacts f = step_facts (step, FALSE);
   const char *why = NULL;
   guint n = 0;
 
   for (guint i = 0; i < step->order->len; i++)
     {
       SdDnsResult *r = step->order->pdata[i];
-      if (!g_str_equal (r->rcode, "LOCAL"))
+      if (r->outcome != SD_DNS_OUTCOME_LOCAL)
         continue;
       if (why == NULL)
         why = r->error;
@@ -1447,18 +1231,12 @@ report_local (DnsStep *step)
     }
   if (n == 0)
     return;
-  step->local_failure = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                      "This computer ran out of resources, so %u DNS look-up "
-                                                      "could not be made (%s). This says nothing about the DNS "
-                                                      "server or the zone.",
-                                                      "This computer ran out of resources, so %u DNS look-ups "
-                                                      "could not be made (%s). This says nothing about the DNS "
-                                                      "server or the zone.", n),
-                                         n, why);
-  sd_run_report (step->run, SD_STEP_DNS, SD_FINDING_DNS_LOCAL_RESOURCES, SD_SEVERITY_ERROR, step->local_failure,
-                 _("Close programs that are not needed, or raise this computer's limit of open files "
-                   "(for example \"ulimit -n 4096\" in the shell that starts the check), then run the "
-                   "check again."));
+  f.count = n;
+  f.error = why;
+  finding = sd_dns_finding_build (SD_DNS_FINDING_LOCAL_RESOURCES, &f);
+  /* The same words end the run as an internal failure. */
+  step->local_failure = g_strdup (finding->message);
+  sd_run_add_finding (step->run, finding);
 }
 
 static void
@@ -1518,6 +1296,7 @@ sd_step_dns_run_async (SdRun               *run,
   step->task = g_object_ref (task);
   step->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   step->config = config;
+  step->profile = sd_dns_profile_get (config->client);
   step->domain = g_strdup (ctx->domain);
   step->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) sd_dns_result_free);
@@ -1528,9 +1307,8 @@ sd_step_dns_run_async (SdRun               *run,
   step->capped_hosts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   step->cut_summary = g_ptr_array_new_with_free_func (g_free);
   step->filtered = g_ptr_array_new_with_free_func (g_free);
-  /* Only for tests that want a reproducible draw among equal weights. */
-  if (g_getenv ("SD_DNS_SRV_SEED") != NULL)
-    step->rand = g_rand_new_with_seed ((guint32) g_ascii_strtoull (g_getenv ("SD_DNS_SRV_SEED"), NULL, 10));
+  if (srv_seed_set)
+    step->rand = g_rand_new_with_seed (srv_seed);
   g_task_set_task_data (task, step, (GDestroyNotify) dns_step_free);
 
   if (config->dns_server != NULL)
@@ -1543,6 +1321,7 @@ sd_step_dns_run_async (SdRun               *run,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  g_set_object (&ctx->dns_resolver, step->resolver);
 
   json_object_set_string_member (data, "resolver", sd_dns_resolver_get_description (step->resolver));
   {
@@ -1590,7 +1369,8 @@ sd_step_dns_run_async (SdRun               *run,
       json_object_set_boolean_member (server, "is_ip", g_hostname_is_ip_address (step->host));
       json_object_set_object_member (data, "server", server);
     }
-  if (step->mode == MODE_AUTO && config->client == SD_CLIENT_LYNC)
+  /* Where the autodiscover sub-check will run, for the clients that ask it first. */
+  if (step->mode == MODE_AUTO && step->profile->autodiscover_first)
     json_object_set_string_member (data, "autodiscover",
                                    "not-run: the lyncdiscover web look-up is not part of this check");
 

@@ -576,6 +576,25 @@ report_network (Check *c)
   json_object_set_double_member (network, "duration_ms", (g_get_monotonic_time () - c->start_us) / 1000.0);
   json_object_set_object_member (data, "network", network);
 
+  /* The hand-off to the auth step (ctx->sip_network), beside the report. */
+  {
+    SdSipNetworkFound *found = &sd_run_get_context (run)->sip_network;
+
+    found->checked = TRUE;
+    found->nat = public_address != NULL;
+    found->alg = alg_transports->len > 0;
+    for (guint i = 0; i < c->probes->len; i++)
+      {
+        SdSipProbe *p = c->probes->pdata[i];
+
+        if (p->transport == SD_TRANSPORT_UDP || p->size != 0 || p->outcome != SD_SIP_PROBE_ANSWERED)
+          continue;
+        found->keepalive[p->transport] = p->keepalive == SD_SIP_PROBE_ANSWERED ? SD_KEEPALIVE_PONG
+                                         : p->keepalive == SD_SIP_PROBE_NO_ANSWER ? SD_KEEPALIVE_NO_ANSWER
+                                         : SD_KEEPALIVE_OTHER;
+      }
+  }
+
   if (alg_transports->len > 0)
     {
       g_autofree char *on = join_transports (alg_transports, FALSE);
@@ -764,38 +783,6 @@ sd_sip_network_check_finish (GAsyncResult  *result,
 
 /* --- the registration: a binding behind NAT ----------------------------- */
 
-static gboolean
-network_flag (SdRun *run, const char *member)
-{
-  JsonObject *data = sd_run_get_step_data (run, SD_STEP_SIP);
-  JsonObject *network = json_object_has_member (data, "network")
-                        ? json_object_get_object_member (data, "network") : NULL;
-
-  return network != NULL && json_object_get_boolean_member_with_default (network, member, FALSE);
-}
-
-/* Whether the server answered a CRLF ping on @transport ("pong", "other",
- * "no-answer"), from the sip step's probes; NULL when none was sent. */
-static const char *
-network_keepalive (SdRun *run, SdTransport transport)
-{
-  JsonObject *data = sd_run_get_step_data (run, SD_STEP_SIP);
-  JsonObject *network = json_object_has_member (data, "network")
-                        ? json_object_get_object_member (data, "network") : NULL;
-  JsonArray *probes = network != NULL && json_object_has_member (network, "probes")
-                      ? json_object_get_array_member (network, "probes") : NULL;
-
-  for (guint i = 0; probes != NULL && i < json_array_get_length (probes); i++)
-    {
-      JsonObject *p = json_array_get_object_element (probes, i);
-      if (g_strcmp0 (json_object_get_string_member_with_default (p, "transport", NULL),
-                     sd_transport_to_string (transport)) == 0
-          && json_object_has_member (p, "keepalive"))
-        return json_object_get_string_member (p, "keepalive");
-    }
-  return NULL;
-}
-
 void
 sd_sip_network_report_registration (SdRun              *run,
                                     SdStepId            step,
@@ -816,6 +803,7 @@ sd_sip_network_report_registration (SdRun              *run,
   guint64 flow_timer = 0;
   guint expires;
   gboolean udp = transport == SD_TRANSPORT_UDP;
+  const SdSipNetworkFound *found = &sd_run_get_context (run)->sip_network;
 
   if (local == NULL || !sd_parse_host_port (local, &host, &port, NULL))
     {
@@ -835,7 +823,7 @@ sd_sip_network_report_registration (SdRun              *run,
   json_object_set_string_member (reg, "transport", sd_transport_to_string (transport));
 
   /* The Contact the server registered: a rewrite NAT alone does not explain. */
-  if (contacts[0] != NULL && !network_flag (run, "alg"))
+  if (contacts[0] != NULL && !found->alg)
     {
       SdSipNetworkInput in = { sd_transport_to_string (transport), host, port, server,
                                session->target != NULL ? session->target->port : 0,
@@ -867,21 +855,21 @@ sd_sip_network_report_registration (SdRun              *run,
 
   /* Only behind NAT does a binding that outlives the router's mapping
    * keep the phone from being reached; an ALG is a NAT that hides itself. */
-  if ((network_flag (run, "nat") || network_flag (run, "alg"))
+  if ((found->nat || found->alg)
       && sd_sip_network_binding_outlived (udp, expires, (guint) flow_timer))
     {
       g_autofree char *label = g_ascii_strup (sd_transport_to_string (transport), -1);
-      const char *ping = network_keepalive (run, transport);
+      SdKeepalive ping = found->keepalive[transport];
       guint typical = udp ? SD_SIP_NAT_UDP_TIMEOUT_S : SD_SIP_NAT_TCP_TIMEOUT_S;
       g_autofree char *message = NULL;
 
-      if (g_strcmp0 (ping, "pong") == 0)
+      if (ping == SD_KEEPALIVE_PONG)
         message = g_strdup_printf (
           _("This computer is behind NAT, and the registration over %s lasts %u seconds with no "
             "Flow-Timer from the server, while routers often forget an idle %s mapping after %u "
             "seconds. The server answers keep-alive pings (CRLF, RFC 5626) on this transport."),
           label, expires, label, typical);
-      else if (ping != NULL)
+      else if (ping != SD_KEEPALIVE_NOT_SENT)
         message = g_strdup_printf (
           _("This computer is behind NAT, and the registration over %s lasts %u seconds with no "
             "Flow-Timer from the server, while routers often forget an idle %s mapping after %u "

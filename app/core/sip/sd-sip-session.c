@@ -9,7 +9,6 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "sd-sip-session.h"
-#include "sd-dns-resolver.h"
 #include "sd-random.h"
 
 #define REGISTER_EXPIRES 60
@@ -129,11 +128,9 @@ sd_sip_session_connect (SdSipSession *s, SdCandidate *target)
           || (ctx->selected->port == target->port && ctx->selected->transport == target->transport
               && g_strcmp0 (ctx->selected->host, target->host) == 0)))
     {
-      SdStatus tls_status = sd_run_get_step_status (s->run, SD_STEP_TLS);
-
       /* Whatever a reconnection finds later, the TLS check's verdict on
        * this server stands: it checks more than a handshake does. */
-      if (tls_status != SD_STATUS_PENDING && tls_status != SD_STATUS_SKIP && !ctx->tls_trusted)
+      if (ctx->tls_outcome != SD_TLS_OUTCOME_NONE && !ctx->tls_trusted)
         s->tls_step_distrusts = TRUE;
       if (ctx->tls_stream != NULL)
         sd_sip_connection_adopt_stream (s->connection, ctx->tls_stream, ctx->tls_trusted);
@@ -143,10 +140,8 @@ sd_sip_session_connect (SdSipSession *s, SdCandidate *target)
 SdSipMessage *
 sd_sip_session_build (SdSipSession *s,
                       const char   *method,
-                      const char   *auth_header,
-                      const char   *credentials,
-                      const char   *auth_header2,
-                      const char   *credentials2)
+                      const char   *authorization,
+                      const char   *proxy_authorization)
 {
   SdContext *ctx = sd_run_get_context (s->run);
   SdSipMessage *m = sd_sip_message_new_request (method, s->request_uri);
@@ -182,10 +177,10 @@ sd_sip_session_build (SdSipSession *s,
     }
   else
     sd_sip_message_add_header (m, "Accept", "application/sdp");
-  if (auth_header != NULL && credentials != NULL)
-    sd_sip_message_add_header (m, auth_header, credentials);
-  if (auth_header2 != NULL && credentials2 != NULL)
-    sd_sip_message_add_header (m, auth_header2, credentials2);
+  if (authorization != NULL)
+    sd_sip_message_add_header (m, "Authorization", authorization);
+  if (proxy_authorization != NULL)
+    sd_sip_message_add_header (m, "Proxy-Authorization", proxy_authorization);
   sd_sip_message_add_header (m, "User-Agent", PACKAGE_NAME "/" PACKAGE_VERSION);
   return m;
 }
@@ -194,7 +189,8 @@ typedef struct {
   SdSipSession *session;
   SdSipMessage *request;
   char         *method;
-  char         *auth_header, *credentials, *auth_header2, *credentials2;
+  char         *authorization;        /* credentials: wiped when freed */
+  char         *proxy_authorization;
   gint64        start_us;
 } RequestData;
 
@@ -203,14 +199,8 @@ request_data_free (RequestData *d)
 {
   g_clear_pointer (&d->request, sd_sip_message_free);
   g_free (d->method);
-  g_free (d->auth_header);
-  g_free (d->auth_header2);
-  if (d->credentials != NULL)
-    explicit_bzero (d->credentials, strlen (d->credentials));
-  if (d->credentials2 != NULL)
-    explicit_bzero (d->credentials2, strlen (d->credentials2));
-  g_free (d->credentials);
-  g_free (d->credentials2);
+  sd_secret_free (d->authorization);
+  sd_secret_free (d->proxy_authorization);
   g_free (d);
 }
 
@@ -335,8 +325,7 @@ send_now (GTask *task)
   SdSipSession *s = d->session;
 
   /* Built only now: Via and Contact carry the local address of the open connection. */
-  d->request = sd_sip_session_build (s, d->method, d->auth_header, d->credentials,
-                                     d->auth_header2, d->credentials2);
+  d->request = sd_sip_session_build (s, d->method, d->authorization, d->proxy_authorization);
   d->start_us = g_get_monotonic_time ();
   sd_sip_connection_request_async (s->connection, d->request, g_task_get_cancellable (task),
                                    request_cb, task);
@@ -362,10 +351,8 @@ open_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 void
 sd_sip_session_request_async (SdSipSession        *s,
                               const char          *method,
-                              const char          *auth_header,
-                              const char          *credentials,
-                              const char          *auth_header2,
-                              const char          *credentials2,
+                              const char          *authorization,
+                              const char          *proxy_authorization,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
                               gpointer             user_data)
@@ -376,10 +363,8 @@ sd_sip_session_request_async (SdSipSession        *s,
   g_task_set_source_tag (task, sd_sip_session_request_async);
   d->session = s;
   d->method = g_strdup (method);
-  d->auth_header = g_strdup (auth_header);
-  d->credentials = g_strdup (credentials);
-  d->auth_header2 = g_strdup (auth_header2);
-  d->credentials2 = g_strdup (credentials2);
+  d->authorization = g_strdup (authorization);
+  d->proxy_authorization = g_strdup (proxy_authorization);
   g_task_set_task_data (task, d, (GDestroyNotify) request_data_free);
   d->start_us = g_get_monotonic_time ();
 
@@ -452,229 +437,6 @@ sd_sip_session_read_challenges (SdSipSession       *s,
           g_ptr_array_set_free_func (challenges, NULL);
         }
     }
-}
-
-/* --- name resolution for redirects ------------------------------------ */
-
-/* The same client, checks and server choice as the dns step (an ID and
- * question check, A and AAAA, CNAME chains, TCP after a truncated answer). */
-static void
-lookup_host_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  g_autoptr(GPtrArray) addresses = sd_dns_resolver_lookup_host_finish (SD_DNS_RESOLVER (source), result, &error);
-
-  if (addresses == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  /* IPv4 first, as the candidates of the dns step. */
-  g_task_return_pointer (task, g_object_ref (addresses->pdata[0]), g_object_unref);
-}
-
-void
-sd_sip_resolve_async (SdRun               *run,
-                      const char          *host,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  const SdConfig *config = sd_run_get_config (run);
-  SdContext *ctx = sd_run_get_context (run);
-  GInetAddress *literal = g_inet_address_new_from_string (host);
-  g_autoptr(SdDnsResolver) resolver = NULL;
-  GError *error = NULL;
-
-  g_task_set_source_tag (task, sd_sip_resolve_async);
-  if (literal != NULL)
-    {
-      g_task_return_pointer (task, literal, g_object_unref);
-      return;
-    }
-  for (guint i = 0; i < ctx->candidates->len; i++)
-    {
-      SdCandidate *c = ctx->candidates->pdata[i];
-      if (c->address != NULL && g_ascii_strcasecmp (c->host, host) == 0)
-        {
-          g_task_return_pointer (task, g_object_ref (c->address), g_object_unref);
-          return;
-        }
-    }
-
-  if (config->dns_server != NULL)
-    resolver = sd_dns_resolver_new_for_server (config->dns_server, &error);
-  else
-    resolver = sd_dns_resolver_new_system (&error);
-  if (resolver == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  sd_dns_resolver_lookup_host_async (resolver, host, config->timeout_s * 1000, cancellable,
-                                     lookup_host_cb, g_steal_pointer (&task));
-}
-
-GInetAddress *
-sd_sip_resolve_finish (GAsyncResult  *result,
-                       GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* --- findings shared by both steps ------------------------------------ */
-
-gboolean
-sd_sip_report_status (SdRun              *run,
-                      SdStepId            step,
-                      const SdSipMessage *response,
-                      const char         *aor)
-{
-  SdContext *ctx = sd_run_get_context (run);
-  const char *domain = ctx->uri != NULL ? ctx->uri->host : "";
-  guint status = response->status;
-
-  if (status == 403)
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("The server refused the sign-in of %s: %u %s."), aor, status, response->reason);
-      g_autofree char *advice = g_strdup_printf (
-        _("Ask your administrator to check three things: (1) your user is enabled for SIP sign-in "
-          "and homed on a server; (2) your SIP address is exactly %s; (3) the domain %s is listed "
-          "as a SIP domain the server serves."), aor, domain);
-      sd_run_report (run, step, SD_FINDING_SIP_FORBIDDEN, SD_SEVERITY_ERROR, message, advice);
-      return TRUE;
-    }
-  if (status == 404 || status == 604)
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("The server does not know the user %s: %u %s."), aor, status, response->reason);
-      g_autofree char *advice = g_strdup_printf (
-        _("Check the SIP address for typing errors. If it is right, ask your administrator to give "
-          "your user the SIP address %s and to list the domain %s on the server."), aor, domain);
-      sd_run_report (run, step, SD_FINDING_SIP_NOT_FOUND, SD_SEVERITY_ERROR, message, advice);
-      return TRUE;
-    }
-  if (status >= 500 && status < 600)
-    {
-      const char *retry = sd_sip_message_get_header (response, "Retry-After");
-      g_autofree char *message = retry != NULL
-        ? g_strdup_printf (_("The server failed to handle the sign-in: %u %s (it asks to retry after %s seconds)."),
-                           status, response->reason, retry)
-        : g_strdup_printf (_("The server failed to handle the sign-in: %u %s."), status, response->reason);
-      sd_run_report (run, step, SD_FINDING_SIP_SERVER_ERROR, SD_SEVERITY_ERROR, message,
-                     _("The problem is on the server side: try again later, and tell your "
-                       "administrator the status code and the time."));
-      return TRUE;
-    }
-  if (status >= 300)
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("The server answered the sign-in with %u %s."), status, response->reason);
-      sd_run_report (run, step, SD_FINDING_SIP_UNEXPECTED_RESPONSE, SD_SEVERITY_ERROR, message,
-                     _("Tell your administrator this answer; the protocol trace shows the whole "
-                       "exchange."));
-      return TRUE;
-    }
-  return FALSE;
-}
-
-void
-sd_sip_report_error (SdRun        *run,
-                     SdStepId      step,
-                     const char   *method,
-                     SdSipSession *session,
-                     const GError *error)
-{
-  g_autofree char *transport = g_ascii_strup (session->target != NULL ? sd_transport_to_string (session->target->transport) : "", -1);
-  g_autofree char *where = session->target != NULL
-    ? g_strdup_printf ("%s:%u (%s)", session->target->host, session->target->port, transport)
-    : g_strdup ("");
-  const SdConfig *config = sd_run_get_config (run);
-  SdSipOpenFailure failure = session->connection != NULL
-    ? sd_sip_connection_get_open_failure (session->connection) : SD_SIP_OPEN_FAILURE_NONE;
-
-  /* A TLS connection this step opened itself (at a redirect target, or
-   * again after the TLS check) failed in its handshake: the same finding
-   * the TLS check gives for the first server. */
-  if (failure == SD_SIP_OPEN_FAILURE_HANDSHAKE_TIMEOUT)
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("%s accepted the connection but did not complete the TLS handshake within %u seconds "
-          "(reason: timeout), so %s could not be sent."), where, config->timeout_s, method);
-      sd_run_report (run, step, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, message,
-                     _("The server is overloaded, or this port is not a TLS port, or something on "
-                       "the way holds the connection open without answering. Check the port (5061 "
-                       "for TLS) and the server's TLS settings and logs."));
-      return;
-    }
-  if (failure == SD_SIP_OPEN_FAILURE_HANDSHAKE)
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("The TLS handshake with %s failed, so %s could not be sent: %s"), where, method, error->message);
-      sd_run_report (run, step, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, message,
-                     _("Check that this is the server's TLS port (normally 5061) and read the server's "
-                       "TLS log."));
-      return;
-    }
-  if (g_error_matches (error, SD_SIP_ERROR, SD_SIP_ERROR_MALFORMED))
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("The answer of %s to %s is not a valid SIP message: %s"), where, method, error->message);
-      sd_run_report (run, step, SD_FINDING_SIP_MALFORMED_RESPONSE, SD_SEVERITY_ERROR, message,
-                     _("Something other than a working SIP server answers on this port, or the "
-                       "server is broken. Check the server address, port and transport; the "
-                       "protocol trace shows what came back."));
-      return;
-    }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    {
-      g_autofree char *message = g_strdup_printf (
-        _("%s did not answer %s within %u seconds."), where, method, config->timeout_s);
-      sd_run_report (run, step, SD_FINDING_SIP_NO_RESPONSE, SD_SEVERITY_ERROR, message,
-                     _("Check that the server runs a SIP service on this port and transport and "
-                       "that no firewall drops SIP on the way. Over UDP, try TCP or TLS: UDP "
-                       "answers are often lost in firewalls and NAT."));
-      return;
-    }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-    {
-      /* A closed port is a connection fault, not a silent server: over
-       * UDP it first shows here, as the ICMP "port unreachable" that
-       * answers the request. */
-      g_autofree char *srv = session->target != NULL ? sd_candidate_srv_port_advice (session->target) : NULL;
-      g_autofree char *record = session->target != NULL ? sd_candidate_srv_record (session->target) : NULL;
-      g_autofree char *message = NULL;
-
-      if (session->target != NULL && session->target->transport == SD_TRANSPORT_UDP)
-        message = record != NULL
-          ? g_strdup_printf (_("Nothing takes SIP at %s, the server and port the SRV record %s names: "
-                               "the port is closed (this computer got \"port unreachable\" in answer "
-                               "to the %s)."), where, record, method)
-          : g_strdup_printf (_("Nothing takes SIP at %s: the port is closed (this computer got \"port "
-                               "unreachable\" in answer to the %s)."), where, method);
-      else
-        message = record != NULL
-          ? g_strdup_printf (_("Nothing takes SIP at %s, the server and port the SRV record %s names: "
-                               "the port is closed (the %s was refused)."), where, record, method)
-          : g_strdup_printf (_("Nothing takes SIP at %s: the port is closed (the %s was refused)."),
-                             where, method);
-      sd_run_report (run, step, SD_FINDING_CONNECT_REFUSED, SD_SEVERITY_ERROR, message,
-                     srv != NULL ? srv
-                     : _("Check the server address, port and transport: the server may not listen "
-                         "on this transport, or on another port (usually 5060 for UDP and TCP, "
-                         "5061 for TLS)."));
-      return;
-    }
-  {
-    g_autofree char *message = g_strdup_printf (
-      _("No SIP answer from %s to %s: %s"), where, method, error->message);
-    sd_run_report (run, step, SD_FINDING_SIP_NO_RESPONSE, SD_SEVERITY_ERROR, message,
-                   _("Check that the server runs a SIP service on this port and transport, and "
-                     "that it stays up; the connection check shows whether the port is open."));
-  }
 }
 
 gboolean

@@ -1,4 +1,4 @@
-/* sd-sip-session.h: what the `sip` and `auth` steps share (ctx->sip_state):
+/* sd-sip-session.h: what the `sip` and `auth` steps share (ctx->sip_session):
  * the connection, the dialog identifiers of the registration, the
  * challenges read, and the helpers that build, send and record requests.
  *
@@ -10,6 +10,8 @@
 #include "sd-sip-auth.h"
 #include "sd-sip-connection.h"
 #include "sd-sip-message.h"
+#include "sd-sip-report.h"
+#include "sd-sip-resolve.h"
 
 G_BEGIN_DECLS
 
@@ -18,7 +20,7 @@ typedef struct {
   SdSipChallenge *challenge;
 } SdSipOffered;
 
-typedef struct {
+struct _SdSipSession {
   SdRun           *run;          /* not a reference: the run owns this */
   SdStepId         step;         /* the step sending now, for the trace */
   SdSipConnection *connection;
@@ -41,7 +43,7 @@ typedef struct {
   GDateTime       *date_received; /* local clock when the Date header came */
   gboolean         secure_origin;  /* the sign-in started over TLS (or the address is sips:) */
   gboolean         redirect_refused; /* a redirect was not followed: sip.redirect-downgrade */
-} SdSipSession;
+};
 
 SdSipSession *sd_sip_session_new (SdRun *run);
 void          sd_sip_session_free (SdSipSession *session);
@@ -52,13 +54,12 @@ void          sd_sip_session_connect (SdSipSession *session, SdCandidate *target
 
 /* A request of this dialog: Via (rport, new branch), Max-Forwards, From
  * with tag, To, Call-ID, next CSeq, Contact, User-Agent (and Expires for
- * REGISTER). @auth_header/@credentials add an Authorization line. */
+ * REGISTER). @authorization and @proxy_authorization, when not NULL, are
+ * the credentials of an Authorization and a Proxy-Authorization line. */
 SdSipMessage *sd_sip_session_build (SdSipSession *session,
                                     const char   *method,
-                                    const char   *auth_header,
-                                    const char   *credentials,
-                                    const char   *auth_header2,
-                                    const char   *credentials2);
+                                    const char   *authorization,
+                                    const char   *proxy_authorization);
 
 /* Opens the connection if needed, builds the request (as
  * sd_sip_session_build), sends it and waits for the final answer; records
@@ -66,10 +67,8 @@ SdSipMessage *sd_sip_session_build (SdSipSession *session,
  * and Date. */
 void          sd_sip_session_request_async  (SdSipSession        *session,
                                              const char          *method,
-                                             const char          *auth_header,
-                                             const char          *credentials,
-                                             const char          *auth_header2,
-                                             const char          *credentials2,
+                                             const char          *authorization,
+                                             const char          *proxy_authorization,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
@@ -84,30 +83,6 @@ void          sd_sip_session_read_challenges (SdSipSession       *session,
                                               const SdSipMessage *response,
                                               JsonObject         *data,
                                               guint              *bad);
-
-/* Resolves a host for a redirect: an IP literal, a known candidate, else
- * the dns step's client (SdDnsResolver: A then AAAA) asking the --dns-server
- * or the system's nameservers. */
-void          sd_sip_resolve_async  (SdRun               *run,
-                                     const char          *host,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data);
-GInetAddress *sd_sip_resolve_finish (GAsyncResult  *result,
-                                     GError       **error);
-
-/* The mapping of a final failure response to a finding (403, 404, 5xx…);
- * FALSE when @status is not one of those. */
-gboolean      sd_sip_report_status (SdRun              *run,
-                                    SdStepId            step,
-                                    const SdSipMessage *response,
-                                    const char         *aor);
-/* Reports a transaction error (no answer, malformed…) as a finding. */
-void          sd_sip_report_error (SdRun        *run,
-                                   SdStepId      step,
-                                   const char   *method,
-                                   SdSipSession *session,
-                                   const GError *error);
 
 /* For the steps' request callbacks: when @error is a cancellation, returns
  * it on @task, drops the callback's reference to @task, takes @error and

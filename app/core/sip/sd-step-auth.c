@@ -276,8 +276,7 @@ send_digest (GTask *task)
   json_object_set_string_member (data_of (st), "username", st->username);
   sd_run_step_progress (st->run, SD_STEP_AUTH, _("Signing in with Digest…"));
   sd_sip_session_request_async (st->session, "REGISTER",
-                                www_credentials != NULL ? "Authorization" : NULL, www_credentials,
-                                proxy_credentials != NULL ? "Proxy-Authorization" : NULL, proxy_credentials,
+                                www_credentials, proxy_credentials,
                                 g_task_get_cancellable (task), digest_cb, task);
   if (www_credentials != NULL)
     explicit_bzero (www_credentials, strlen (www_credentials));
@@ -354,8 +353,7 @@ unregister (GTask *task, gboolean with_credentials)
   st->algorithm = g_steal_pointer (&algorithm);
   sd_run_step_progress (st->run, SD_STEP_AUTH, _("Removing the test registration…"));
   sd_sip_session_request_async (st->session, "REGISTER",
-                                www_credentials != NULL ? "Authorization" : NULL, www_credentials,
-                                proxy_credentials != NULL ? "Proxy-Authorization" : NULL, proxy_credentials,
+                                www_credentials, proxy_credentials,
                                 g_task_get_cancellable (task), unregister_cb, task);
   if (www_credentials != NULL)
     explicit_bzero (www_credentials, strlen (www_credentials));
@@ -653,7 +651,7 @@ sd_step_auth_run_async (SdRun               *run,
   SdContext *ctx = sd_run_get_context (run);
   const SdConfig *config = sd_run_get_config (run);
   JsonObject *data = sd_run_get_step_data (run, SD_STEP_AUTH);
-  SdSipSession *s = ctx->sip_state;
+  SdSipSession *s = ctx->sip_session;
   AuthStep *st;
 
   g_task_set_source_tag (task, sd_step_auth_run_async);
@@ -664,7 +662,7 @@ sd_step_auth_run_async (SdRun               *run,
 
   if (ctx->uri != NULL && g_ascii_strcasecmp (ctx->uri->scheme, "sips") == 0
       && ((config->transport != SD_TRANSPORT_AUTO && config->transport != SD_TRANSPORT_TLS)
-          || sd_run_has_finding (run, SD_FINDING_SIP_SIPS_NOT_TLS)))
+          || ctx->sip_sips_not_tls))
     {
       /* The sip step sent nothing (uri.sips-needs-tls, sip.sips-not-tls);
        * say why here too. */
@@ -676,12 +674,11 @@ sd_step_auth_run_async (SdRun               *run,
       return;
     }
 
-  if (s == NULL || !s->reached || ctx->sip_state_free != (GDestroyNotify) sd_sip_session_free)
+  if (s == NULL || !s->reached)
     {
       json_object_set_string_member (data, "result", "not-attempted");
       sd_run_set_step_status (run, SD_STEP_AUTH, SD_STATUS_SKIP,
-                              s != NULL && ctx->sip_state_free == (GDestroyNotify) sd_sip_session_free
-                              && s->redirect_refused
+                              s != NULL && s->redirect_refused
                                 ? _("Not run: the server redirected the sign-in to a server that cannot be "
                                     "trusted with the password (see the SIP check).")
                                 : _("Not run: the SIP check got no answer that asks for a sign-in."));

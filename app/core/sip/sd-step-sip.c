@@ -55,8 +55,6 @@ pick_target (SdRun *run)
 {
   SdContext *ctx = sd_run_get_context (run);
   const SdConfig *config = sd_run_get_config (run);
-  SdStatus connect_status = sd_run_get_step_status (run, SD_STEP_CONNECT);
-  gboolean connect_ran = connect_status != SD_STATUS_PENDING && connect_status != SD_STATUS_SKIP;
 
   if (ctx->selected != NULL && ctx->selected->address != NULL)
     return ctx->selected;
@@ -65,7 +63,7 @@ pick_target (SdRun *run)
       SdCandidate *c = ctx->candidates->pdata[i];
       if (c->address == NULL)
         continue;
-      if (connect_ran && c->transport != SD_TRANSPORT_UDP)
+      if (ctx->connect_probed && c->transport != SD_TRANSPORT_UDP)
         continue;
       if (config->transport == SD_TRANSPORT_AUTO || c->transport == config->transport)
         return c;
@@ -78,11 +76,9 @@ pick_target (SdRun *run)
 static gboolean
 tls_handshake_failed (SdRun *run, SdCandidate *target)
 {
-  JsonObject *tls = sd_run_get_step_data (run, SD_STEP_TLS);
+  SdContext *ctx = sd_run_get_context (run);
 
-  if (target->transport != SD_TRANSPORT_TLS)
-    return FALSE;
-  return g_strcmp0 (json_object_get_string_member_with_default (tls, "handshake", NULL), "failed") == 0;
+  return target->transport == SD_TRANSPORT_TLS && ctx->tls_outcome == SD_TLS_OUTCOME_HANDSHAKE_FAILED;
 }
 
 static void register_cb (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -92,7 +88,7 @@ send_register (GTask *task)
 {
   SipStep *st = g_task_get_task_data (task);
 
-  sd_sip_session_request_async (st->session, "REGISTER", NULL, NULL, NULL, NULL,
+  sd_sip_session_request_async (st->session, "REGISTER", NULL, NULL,
                                 g_task_get_cancellable (task), register_cb, task);
 }
 
@@ -290,19 +286,18 @@ same_server (const SdCandidate *a, const SdCandidate *b)
 
 /* Whether the server of the connection passed certificate verification on
  * its own merits (ctx->tls_trusted and an adopted stream's verdict also
- * hold the person's consent; the TLS step's data has the bare verdict). */
+ * hold the person's consent; ctx->tls_outcome is the bare verdict). */
 static gboolean
 current_server_verified (SipStep *st)
 {
   SdSipSession *s = st->session;
   SdContext *ctx = sd_run_get_context (st->run);
-  JsonObject *tls = sd_run_get_step_data (st->run, SD_STEP_TLS);
 
   if (s->target->transport != SD_TRANSPORT_TLS || !sd_sip_connection_get_tls_trusted (s->connection)
       || s->tls_step_distrusts)
     return FALSE;
-  if (same_server (ctx->selected, s->target) && json_object_has_member (tls, "trusted"))
-    return json_object_get_boolean_member (tls, "trusted");
+  if (same_server (ctx->selected, s->target) && ctx->tls_outcome != SD_TLS_OUTCOME_NONE)
+    return ctx->tls_outcome == SD_TLS_OUTCOME_TRUSTED;
   return TRUE;
 }
 
@@ -647,6 +642,8 @@ sd_step_sip_run_async (SdRun               *run,
   SdCandidate *target;
 
   g_task_set_source_tag (task, sd_step_sip_run_async);
+  ctx->sip_sips_not_tls = FALSE;
+  memset (&ctx->sip_network, 0, sizeof ctx->sip_network);
 
   if (ctx->uri == NULL)
     {
@@ -684,6 +681,7 @@ sd_step_sip_run_async (SdRun               *run,
           sd_run_report (run, SD_STEP_SIP, SD_FINDING_SIP_SIPS_NOT_TLS, SD_SEVERITY_ERROR, message,
                          _("Publish a TLS server for the domain (a _sips._tcp or _sip._tls SRV record), "
                            "or use a sip: address."));
+          ctx->sip_sips_not_tls = TRUE;
         }
       else
         sd_run_set_step_status (run, SD_STEP_SIP, SD_STATUS_SKIP,
@@ -705,14 +703,12 @@ sd_step_sip_run_async (SdRun               *run,
       return;
     }
 
-  if (ctx->sip_state != NULL && ctx->sip_state_free != NULL)
-    ctx->sip_state_free (ctx->sip_state);
-  ctx->sip_state = sd_sip_session_new (run);
-  ctx->sip_state_free = (GDestroyNotify) sd_sip_session_free;
+  g_clear_pointer (&ctx->sip_session, sd_sip_session_free);
+  ctx->sip_session = sd_sip_session_new (run);
 
   st = g_new0 (SipStep, 1);
   st->run = run;
-  st->session = ctx->sip_state;
+  st->session = ctx->sip_session;
   st->session->step = SD_STEP_SIP;
   st->session->secure_origin = target->transport == SD_TRANSPORT_TLS
                                || g_ascii_strcasecmp (ctx->uri->scheme, "sips") == 0;
@@ -726,7 +722,7 @@ sd_step_sip_run_async (SdRun               *run,
   json_object_set_array_member (data, "challenges", json_array_new ());
 
   sd_sip_session_connect (st->session, target);
-  sd_sip_session_request_async (st->session, "OPTIONS", NULL, NULL, NULL, NULL, cancellable,
+  sd_sip_session_request_async (st->session, "OPTIONS", NULL, NULL, cancellable,
                                 options_cb, task);
 }
 

@@ -22,11 +22,9 @@
 
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
-#include "sd-connect.h"
+#include "sd-connect-result.h"
 #include "sd-deadline.h"
 #include "sd-error.h"
-
-#define STREAM_KEY "sd-connect-stream"
 
 /* Connections being made at once. A real client has a handful of servers
  * to try and tries them one after another; 16 at once still costs one
@@ -44,7 +42,7 @@ typedef struct {
   gboolean           probe;       /* a TCP or TLS connection to make */
   SdDeadline        *deadline;    /* from the start of the connection, chained to the run */
   gint64             start_us;
-  const char        *result;      /* "ok", "refused", … or NULL while pending */
+  SdConnectResult    result;
   GSocketConnection *connection;
 } Attempt;
 
@@ -79,41 +77,6 @@ connect_state_free (ConnectState *st)
   g_free (st);
 }
 
-const char *
-sd_connect_result_to_string (const char *result)
-{
-  if (g_strcmp0 (result, "ok") == 0)
-    return _("connected");
-  if (g_strcmp0 (result, "refused") == 0)
-    return _("connection refused");
-  if (g_strcmp0 (result, "timeout") == 0)
-    return _("no answer (timed out)");
-  if (g_strcmp0 (result, "unreachable") == 0)
-    return _("no route to the address");
-  if (g_strcmp0 (result, "skipped") == 0)
-    return _("not probed here (SIP OPTIONS probes UDP in the SIP step)");
-  if (g_strcmp0 (result, "unresolved") == 0)
-    return _("the name has no address");
-  if (g_strcmp0 (result, "not-tried") == 0)
-    return _("not tried (time ran out first)");
-  if (g_strcmp0 (result, "local") == 0)
-    return _("this computer ran out of resources");
-  if (g_strcmp0 (result, "not-needed") == 0)
-    return _("not tried: the client stops at the first server that works");
-  return _("failed");
-}
-
-GSocketConnection *
-sd_connect_take_stream (SdRun *run, const SdCandidate *candidate)
-{
-  GSocketConnection *conn = g_object_steal_data (G_OBJECT (run), STREAM_KEY);
-  const SdCandidate *owner = g_object_get_data (G_OBJECT (run), STREAM_KEY "-candidate");
-
-  if (conn != NULL && owner != candidate)
-    g_clear_object (&conn);
-  return conn;
-}
-
 /* Failures of this computer, not of the path to the server: too many open
  * files (EMFILE, ENFILE) or no memory (ENOMEM). GLib 2.74 maps ENOBUFS to
  * G_IO_ERROR_FAILED, which cannot be told apart from other failures. */
@@ -124,26 +87,26 @@ is_local_resource_error (const GError *error)
          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE);
 }
 
-static const char *
+static SdConnectResult
 classify_error (const GError *error)
 {
   if (is_local_resource_error (error))
-    return "local";
+    return SD_CONNECT_RESULT_LOCAL;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
-    return "refused";
+    return SD_CONNECT_RESULT_REFUSED;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    return "timeout";
+    return SD_CONNECT_RESULT_TIMEOUT;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE)
       || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE))
-    return "unreachable";
-  return "error";
+    return SD_CONNECT_RESULT_UNREACHABLE;
+  return SD_CONNECT_RESULT_ERROR;
 }
 
 static void finish_step (ConnectState *st);
 static void start_more (ConnectState *st);
 
 static void
-attempt_record (Attempt *a, const char *result, const char *error_message)
+attempt_record (Attempt *a, SdConnectResult result, const char *error_message)
 {
   ConnectState *st = a->state;
   double ms = (g_get_monotonic_time () - a->start_us) / 1000.0;
@@ -151,12 +114,12 @@ attempt_record (Attempt *a, const char *result, const char *error_message)
   g_autofree char *line = NULL;
 
   a->result = result;
-  json_object_set_string_member (a->json, "result", result);
+  json_object_set_string_member (a->json, "result", sd_connect_result_to_string (result));
   if (error_message != NULL)
     json_object_set_string_member (a->json, "error", error_message);
   json_object_set_double_member (a->json, "duration_ms", ms);
   /* TRANSLATORS: "sip.example.com:5061 (TLS) at 192.0.2.1: connected (2 ms)" */
-  line = g_strdup_printf (_("%s: %s (%.0f ms)"), desc, sd_connect_result_to_string (result), ms);
+  line = g_strdup_printf (_("%s: %s (%.0f ms)"), desc, sd_connect_result_describe (result), ms);
   sd_run_step_progress (st->run, SD_STEP_CONNECT, line);
 }
 
@@ -170,7 +133,7 @@ keep_first_connection (ConnectState *st, Attempt *a)
     {
       Attempt *b = st->attempts->pdata[i];
 
-      if (i < a->index && (g_strcmp0 (b->result, "ok") == 0 || g_strcmp0 (b->result, "skipped") == 0))
+      if (i < a->index && (b->result == SD_CONNECT_RESULT_OK || b->result == SD_CONNECT_RESULT_SKIPPED))
         {
           g_clear_object (&a->connection);
           return;
@@ -199,9 +162,9 @@ settle_after_first (ConnectState *st)
 
       if (!a->probe)
         continue;
-      if (a->result == NULL)
+      if (a->result == SD_CONNECT_RESULT_PENDING)
         return;   /* still in flight, or queued: the order is not decided yet */
-      if (g_str_equal (a->result, "ok"))
+      if (a->result == SD_CONNECT_RESULT_OK)
         break;
     }
   if (first >= st->attempts->len)
@@ -212,14 +175,14 @@ settle_after_first (ConnectState *st)
     {
       Attempt *b = st->attempts->pdata[i];
 
-      if (g_strcmp0 (b->result, "unresolved") == 0)
+      if (b->result == SD_CONNECT_RESULT_UNRESOLVED)
         continue;   /* a fact about DNS, which the dns step reports */
       g_clear_object (&b->connection);
       json_object_remove_member (b->json, "error");
       json_object_remove_member (b->json, "note");
       if (b->deadline == NULL)
         b->start_us = g_get_monotonic_time ();   /* no connection made: it took no time */
-      attempt_record (b, "not-needed", NULL);
+      attempt_record (b, SD_CONNECT_RESULT_NOT_NEEDED, NULL);
       if (b->deadline != NULL)
         g_cancellable_cancel (G_CANCELLABLE (b->deadline));
     }
@@ -237,7 +200,7 @@ connect_cb (GObject      *source,
 
   sd_deadline_stop (a->deadline);
 
-  if (a->result != NULL)
+  if (a->result != SD_CONNECT_RESULT_PENDING)
     {
       /* Settled as not needed while in flight: what it gives is not kept. */
     }
@@ -248,7 +211,7 @@ connect_cb (GObject      *source,
     }
   else if (conn != NULL)
     {
-      attempt_record (a, "ok", NULL);
+      attempt_record (a, SD_CONNECT_RESULT_OK, NULL);
       a->connection = g_steal_pointer (&conn);
       keep_first_connection (st, a);
     }
@@ -259,13 +222,13 @@ connect_cb (GObject      *source,
                                                 "this check allows"),
                                               (g_get_monotonic_time () - a->start_us) / (double) G_USEC_PER_SEC,
                                               sd_run_get_config (st->run)->timeout_s);
-      attempt_record (a, "timeout", msg);
+      attempt_record (a, SD_CONNECT_RESULT_TIMEOUT, msg);
     }
   else if (sd_deadline_expired (a->deadline))
     {
       g_autofree char *msg = g_strdup_printf (_("No answer within %u seconds"),
                                               sd_run_get_config (st->run)->timeout_s);
-      attempt_record (a, "timeout", msg);
+      attempt_record (a, SD_CONNECT_RESULT_TIMEOUT, msg);
     }
   else
     attempt_record (a, classify_error (error), error->message);
@@ -301,7 +264,7 @@ port_advice (void)
 }
 
 static void
-report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeverity severity,
+report_failures (ConnectState *st, SdConnectResult result, GPtrArray *list, SdSeverity severity,
                  const char *fallback_note)
 {
   const SdConfig *config = sd_run_get_config (st->run);
@@ -312,7 +275,7 @@ report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeveri
   const char *code;
   const char *what;
 
-  if (g_str_equal (result, "refused"))
+  if (result == SD_CONNECT_RESULT_REFUSED)
     {
       code = SD_FINDING_CONNECT_REFUSED;
       message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -336,7 +299,7 @@ report_failures (ConnectState *st, const char *result, GPtrArray *list, SdSeveri
             }
         }
     }
-  else if (g_str_equal (result, "timeout"))
+  else if (result == SD_CONNECT_RESULT_TIMEOUT)
     {
       code = SD_FINDING_CONNECT_TIMEOUT;
       message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
@@ -393,7 +356,7 @@ finish_step (ConnectState *st)
       Attempt *a = st->attempts->pdata[i];
       gboolean chosen = config->transport == SD_TRANSPORT_AUTO || config->transport == a->candidate->transport;
 
-      if (g_strcmp0 (a->result, "ok") == 0 || g_strcmp0 (a->result, "skipped") == 0)
+      if (a->result == SD_CONNECT_RESULT_OK || a->result == SD_CONNECT_RESULT_SKIPPED)
         {
           g_ptr_array_add (ctx->reachable, sd_candidate_ref (a->candidate));
           if (ctx->selected == NULL)
@@ -401,25 +364,23 @@ finish_step (ConnectState *st)
               ctx->selected = sd_candidate_ref (a->candidate);
               if (a->connection != NULL && a->candidate->transport == SD_TRANSPORT_TLS)
                 {
-                  g_object_set_data_full (G_OBJECT (run), STREAM_KEY,
-                                          g_steal_pointer (&a->connection), g_object_unref);
-                  g_object_set_data (G_OBJECT (run), STREAM_KEY "-candidate", a->candidate);
+                  ctx->connection = g_steal_pointer (&a->connection);
                 }
             }
-          if (chosen && g_strcmp0 (a->result, "ok") == 0)
+          if (chosen && a->result == SD_CONNECT_RESULT_OK)
             chosen_ok = TRUE;
-          if (chosen && g_strcmp0 (a->result, "skipped") == 0)
+          if (chosen && a->result == SD_CONNECT_RESULT_SKIPPED)
             chosen_udp = TRUE;
         }
-      else if (g_strcmp0 (a->result, "refused") == 0)
+      else if (a->result == SD_CONNECT_RESULT_REFUSED)
         g_ptr_array_add (refused, a);
-      else if (g_strcmp0 (a->result, "timeout") == 0)
+      else if (a->result == SD_CONNECT_RESULT_TIMEOUT)
         g_ptr_array_add (timeout, a);
-      else if (g_strcmp0 (a->result, "unreachable") == 0 || g_strcmp0 (a->result, "error") == 0)
+      else if (a->result == SD_CONNECT_RESULT_UNREACHABLE || a->result == SD_CONNECT_RESULT_ERROR)
         g_ptr_array_add (unreachable, a);
-      else if (g_strcmp0 (a->result, "local") == 0)
+      else if (a->result == SD_CONNECT_RESULT_LOCAL)
         g_ptr_array_add (local, a);
-      else if (g_strcmp0 (a->result, "not-tried") == 0)
+      else if (a->result == SD_CONNECT_RESULT_NOT_TRIED)
         g_ptr_array_add (not_tried, a);
       /* Connections not selected are closed as the attempts are freed. */
     }
@@ -445,11 +406,11 @@ finish_step (ConnectState *st)
         note = _("The client can still try UDP; the sign-in check probes it with SIP OPTIONS.");
       }
     if (refused->len > 0)
-      report_failures (st, "refused", refused, severity, note);
+      report_failures (st, SD_CONNECT_RESULT_REFUSED, refused, severity, note);
     if (timeout->len > 0)
-      report_failures (st, "timeout", timeout, severity, note);
+      report_failures (st, SD_CONNECT_RESULT_TIMEOUT, timeout, severity, note);
     if (unreachable->len > 0)
-      report_failures (st, "unreachable", unreachable, severity, note);
+      report_failures (st, SD_CONNECT_RESULT_UNREACHABLE, unreachable, severity, note);
   }
 
   if (not_tried->len > 0)
@@ -513,7 +474,7 @@ start_more (ConnectState *st)
       g_autoptr(GSocketAddress) sa = NULL;
       gint64 left_ms;
 
-      if (!a->probe || a->result != NULL)
+      if (!a->probe || a->result != SD_CONNECT_RESULT_PENDING)
         continue;
       if (st->run_cancellable != NULL && g_cancellable_is_cancelled (st->run_cancellable))
         continue;   /* the whole run is being cancelled: nothing more to record */
@@ -523,7 +484,7 @@ start_more (ConnectState *st)
           g_autofree char *msg = g_strdup_printf (_("Not tried: the %u seconds of this check ran out while "
                                                     "%u other connections were being made"),
                                                   sd_run_get_config (st->run)->timeout_s, MAX_IN_FLIGHT);
-          attempt_record (a, "not-tried", msg);
+          attempt_record (a, SD_CONNECT_RESULT_NOT_TRIED, msg);
           continue;
         }
       sa = g_inet_socket_address_new (a->candidate->address, a->candidate->port);
@@ -553,7 +514,8 @@ sd_step_connect_run_async (SdRun               *run,
   g_task_set_source_tag (task, sd_step_connect_run_async);
   json_object_set_array_member (data, "attempts", attempts);
   json_object_set_null_member (data, "selected");
-  g_object_set_data (G_OBJECT (run), STREAM_KEY, NULL);
+  ctx->connect_probed = FALSE;
+  g_clear_object (&ctx->connection);
 
   if (ctx->candidates == NULL || ctx->candidates->len == 0)
     {
@@ -580,21 +542,21 @@ sd_step_connect_run_async (SdRun               *run,
       a->candidate = sd_candidate_ref (c);
       a->json = sd_candidate_to_json (c);
       a->start_us = g_get_monotonic_time ();
-      json_object_set_string_member (a->json, "result", "pending");
+      json_object_set_string_member (a->json, "result", sd_connect_result_to_string (SD_CONNECT_RESULT_PENDING));
       json_object_set_string_member (a->json, "source", c->source);
       json_array_add_object_element (attempts, a->json);
       g_ptr_array_add (st->attempts, a);
 
       if (c->address == NULL)
         {
-          attempt_record (a, "unresolved", _("The name has no address (see the DNS check)."));
+          attempt_record (a, SD_CONNECT_RESULT_UNRESOLVED, _("The name has no address (see the DNS check)."));
           continue;
         }
       resolved++;
       if (c->transport == SD_TRANSPORT_UDP)
         {
-          attempt_record (a, "skipped", NULL);
-          json_object_set_string_member (a->json, "note", sd_connect_result_to_string ("skipped"));
+          attempt_record (a, SD_CONNECT_RESULT_SKIPPED, NULL);
+          json_object_set_string_member (a->json, "note", sd_connect_result_describe (SD_CONNECT_RESULT_SKIPPED));
           json_object_set_double_member (a->json, "duration_ms", 0);
           continue;
         }
@@ -612,6 +574,7 @@ sd_step_connect_run_async (SdRun               *run,
   if (cancellable != NULL)
     st->run_cancellable = g_object_ref (cancellable);
 
+  ctx->connect_probed = TRUE;
   st->start_us = g_get_monotonic_time ();
   st->deadline_us = st->start_us + timeout_ms * (gint64) 1000;
   start_more (st);

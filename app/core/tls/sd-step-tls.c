@@ -6,8 +6,9 @@
  * proves a TLS server answers and shows who it is. The decision to trust
  * is made afterwards, from GnuTLS's own checks (sd-tls-verify.c) and, as
  * a second opinion, glib-networking's verdict on the same chain (asked in
- * a thread); ctx->tls_trusted tells the SIP step whether credentials may
- * be sent: only when both say trusted.
+ * a thread); ctx->tls_outcome and ctx->tls_trusted tell the SIP step what
+ * came of it and whether credentials may be sent: only when both say
+ * trusted (or the person allowed it).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,11 +19,9 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <string.h>
-#include <gnutls/gnutls.h>
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
-#include "sd-connect.h"
+#include "sd-tls-errors.h"
 #include "sd-tls-verify.h"
 #include "sd-deadline.h"
 
@@ -123,27 +122,6 @@ accept_certificate_cb (GTlsConnection       *conn,
   return TRUE;
 }
 
-/* glib-networking folds most handshake failures into one error code and
- * says which in the message, built from strerror() and gnutls_strerror():
- * compare with those same (equally translated) strings. */
-static gboolean
-message_has (const GError *error, const char *text)
-{
-  return text != NULL && *text != '\0' && strstr (error->message, text) != NULL;
-}
-
-/* glib-networking's own wording for an alert from the peer, in its
- * translation, up to the alert's name. */
-static gboolean
-message_has_peer_alert (const GError *error)
-{
-  const char *fmt = g_dgettext ("glib-networking", "Peer sent fatal TLS alert: %s");
-  const char *cut = strstr (fmt, "%s");
-  g_autofree char *prefix = g_strndup (fmt, cut != NULL ? (gsize) (cut - fmt) : strlen (fmt));
-
-  return message_has (error, prefix);
-}
-
 static void
 report_handshake_failure (TlsState *st, const GError *error)
 {
@@ -151,76 +129,59 @@ report_handshake_failure (TlsState *st, const GError *error)
   JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_TLS);
   g_autofree char *desc = sd_candidate_describe (st->candidate);
   g_autofree char *message = NULL;
-  const char *reason;
+  SdTlsFailure failure = timed_out (st) ? SD_TLS_FAILURE_TIMEOUT : sd_tls_classify_handshake_error (error);
   const char *advice;
 
-  if (timed_out (st))
+  switch (failure)
     {
-      reason = "timeout";
+    case SD_TLS_FAILURE_TIMEOUT:
       message = g_strdup_printf (_("%s accepted the connection but did not answer the TLS handshake within "
                                    "%u seconds."), desc, config->timeout_s);
       advice = _("This port is probably not a TLS port (a plain TCP SIP port waits for the client to speak "
                  "first), or the server is overloaded. SIP over TLS normally uses port 5061; check the port "
                  "and that TLS is enabled on the server for it.");
-    }
-  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
-    {
-      reason = "certificate-required";
+      break;
+    case SD_TLS_FAILURE_CERTIFICATE_REQUIRED:
       message = g_strdup_printf (_("%s requires a client certificate: %s"), desc, error->message);
       advice = _("This server signs clients in with a certificate (mutual TLS); ask the administrator how to "
                  "obtain and install yours.");
-    }
-  else if (message_has (error, g_strerror (ECONNRESET)))
-    {
-      reason = "reset";
+      break;
+    case SD_TLS_FAILURE_RESET:
       message = g_strdup_printf (_("%s reset the connection during the TLS handshake: %s"), desc, error->message);
       advice = _("The server tore the connection down instead of answering: it is probably not a TLS port, "
                  "or it refuses every TLS version and cipher this computer offers (an old server may need "
                  "TLS 1.2 enabled), or a firewall resets TLS. Check the port (5061 for TLS) and the server's "
                  "TLS settings and logs.");
-    }
-  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF)
-           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
-           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE)
-           || message_has (error, gnutls_strerror (GNUTLS_E_PREMATURE_TERMINATION)))
-    {
-      reason = "closed";
+      break;
+    case SD_TLS_FAILURE_CLOSED:
       message = g_strdup_printf (_("%s closed the connection during the TLS handshake: %s"), desc, error->message);
       advice = _("The server hung up instead of answering: it is probably not a TLS port, or it refuses every "
                  "TLS version and cipher this computer offers (an old server may need TLS 1.2 enabled). "
                  "Check the port (5061 for TLS) and the server's TLS settings and logs.");
-    }
-  else if (message_has_peer_alert (error)
-           || message_has (error, gnutls_strerror (GNUTLS_E_FATAL_ALERT_RECEIVED))
-           || message_has (error, gnutls_strerror (GNUTLS_E_WARNING_ALERT_RECEIVED))
-           || g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_INAPPROPRIATE_FALLBACK))
-    {
-      reason = "alert";
+      break;
+    case SD_TLS_FAILURE_ALERT:
       message = g_strdup_printf (_("%s refused the TLS handshake with an alert: %s"), desc, error->message);
       advice = _("The server and this computer have no TLS version or cipher in common, or the server "
                  "rejected something the client sent. Enable TLS 1.2 or 1.3 with current ciphers on the "
                  "server, and read its TLS log for the reason.");
-    }
-  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS)
-           || message_has (error, gnutls_strerror (GNUTLS_E_UNEXPECTED_PACKET))
-           || message_has (error, gnutls_strerror (GNUTLS_E_UNEXPECTED_PACKET_LENGTH))
-           || message_has (error, gnutls_strerror (GNUTLS_E_UNSUPPORTED_VERSION_PACKET)))
-    {
-      reason = "not-tls";
+      break;
+    case SD_TLS_FAILURE_NOT_TLS:
       message = g_strdup_printf (_("%s answered, but not with TLS: this port speaks something else."), desc);
       advice = _("Use the server's TLS port (normally 5061), or choose TCP as the transport if this port is "
                  "meant for SIP over TCP (normally 5060).");
-    }
-  else
-    {
-      reason = "error";
+      break;
+    case SD_TLS_FAILURE_ERROR:
+    case SD_TLS_FAILURE_CONNECT:
+    default:
       message = g_strdup_printf (_("The TLS handshake with %s failed: %s"), desc, error->message);
       advice = _("Check that this is the server's TLS port (normally 5061) and read the server's TLS log.");
+      break;
     }
 
   json_object_set_string_member (data, "handshake", "failed");
-  json_object_set_string_member (data, "failure", reason);
-  json_object_set_string_member (data, "error", timed_out (st) ? message : error->message);
+  sd_run_get_context (st->run)->tls_outcome = SD_TLS_OUTCOME_HANDSHAKE_FAILED;
+  json_object_set_string_member (data, "failure", sd_tls_failure_to_string (failure));
+  json_object_set_string_member (data, "error", failure == SD_TLS_FAILURE_TIMEOUT ? message : error->message);
   sd_run_report (st->run, SD_STEP_TLS, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, message, advice);
 }
 
@@ -317,6 +278,7 @@ analyse (TlsState *st)
   g_clear_object (&ctx->tls_stream);
   ctx->tls_stream = G_IO_STREAM (g_steal_pointer (&st->tls));
   ctx->tls_trusted = FALSE;
+  ctx->tls_outcome = SD_TLS_OUTCOME_UNTRUSTED;
 }
 
 /* The decision to let credentials go: this program's checks and
@@ -369,6 +331,7 @@ conclude (TlsState *st, gboolean have_backend, GTlsCertificateFlags backend, con
                                    _("The certificate failed verification: the sign-in check will not send "
                                      "credentials over this connection."));
   ctx->tls_trusted = trusted || config->allow_untrusted;
+  ctx->tls_outcome = trusted ? SD_TLS_OUTCOME_TRUSTED : SD_TLS_OUTCOME_UNTRUSTED;
 }
 
 static void
@@ -516,7 +479,9 @@ reconnect_cb (GObject      *source,
       msg = g_strdup_printf (_("Could not connect again to %s: %s"), desc,
                              timed_out (st) ? _("no answer") : error->message);
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake", "failed");
-      json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "failure", "connect");
+      sd_run_get_context (st->run)->tls_outcome = SD_TLS_OUTCOME_HANDSHAKE_FAILED;
+      json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "failure",
+                                     sd_tls_failure_to_string (SD_TLS_FAILURE_CONNECT));
       json_object_set_string_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "error", msg);
       sd_run_report (st->run, SD_STEP_TLS, SD_FINDING_TLS_HANDSHAKE_FAILED, SD_SEVERITY_ERROR, msg,
                      _("The server accepted a connection a moment ago and now does not: it may be overloaded "
@@ -543,6 +508,7 @@ sd_step_tls_run_async (SdRun               *run,
 
   g_task_set_source_tag (task, sd_step_tls_run_async);
   ctx->tls_trusted = FALSE;
+  ctx->tls_outcome = SD_TLS_OUTCOME_NONE;
   g_clear_object (&ctx->tls_stream);
 
   if (sel == NULL)
@@ -579,7 +545,8 @@ sd_step_tls_run_async (SdRun               *run,
   if (cancellable != NULL)
     st->run_cancellable = g_object_ref (cancellable);
 
-  conn = sd_connect_take_stream (run, sel);
+  /* The connect step's connection is to @sel itself (it is what it selected). */
+  conn = g_steal_pointer (&ctx->connection);
   json_object_set_boolean_member (data, "reused_connection", conn != NULL);
   if (conn != NULL)
     {
