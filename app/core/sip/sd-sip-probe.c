@@ -38,15 +38,12 @@ typedef struct {
   SdSipMessage    *request;
   SdSipProbe      *probe;
   gint64           start_us;
-  gboolean         borrowed;   /* the session's own connection: not ours to close */
 } ProbeData;
 
 static void
 probe_data_free (ProbeData *d)
 {
-  if (d->connection != NULL && d->borrowed)
-    g_object_unref (d->connection);
-  else if (d->connection != NULL)
+  if (d->connection != NULL)
     {
       sd_sip_connection_set_message_func (d->connection, NULL, NULL);
       sd_sip_connection_set_note_func (d->connection, NULL, NULL);
@@ -264,7 +261,7 @@ probe_open_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *host = NULL;
   guint16 port = 0;
 
-  if (result != NULL && !sd_sip_connection_open_finish (d->connection, result, &error))
+  if (!sd_sip_connection_open_finish (d->connection, result, &error))
     {
       GError *cancelled = NULL;
 
@@ -313,17 +310,8 @@ sd_sip_probe_run_async (SdRun               *run,
   /* From the first byte: connect, handshake and answer together. */
   d->deadline = sd_deadline_new (config->timeout_s * 1000, cancellable);
   g_task_set_task_data (task, d, (GDestroyNotify) probe_data_free);
-  /* The stream the sign-in already holds to this very server answers for
-   * its transport: a second TLS connection would cost a handshake and the
-   * trust store again, and tell nothing more. */
-  if (target == session->target && target->transport != SD_TRANSPORT_UDP && size == 0
-      && session->connection != NULL && sd_sip_connection_is_open (session->connection))
-    {
-      d->connection = g_object_ref (session->connection);
-      d->borrowed = TRUE;
-      probe_open_cb (G_OBJECT (d->connection), NULL, task);
-      return;
-    }
+  /* A connection of its own, never the sign-in's: whatever a server sends
+   * back to a keep-alive ping must not reach the auth step's REGISTER. */
   d->connection = sd_sip_connection_new (target->transport, G_INET_SOCKET_ADDRESS (peer), target->host,
                                          config->timeout_s);
   sd_sip_connection_set_ca_file (d->connection, config->ca_file);
