@@ -22,10 +22,11 @@ PACKAGES="
   gss-ntlmssp gss-ntlmssp-dev python3-gssapi krb5-kdc krb5-admin-server faketime
   bind9
   linphone-cli
+  ejabberd erlang-p1-sip nftables
 "
 # Packages that ship a system service (tests/check-install-deps.py checks
 # that every such package of PACKAGES is here); the lab runs its own copies.
-DAEMONS="kamailio krb5-kdc krb5-admin-server bind9"
+DAEMONS="kamailio krb5-kdc krb5-admin-server bind9 ejabberd nftables"
 
 # One dpkg-query for all: this runs before every build and test.
 # shellcheck disable=SC2086
@@ -97,3 +98,14 @@ for d in $DAEMONS; do
     fi
   fi
 done
+
+# ejabberd's postinst asks `ejabberdctl status`, which leaves Erlang's port
+# mapper (epmd) running on every interface; the lab needs none (its node
+# runs without epmd).
+case " $missing " in
+  *" ejabberd "*)
+    if command -v epmd >/dev/null 2>&1; then
+      $SUDO epmd -kill >/dev/null 2>&1 || true
+    fi
+    ;;
+esac

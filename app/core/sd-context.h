@@ -24,6 +24,21 @@ typedef enum {
   SD_TLS_OUTCOME_TRUSTED,          /* connected; this program and the TLS library trust it */
 } SdTlsOutcome;
 
+/* A CRLF keep-alive ping (RFC 5626) on one transport. */
+typedef enum {
+  SD_KEEPALIVE_NOT_SENT,
+  SD_KEEPALIVE_PONG,       /* a CRLF came back */
+  SD_KEEPALIVE_OTHER,      /* something else came back */
+  SD_KEEPALIVE_NO_ANSWER,  /* nothing within the wait */
+} SdKeepalive;
+
+typedef struct {
+  gboolean    checked;    /* the network check ran */
+  gboolean    nat;        /* the server saw another address or port than ours */
+  gboolean    alg;        /* a router rewrites SIP (sip.alg-detected was reported) */
+  SdKeepalive keepalive[SD_TRANSPORT_UDP + 1];  /* by SdTransport; TCP and TLS only */
+} SdSipNetworkFound;
+
 /* Steps hand on to later ones only through these typed fields, never
  * through each other's report data or status, so a step can change what it
  * reports without breaking the next one. */
@@ -61,6 +76,9 @@ typedef struct {
   /* sip: TRUE when it sent nothing because a sips: address has no TLS
    * server to use (sip.sips-not-tls) */
   gboolean      sip_sips_not_tls;
+  /* sip: what its network check (sip/sd-sip-probe.c) found on the way to
+   * the server; the auth step weighs the registration's lifetime with it */
+  SdSipNetworkFound sip_network;
 } SdContext;
 
 SdContext *sd_context_new (void);

@@ -59,8 +59,11 @@
 #define SD_FINDING_TLS_WEAK_SIGNATURE           "tls.weak-signature"           /* since 0.1 */
 
 #define SD_FINDING_SIP_FORBIDDEN                "sip.forbidden"                /* since 0.1 */
+#define SD_FINDING_SIP_ALG_DETECTED            "sip.alg-detected"             /* since 0.2 */
 #define SD_FINDING_SIP_MALFORMED_RESPONSE       "sip.malformed-response"       /* since 0.1 */
 #define SD_FINDING_SIP_MS_DIAGNOSTICS           "sip.ms-diagnostics"           /* since 0.2 */
+#define SD_FINDING_SIP_NAT_DETECTED            "sip.nat-detected"             /* since 0.2 */
+#define SD_FINDING_SIP_NAT_KEEPALIVE           "sip.nat-keepalive"            /* since 0.2 */
 #define SD_FINDING_SIP_NO_RESPONSE              "sip.no-response"              /* since 0.1 */
 #define SD_FINDING_SIP_NOT_FOUND                "sip.not-found"                /* since 0.1 */
 #define SD_FINDING_SIP_REDIRECT                 "sip.redirect"                 /* since 0.1 */
@@ -69,6 +72,8 @@
 #define SD_FINDING_SIP_REDIRECT_UNRESOLVABLE    "sip.redirect-unresolvable"    /* since 0.1 */
 #define SD_FINDING_SIP_SERVER_ERROR             "sip.server-error"             /* since 0.1 */
 #define SD_FINDING_SIP_SIPS_NOT_TLS             "sip.sips-not-tls"             /* since 0.2 */
+#define SD_FINDING_SIP_UDP_BLOCKED             "sip.udp-blocked"              /* since 0.2 */
+#define SD_FINDING_SIP_UDP_FRAGMENTATION       "sip.udp-fragmentation"        /* since 0.2 */
 #define SD_FINDING_SIP_UNEXPECTED_RESPONSE      "sip.unexpected-response"      /* since 0.1 */
 
 #define SD_FINDING_AUTH_CLEARTEXT_REFUSED       "auth.cleartext-refused"       /* since 0.1 */

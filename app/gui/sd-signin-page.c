@@ -18,6 +18,7 @@ struct _SdSigninPage {
   GtkWidget    *findings_box;
   GtkListBox   *findings_list;
   GtkLabel     *schemes_label;
+  GtkLabel     *network_label;
   GtkTextView  *trace_view;
 
   guint         n_trace_shown;
@@ -129,6 +130,61 @@ describe_methods (JsonArray *methods, GString *out)
     }
 }
 
+static const char *
+finding_message (SdRun *run, const char *code)
+{
+  GPtrArray *findings = sd_run_get_findings (run);
+
+  for (guint i = 0; findings != NULL && i < findings->len; i++)
+    {
+      SdFinding *f = findings->pdata[i];
+      if (g_strcmp0 (f->code, code) == 0)
+        return f->message;
+    }
+  return NULL;
+}
+
+/* The sip step's network check (data.network) in plain words: the router
+ * first, as it is what a person can change. */
+static void
+fill_network (SdSigninPage *self, SdRun *run, JsonObject *sip)
+{
+  JsonObject *network = sd_json_object (sip, "network");
+  g_autoptr(GString) text = g_string_new (NULL);
+  const char *alg;
+
+  if (network == NULL)
+    {
+      gtk_label_set_text (self->network_label,
+                          run != NULL && sd_run_get_step_status (run, SD_STEP_SIP) != SD_STATUS_PENDING
+                          ? _("Not checked: the server did not answer over the transport chosen.")
+                          : _("Not checked yet."));
+      return;
+    }
+  alg = finding_message (run, SD_FINDING_SIP_ALG_DETECTED);
+  if (json_object_get_boolean_member_with_default (network, "alg", FALSE) && alg != NULL)
+    g_string_append_printf (text, "%s\n%s\n\n", _("Your router changes SIP messages."), alg);
+  if (json_object_get_boolean_member_with_default (network, "udp_blocked", FALSE))
+    g_string_append_printf (text, "%s\n\n", _("SIP over UDP gets no answer, while TCP or TLS works."));
+  if (json_object_get_int_member_with_default (network, "udp_fragmentation_lost_size", 0) > 0)
+    {
+      g_string_append_printf (text, _("Large SIP requests over UDP are lost (%u bytes and more): use TCP "
+                                       "or TLS."),
+                              (guint) json_object_get_int_member (network, "udp_fragmentation_lost_size"));
+      g_string_append (text, "\n\n");
+    }
+  if (json_object_get_boolean_member_with_default (network, "nat", FALSE))
+    {
+      g_autofree char *seen = sd_text_escape (sd_json_string (network, "public_address"), FALSE);
+      g_string_append_printf (text, _("This computer is behind NAT: the server sees it as %s."), seen);
+    }
+  else if (text->len == 0)
+    g_string_append (text, _("No NAT and no router changing SIP were seen between this computer and "
+                             "the server."));
+  g_strchomp (text->str);
+  gtk_label_set_text (self->network_label, text->str);
+}
+
 static void
 sd_signin_page_refresh (SdPage *page)
 {
@@ -187,8 +243,9 @@ sd_signin_page_refresh (SdPage *page)
     {
       g_string_append (schemes, "\n");
       g_string_append (schemes,
-                       _("NTLM, Kerberos and TLS-DSK are Microsoft sign-in methods that only the real "
-                         "program can complete; what was found above says what it will need."));
+                       _("NTLM and Kerberos are checked when a password is given. TLS-DSK needs a user "
+                         "certificate that only the real program can obtain; what was found above says "
+                         "where from."));
     }
   else if (strstr (schemes->str, "Digest") != NULL)
     {
@@ -198,6 +255,7 @@ sd_signin_page_refresh (SdPage *page)
     }
   gtk_label_set_text (self->schemes_label, schemes->str);
 
+  fill_network (self, run, sip);
   fill_trace (self, run);
 }
 
@@ -226,6 +284,7 @@ sd_signin_page_class_init (SdSigninPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SdSigninPage, findings_box);
   gtk_widget_class_bind_template_child (widget_class, SdSigninPage, findings_list);
   gtk_widget_class_bind_template_child (widget_class, SdSigninPage, schemes_label);
+  gtk_widget_class_bind_template_child (widget_class, SdSigninPage, network_label);
   gtk_widget_class_bind_template_child (widget_class, SdSigninPage, trace_view);
 }
 

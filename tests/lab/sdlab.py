@@ -1929,6 +1929,99 @@ class Sipp:
 
 
 # --------------------------------------------------------------------------
+# ejabberd's SIP registrar (mod_sip): a second, independent Digest registrar
+
+EJABBERD_READY = 'sdlab-ejabberd-users-ready'
+
+
+class Ejabberd:
+    """ejabberd 23.01 with mod_sip for the domain example.test: Digest MD5
+    (qop=auth) over UDP and TCP on ports['udp'] == ports['tcp'] and TLS on
+    ports['tls'] (the lab's 'good' certificate), the users of PASSWORDS.
+    Unlike Kamailio it answers OPTIONS without credentials with 407.
+
+    Started as Erlang directly, never through ejabberdctl (which, as root,
+    may start the packaged configuration): no epmd, the distribution bound
+    to 127.0.0.1 on a free port, every file under lab.dir/NAME.  Ready in
+    about 5 s, so only tests that need it start it: Ejabberd(lab) or
+    Lab(ejabberd=True)."""
+
+    def __init__(self, lab, pki=None, name='ejabberd'):
+        pki = pki or lab.pki
+        self.name = name
+        self.domain = SIP_DOMAIN
+        erl = find_program('erl')
+        libs = '/usr/lib/x86_64-linux-gnu'
+        if erl is None or not os.path.isdir(libs) \
+                or not any(n.startswith('ejabberd-') for n in os.listdir(libs)):
+            raise LabError('%s: ejabberd is not installed (tools/install-deps.sh installs ejabberd '
+                           'erlang-p1-sip)' % name)
+        self.ports = {'udp': free_port()}
+        self.ports['tcp'] = self.ports['udp']
+        self.ports['tls'] = free_port(udp=False)
+        self.dist_port = free_port(udp=False)
+        d = os.path.join(lab.dir, name)
+        for sub in ('db', 'home', 'log'):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        good = pki['good']
+        certfile = os.path.join(d, 'cert-and-key.pem')
+        with open(certfile, 'w') as out:
+            for path in (good.chain, good.key):
+                with open(path) as f:
+                    out.write(f.read())
+        os.chmod(certfile, 0o600)
+        self.cfg = os.path.join(d, 'ejabberd.yml')
+        with open(self.cfg, 'w') as f:
+            f.write('\n'.join([
+                'hosts: [%s]' % self.domain,
+                'loglevel: info',
+                'auth_method: internal',
+                'auth_password_format: plain',
+                'certfiles: ["%s"]' % certfile,
+                'listen:',
+                '  - {port: %d, ip: "127.0.0.1", transport: udp, module: ejabberd_sip}' % self.ports['udp'],
+                '  - {port: %d, ip: "127.0.0.1", transport: tcp, module: ejabberd_sip}' % self.ports['tcp'],
+                '  - {port: %d, ip: "127.0.0.1", module: ejabberd_sip, tls: true}' % self.ports['tls'],
+                'modules:',
+                '  mod_sip: {}',
+                '']))
+        users = ', '.join('{<<"%s">>, <<"%s">>}' % (u, pw) for u, pw in sorted(PASSWORDS.items()))
+        # -s ejabberd starts it in the background: wait (bounded) until the
+        # application runs, then add the users; the marker says both are done.
+        script = ('W = fun(_, 0) -> timeout; (F, N) -> '
+                  'case lists:keymember(ejabberd, 1, application:which_applications()) of '
+                  'true -> ok; false -> timer:sleep(100), F(F, N - 1) end end, '
+                  'ok = W(W, 600), '
+                  '[ejabberd_auth:try_register(U, <<"%s">>, P) || {U, P} <- [%s]], '
+                  'io:format("~s~n", ["%s"]).' % (self.domain, users, EJABBERD_READY))
+        argv = ['erl', '-sname', 'sdlab%d@localhost' % self.dist_port,
+                '-start_epmd', 'false', '-erl_epmd_port', str(self.dist_port),
+                '-kernel', 'inet_dist_use_interface', '{127,0,0,1}',
+                '-mnesia', 'dir', '"%s"' % os.path.join(d, 'db'),
+                '-s', 'ejabberd', '-eval', script, '-noshell', '-noinput']
+        env = {'EJABBERD_CONFIG_PATH': self.cfg,
+               'EJABBERD_LOG_PATH': os.path.join(d, 'log', 'ejabberd.log'),
+               'ERL_LIBS': '/usr/lib/x86_64-linux-gnu',
+               'HOME': os.path.join(d, 'home')}
+        self.proc = Proc(name, argv, lab.dir, env=env, cwd=d)
+        lab.procs.append(self.proc)
+
+        def ready():
+            with open(self.proc.log, 'rb') as f:
+                if EJABBERD_READY.encode() not in f.read():
+                    return False
+            return (sip_request(self.ports['udp'], 'OPTIONS', 'alice', timeout=0.3) is not None
+                    and tcp_open(self.ports['tcp']) and tcp_open(self.ports['tls']))
+        self.proc.wait_ready(ready, timeout=60)
+
+    def port(self, transport='tls'):
+        return self.ports[transport]
+
+    def as_dict(self):
+        return dict(ports=self.ports, config=self.cfg, log=self.proc.log)
+
+
+# --------------------------------------------------------------------------
 # the lab
 
 class Lab:
@@ -1941,12 +2034,12 @@ class Lab:
     when SD_LAB_KEEP=1."""
 
     def __init__(self, dns=True, pki=True, sip=True, sip256=True, peers=True, sipp=True,
-                 start=True):
+                 start=True, ejabberd=False):
         self.dir = tempfile.mkdtemp(prefix='sdlab-')
         self.procs = []
         self.failed = False
         self.stopped = False
-        self.dns = self.pki = self.sip = self.sip256 = self.peers = None
+        self.dns = self.pki = self.sip = self.sip256 = self.peers = self.ejabberd = None
         self.sipp = {}
         self._netns = None
         # a port where nothing listens (connect.refused; UDP: ICMP unreachable)
@@ -1959,14 +2052,15 @@ class Lab:
         os.close(rfd)
         _live_labs.add(self)
         _install_signal_handlers()
-        self._want = dict(dns=dns, pki=pki, sip=sip, sip256=sip256, peers=peers, sipp=sipp)
+        self._want = dict(dns=dns, pki=pki, sip=sip, sip256=sip256, peers=peers, sipp=sipp,
+                          ejabberd=ejabberd)
         if start:
             self.start()
 
     def start(self):
         w = self._want
         try:
-            if w['pki'] or w['sip'] or w['peers']:
+            if w['pki'] or w['sip'] or w['peers'] or w['ejabberd']:
                 self.pki = Pki(self.dir)
             # the servers start concurrently (each waits for its own readiness)
             jobs = {}
@@ -1975,6 +2069,8 @@ class Lab:
             if w['sip256']:
                 jobs['sip256'] = lambda: Kamailio(self, self.pki, name='kamailio-sha256',
                                                   algorithm='SHA-256', tls_certs=[])
+            if w['ejabberd']:
+                jobs['ejabberd'] = lambda: Ejabberd(self, self.pki)
             dns_port = free_port() if w['dns'] else None
             if w['peers']:
                 jobs['peers'] = lambda: Peers(self, self.pki, dns_upstream=dns_port)
@@ -1995,6 +2091,7 @@ class Lab:
             self.sip = results.get('sip')
             self.sip256 = results.get('sip256')
             self.peers = results.get('peers')
+            self.ejabberd = results.get('ejabberd')
             for t in ('udp', 'tcp'):
                 if 'sipp-' + t in results:
                     self.sipp[t] = results['sipp-' + t]
@@ -2075,6 +2172,8 @@ class Lab:
             d['sip_sha256'] = self.sip256.as_dict()
         if self.peers:
             d['peers'] = dict(self.peers.ports)
+        if self.ejabberd:
+            d['ejabberd'] = self.ejabberd.as_dict()
         if self.sipp:
             d['sipp'] = {t: s.port for t, s in self.sipp.items()}
         return d
@@ -2099,6 +2198,9 @@ class Lab:
                 e['SD_LAB_PEER_%s_PORT' % k.upper().replace('-', '_')] = str(v)
         for t, s in self.sipp.items():
             e['SD_LAB_SIPP_%s_PORT' % t.upper()] = str(s.port)
+        if self.ejabberd:
+            for k, v in self.ejabberd.ports.items():
+                e['SD_LAB_EJABBERD_%s_PORT' % k.upper()] = str(v)
         return e
 
     def stop(self):

@@ -981,3 +981,134 @@ sd_sip_connection_request_finish (SdSipConnection  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* --- keep-alive ping (RFC 5626 §3.5.1, §4.4.1) ---------------------------
+ *
+ * A CRLFCRLF ping on a stream, which a server that supports outbound
+ * answers with a CRLF pong. Anything else that comes stays in the buffer
+ * for the next transaction, so a late answer is not lost. */
+
+typedef struct {
+  SdDeadline *deadline;
+} Ping;
+
+static void
+ping_free (Ping *p)
+{
+  sd_deadline_stop (p->deadline);
+  g_object_unref (p->deadline);
+  g_free (p);
+}
+
+static void
+ping_return (GTask *task, gboolean pong, GError *error)
+{
+  SdSipConnection *self = g_task_get_source_object (task);
+  Ping *p = g_task_get_task_data (task);
+
+  self->busy = FALSE;
+  if (error != NULL)
+    {
+      sd_deadline_translate_error (p->deadline, &error,
+                                   _("%s did not answer a keep-alive ping within %u seconds."),
+                                   self->peer_text, MIN (self->timeout_s, SD_SIP_PING_WAIT_MS / 1000));
+      g_task_return_error (task, error);
+    }
+  else
+    g_task_return_boolean (task, pong);
+  g_object_unref (task);
+}
+
+static void
+ping_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  SdSipConnection *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  gssize got = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (got < 0)
+    {
+      ping_return (task, FALSE, error);
+      return;
+    }
+  if (got == 0)
+    {
+      ping_return (task, FALSE, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                                     _("The server closed the connection after a "
+                                                       "keep-alive ping.")));
+      return;
+    }
+  if (self->chunk[0] == '\r' || self->chunk[0] == '\n')
+    {
+      gssize skip = 0;
+
+      while (skip < got && (self->chunk[skip] == '\r' || self->chunk[skip] == '\n'))
+        skip++;
+      if (self->note_func != NULL)
+        self->note_func (self, _("Received a keep-alive pong (CRLF, RFC 5626)."), self->note_data);
+      g_byte_array_append (self->buffer, self->chunk + skip, (guint) (got - skip));
+      ping_return (task, TRUE, NULL);
+      return;
+    }
+  g_byte_array_append (self->buffer, self->chunk, (guint) got);
+  ping_return (task, FALSE, NULL);
+}
+
+static void
+ping_write_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  SdSipConnection *self = g_task_get_source_object (task);
+  Ping *p = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      ping_return (task, FALSE, error);
+      return;
+    }
+  if (self->note_func != NULL)
+    self->note_func (self, _("Sent a keep-alive ping (CRLF CRLF, RFC 5626)."), self->note_data);
+  g_input_stream_read_async (g_io_stream_get_input_stream (self->stream), self->chunk, READ_CHUNK,
+                             G_PRIORITY_DEFAULT, G_CANCELLABLE (p->deadline), ping_read_cb, task);
+}
+
+void
+sd_sip_connection_ping_async (SdSipConnection     *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+  Ping *p;
+
+  g_return_if_fail (SD_IS_SIP_CONNECTION (self));
+  g_return_if_fail (!self->busy);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sd_sip_connection_ping_async);
+  if (self->stream == NULL || g_io_stream_is_closed (self->stream))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("The connection is not open."));
+      g_object_unref (task);
+      return;
+    }
+  p = g_new0 (Ping, 1);
+  /* A server that supports RFC 5626 answers at once; one that does not
+   * never will, and should not cost the whole timeout. */
+  p->deadline = sd_deadline_new (MIN (self->timeout_s * 1000, SD_SIP_PING_WAIT_MS), cancellable);
+  g_task_set_task_data (task, p, (GDestroyNotify) ping_free);
+  self->busy = TRUE;
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (self->stream), "\r\n\r\n", 4,
+                                   G_PRIORITY_DEFAULT, G_CANCELLABLE (p->deadline), ping_write_cb, task);
+}
+
+gboolean
+sd_sip_connection_ping_finish (SdSipConnection  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -85,6 +85,21 @@ SdSipMessage *sd_sip_connection_request_finish (SdSipConnection  *self,
                                                 GAsyncResult     *result,
                                                 GError          **error);
 
+/* How long a keep-alive ping waits for its pong, at most. */
+#define SD_SIP_PING_WAIT_MS 2000
+
+/* TCP/TLS, when open and no transaction runs: a CRLFCRLF keep-alive ping
+ * (RFC 5626). TRUE when a CRLF pong came, FALSE when something else did;
+ * G_IO_ERROR_TIMED_OUT when nothing came within the timeout (at most
+ * SD_SIP_PING_WAIT_MS). */
+void         sd_sip_connection_ping_async  (SdSipConnection     *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean     sd_sip_connection_ping_finish (SdSipConnection  *self,
+                                            GAsyncResult     *result,
+                                            GError          **error);
+
 SdTransport  sd_sip_connection_get_transport (SdSipConnection *self);
 /* "udp", "tcp", "tls": for Via. */
 const char  *sd_sip_connection_get_via_transport (SdSipConnection *self);

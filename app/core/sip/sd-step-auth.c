@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
 #include "sd-sip-session.h"
+#include "sd-sip-probe.h"
 #include "sd-sip-kerberos.h"
 #include "sd-sipae-signin.h"
 #include "sd-sign-in-method.h"
@@ -457,6 +458,7 @@ digest_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       sd_run_report (st->run, SD_STEP_AUTH, SD_FINDING_AUTH_OK, SD_SEVERITY_INFO, message,
                      _("Nothing to fix: this name and password sign in. If a client still fails, "
                        "compare its server, transport and sign-in name with the ones used here."));
+      sd_sip_network_report_registration (st->run, SD_STEP_AUTH, st->session, response);
       unregister (task, TRUE);
       return;
     }

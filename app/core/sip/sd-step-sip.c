@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 #include "sd-steps.h"
 #include "sd-cert-info.h"
+#include "sd-sip-probe.h"
 #include "sd-sip-session.h"
 #include "sd-tls-names.h"
 
@@ -92,7 +93,7 @@ send_register (GTask *task)
 }
 
 static void
-finish (GTask *task)
+finish_now (GTask *task)
 {
   SipStep *st = g_task_get_task_data (task);
   JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_SIP);
@@ -110,6 +111,41 @@ finish (GTask *task)
   sd_run_step_progress (st->run, SD_STEP_SIP, NULL);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
+}
+
+static void
+network_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!sd_sip_network_check_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  finish_now (task);
+}
+
+/* The network check (sd-sip-probe.h) compares transports when none was
+ * chosen; with one chosen that never answered, it would only wait the
+ * timeout again for the same silence. */
+static void
+finish (GTask *task)
+{
+  SipStep *st = g_task_get_task_data (task);
+  SdSipSession *s = st->session;
+  JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_SIP);
+  gboolean answered = s->reached || json_object_has_member (data, "options_status");
+
+  if (s->target != NULL && !g_cancellable_is_cancelled (g_task_get_cancellable (task))
+      && (answered || sd_run_get_config (st->run)->transport == SD_TRANSPORT_AUTO))
+    {
+      sd_sip_network_check_async (st->run, s, g_task_get_cancellable (task), network_cb, task);
+      return;
+    }
+  finish_now (task);
 }
 
 /* Splits a Contact URI into a candidate: host, port, transport. */
@@ -607,6 +643,7 @@ sd_step_sip_run_async (SdRun               *run,
 
   g_task_set_source_tag (task, sd_step_sip_run_async);
   ctx->sip_sips_not_tls = FALSE;
+  memset (&ctx->sip_network, 0, sizeof ctx->sip_network);
 
   if (ctx->uri == NULL)
     {
