@@ -33,6 +33,7 @@ typedef struct {
   GCancellable  *run_cancellable;
   GTlsCertificateFlags backend_flags;
   gint64         start_us;
+  GPtrArray     *chain;           /* SdCertInfo*, as sent: @verdict borrows from it */
   SdTlsVerifyResult *verdict;     /* this program's own checks, for the second opinion */
   gboolean       own_trusted;
   GTlsCertificate *peer;
@@ -52,6 +53,7 @@ tls_state_free (TlsState *st)
   g_clear_object (&st->run_cancellable);
   g_clear_object (&st->tls);
   g_clear_pointer (&st->verdict, sd_tls_verify_result_free);
+  g_clear_pointer (&st->chain, g_ptr_array_unref);
   g_clear_object (&st->peer);
   sd_candidate_unref (st->candidate);
   g_free (st);
@@ -198,20 +200,18 @@ name_rule_for (const SdConfig *config)
   return SD_TLS_NAME_RULE_RFC5922_DOMAIN;
 }
 
+/* What the handshake gave: the protocol, the cipher, the chain as sent. */
 static void
-analyse (TlsState *st)
+capture (TlsState *st)
 {
-  SdRun *run = st->run;
-  const SdConfig *config = sd_run_get_config (run);
-  SdContext *ctx = sd_run_get_context (run);
-  JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
+  JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_TLS);
   GTlsConnection *conn = G_TLS_CONNECTION (st->tls);
   GTlsProtocolVersion version = g_tls_connection_get_protocol_version (conn);
   g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (conn);
-  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_cert_info_free);
+  GPtrArray *chain = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_cert_info_free);
   JsonArray *chain_json = json_array_new ();
-  g_autoptr(SdTlsVerifyResult) result = NULL;
-  SdTlsVerifyInput input = { 0 };
+
+  st->chain = chain;
 
   json_object_set_string_member (data, "handshake", "ok");
   json_object_set_string_member (data, "protocol", sd_tls_protocol_to_string (version));
@@ -241,18 +241,18 @@ analyse (TlsState *st)
       json_array_add_object_element (chain_json, sd_cert_info_to_json (info));
     }
   json_object_set_array_member (data, "chain", chain_json);
+}
 
-  input.chain = chain;
-  input.server_name = st->candidate->host;
-  input.domain = ctx->domain;
-  input.name_rule = name_rule_for (config);
-  input.microsoft = config->client != SD_CLIENT_GENERIC;
-  input.ca_file = config->ca_file;
-  input.strict_dns_naming = config->strict_dns_naming;
-  input.now = g_get_real_time () / G_USEC_PER_SEC;
-  input.protocol = version;
-  input.config = config;
-  result = sd_tls_verify (&input);
+/* What the checks found, into the step's data, findings and the context. */
+static void
+analyse (TlsState *st, SdTlsVerifyResult *verified)
+{
+  SdRun *run = st->run;
+  SdContext *ctx = sd_run_get_context (run);
+  JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
+  GTlsConnection *conn = G_TLS_CONNECTION (st->tls);
+  GPtrArray *chain = st->chain;
+  g_autoptr(SdTlsVerifyResult) result = verified;
 
   json_object_set_string_member (data, "name_rule", sd_tls_name_rule_to_string (result->name_rule));
   json_object_set_string_member (data, "name_identity", result->name_identity);
@@ -352,6 +352,10 @@ backend_verify_cb (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+static void trust_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+static void start_verify (GTask *task, SdTlsTrust *trust);
+static void verify_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+
 static void
 handshake_cb (GObject      *source,
               GAsyncResult *res,
@@ -360,6 +364,7 @@ handshake_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   TlsState *st = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  SdTlsTrustLoader *loader;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error))
     {
@@ -375,7 +380,76 @@ handshake_cb (GObject      *source,
   disarm_timeout (st);
   json_object_set_double_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake_ms",
                                  (g_get_monotonic_time () - st->start_us) / 1000.0);
-  analyse (st);
+  capture (st);
+  loader = sd_run_get_context (st->run)->trust_loader;
+  /* The run started parsing the trust store when it started; it is seldom
+   * still at it by now. */
+  if (loader != NULL && !sd_tls_trust_loader_is_done (loader))
+    {
+      sd_tls_trust_loader_wait_async (loader, NULL, trust_ready_cb, g_steal_pointer (&task));
+      return;
+    }
+  start_verify (g_steal_pointer (&task), loader != NULL ? sd_tls_trust_loader_peek (loader) : NULL);
+}
+
+static void
+trust_ready_cb (GObject      *source,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(SdTlsTrust) trust = sd_tls_trust_loader_wait_finish (res);
+  GError *error = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (st->run_cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  start_verify (g_steal_pointer (&task), trust);
+}
+
+/* The checks run in a thread, so no certificate work is on the main loop;
+ * without the run's trust (a load cancelled earlier), the thread parses
+ * its own. */
+static void
+start_verify (GTask *task, SdTlsTrust *trust)
+{
+  TlsState *st = g_task_get_task_data (task);
+  const SdConfig *config = sd_run_get_config (st->run);
+  SdTlsVerifyInput input = { 0 };
+
+  input.chain = st->chain;
+  input.server_name = st->candidate->host;
+  input.domain = sd_run_get_context (st->run)->domain;
+  input.name_rule = name_rule_for (config);
+  input.microsoft = config->client != SD_CLIENT_GENERIC;
+  input.ca_file = config->ca_file;
+  input.trust = trust;
+  input.strict_dns_naming = config->strict_dns_naming;
+  input.now = g_get_real_time () / G_USEC_PER_SEC;
+  input.protocol = g_tls_connection_get_protocol_version (G_TLS_CONNECTION (st->tls));
+  input.config = config;
+  sd_tls_verify_async (&input, st->run_cancellable, verify_cb, task);
+}
+
+static void
+verify_cb (GObject      *source,
+           GAsyncResult *res,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SdTlsVerifyResult *result = sd_tls_verify_finish (res, &error);
+
+  if (result == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  analyse (st, result);
   if (st->peer != NULL)
     {
       const SdConfig *config = sd_run_get_config (st->run);
