@@ -247,9 +247,10 @@ sd_tls_trust_loader_wait_async (SdTlsTrustLoader    *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  GTask *task = g_task_new (source_object, NULL, callback, user_data);
+  GTask *task;
 
   g_return_if_fail (self != NULL);
+  task = g_task_new (source_object, NULL, callback, user_data);
   g_task_set_source_tag (task, sd_tls_trust_loader_wait_async);
   if (self->done)
     {
