@@ -54,7 +54,7 @@ typedef struct {
   /* the run (started with it, when the run reaches the tls step): the
    * system store and the CA file, parsed once in a thread while DNS,
    * connect and the handshake go on; every certificate check of the run
-   * uses it, and the run ends only once its thread has */
+   * uses it; an execution ends only once its thread has, and drops it */
   SdTlsTrustLoader *trust_loader;
 
   /* tls: the verified (or not) connection to @selected, kept open for SIP */

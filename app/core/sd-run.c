@@ -235,8 +235,11 @@ reset_step (SdRun *self, SdStepId step)
 
 /* Takes @task and @error (NULL: success). */
 static void
-return_now (GTask *task, GError *error)
+return_now (SdRun *self, GTask *task, GError *error)
 {
+  /* The parsed store (over a megabyte) is not kept past the execution
+   * that needed it: the wizard keeps its run to show it. */
+  g_clear_pointer (&self->context->trust_loader, sd_tls_trust_loader_unref);
   if (error != NULL)
     g_task_return_error (task, error);
   else
@@ -257,7 +260,7 @@ trust_joined_cb (GObject      *source,
   Ending *ending = user_data;
   g_autoptr(SdTlsTrust) trust = sd_tls_trust_loader_wait_finish (result);
 
-  return_now (ending->task, ending->error);
+  return_now (SD_RUN (source), ending->task, ending->error);
   g_free (ending);
 }
 
@@ -273,7 +276,7 @@ finish_run (SdRun *self, GTask *task, GError *error)
 
   if (loader == NULL || sd_tls_trust_loader_is_done (loader))
     {
-      return_now (task, error);
+      return_now (self, task, error);
       return;
     }
   ending = g_new0 (Ending, 1);
@@ -403,17 +406,12 @@ sd_run_execute_async (SdRun               *self,
 
   /* Parsing the trust store takes longer than a frame: start it now, in a
    * thread, once for the run; DNS, connect and the handshake take longer,
-   * so the tls step seldom waits for it. A load cancelled with an earlier
-   * execution is started again. */
-  if (last >= SD_STEP_TLS
+   * so the tls step seldom waits for it. Only when the tls step is to run
+   * in this execution (the wizard runs pages one by one). */
+  if (last >= SD_STEP_TLS && self->steps[SD_STEP_TLS].status == SD_STATUS_PENDING
       && (self->config->transport == SD_TRANSPORT_AUTO || self->config->transport == SD_TRANSPORT_TLS)
-      && (self->context->trust_loader == NULL
-          || (sd_tls_trust_loader_is_done (self->context->trust_loader)
-              && sd_tls_trust_loader_peek (self->context->trust_loader) == NULL)))
-    {
-      g_clear_pointer (&self->context->trust_loader, sd_tls_trust_loader_unref);
-      self->context->trust_loader = sd_tls_trust_loader_new (self->config->ca_file, cancellable);
-    }
+      && self->context->trust_loader == NULL)
+    self->context->trust_loader = sd_tls_trust_loader_new (self->config->ca_file, cancellable);
 
   self->current = 0;
   self->last = last;

@@ -17,12 +17,24 @@
 
 typedef struct {
   SdRun *run;
+  SdTlsTrustLoader *loader;  /* the run's, kept past the run's end */
 } Fixture;
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->run);
+  g_clear_pointer (&f->loader, sd_tls_trust_loader_unref);
+}
+
+/* The run drops its loader when it ends: keep it to look at it then. */
+static void
+step_started_cb (SdRun *run, guint step, Fixture *f)
+{
+  SdTlsTrustLoader *loader = sd_run_get_context (run)->trust_loader;
+
+  if (f->loader == NULL && loader != NULL)
+    f->loader = sd_tls_trust_loader_ref (loader);
 }
 
 /* alice@example.test through the lab's DNS to its TLS registrar, trusting
@@ -45,6 +57,7 @@ make_run (Fixture *f, SdTransport transport)
   config->transport = transport;
   config->timeout_s = 5;
   f->run = sd_run_new (config);
+  g_signal_connect (f->run, "step-started", G_CALLBACK (step_started_cb), f);
 }
 
 static void
@@ -69,12 +82,14 @@ test_once_per_run (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (sd_run_get_step_status (f->run, SD_STEP_TLS), ==, SD_STATUS_PASS);
   g_assert_cmpint (ctx->tls_outcome, ==, SD_TLS_OUTCOME_TRUSTED);
-  g_assert_nonnull (ctx->trust_loader);
-  g_assert_true (sd_tls_trust_loader_is_done (ctx->trust_loader));
-  g_assert_nonnull (sd_tls_trust_loader_peek (ctx->trust_loader));
+  g_assert_nonnull (f->loader);
+  g_assert_true (sd_tls_trust_loader_is_done (f->loader));
+  g_assert_nonnull (sd_tls_trust_loader_peek (f->loader));
+  /* Not kept past the execution that needed it. */
+  g_assert_null (ctx->trust_loader);
   g_assert_cmpuint (sd_tls_trust_get_n_loads (), ==, before + 1);
 
-  /* Going on with the same run parses nothing again. */
+  /* Going on with the same run parses nothing again: the tls step is done. */
   sd_test_run_execute (f->run, SD_STEP_SIP, NULL, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (sd_tls_trust_get_n_loads (), ==, before + 1);
@@ -92,7 +107,7 @@ test_not_for_udp (Fixture *f, gconstpointer data)
   sd_test_run_execute (f->run, SD_STEP_TLS, NULL, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (sd_run_get_step_status (f->run, SD_STEP_TLS), ==, SD_STATUS_SKIP);
-  g_assert_null (sd_run_get_context (f->run)->trust_loader);
+  g_assert_null (f->loader);
   g_assert_cmpuint (sd_tls_trust_get_n_loads (), ==, before);
 }
 
@@ -116,18 +131,22 @@ test_cancel_during_load (Fixture *f, gconstpointer data)
   /* The run waits for the parse it started, never for anything longer
    * (the lab's answers, the 5 s timeout). */
   g_assert_cmpint (took, <, 1000);
-  g_assert_nonnull (ctx->trust_loader);
-  g_assert_true (sd_tls_trust_loader_is_done (ctx->trust_loader));
+  /* Its thread had finished when the run returned. */
+  g_assert_nonnull (f->loader);
+  g_assert_true (sd_tls_trust_loader_is_done (f->loader));
+  g_assert_null (ctx->trust_loader);
   g_assert_cmpuint (sd_tls_trust_get_n_loads (), <=, before + 1);
   g_assert_true (sd_run_get_step_cancelled (f->run, SD_STEP_AUTH));
   sd_test_drain (100);
 
   /* Run again: it is checked with a trust store, parsed at most once more. */
   g_clear_error (&error);
+  g_clear_pointer (&f->loader, sd_tls_trust_loader_unref);
   sd_test_run_execute (f->run, SD_STEP_TLS, NULL, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ctx->tls_outcome, ==, SD_TLS_OUTCOME_TRUSTED);
-  g_assert_nonnull (sd_tls_trust_loader_peek (ctx->trust_loader));
+  g_assert_nonnull (f->loader);
+  g_assert_nonnull (sd_tls_trust_loader_peek (f->loader));
   g_assert_cmpuint (sd_tls_trust_get_n_loads (), <=, before + 2);
   g_assert_cmpuint (sd_tls_trust_get_n_loads (), >=, before + 1);
 }
