@@ -9,6 +9,7 @@
 #include "sd-context.h"
 #include "sd-dns-resolver.h"
 #include "sd-sip-session.h"
+#include "sd-tls-trust.h"
 
 SdContext *
 sd_context_new (void)
@@ -32,6 +33,7 @@ sd_context_free (SdContext *self)
   g_clear_pointer (&self->reachable, g_ptr_array_unref);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
   g_clear_object (&self->dns_resolver);
+  g_clear_pointer (&self->trust_loader, sd_tls_trust_loader_unref);
   g_clear_pointer (&self->sign_in, sd_sign_in_free);
   g_clear_pointer (&self->uri, sd_sip_uri_free);
   g_free (self->domain);

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 
 typedef struct _SdDnsResolver SdDnsResolver;
 typedef struct _SdSipSession SdSipSession;
+typedef struct _SdTlsTrustLoader SdTlsTrustLoader;
 
 /* What the tls step made of the connection to SdContext.selected. */
 typedef enum {
@@ -64,6 +65,12 @@ typedef struct {
    * candidate, so the handshake runs on the very connection that was
    * measured; the tls step takes it (NULL then) */
   GSocketConnection *connection;
+
+  /* the run (started with it, when the run reaches the tls step): the
+   * system store and the CA file, parsed once in a thread while DNS,
+   * connect and the handshake go on; every certificate check of the run
+   * uses it; an execution ends only once its thread has, and drops it */
+  SdTlsTrustLoader *trust_loader;
 
   /* tls: the verified (or not) connection to @selected, kept open for SIP */
   GIOStream   *tls_stream;

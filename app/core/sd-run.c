@@ -10,6 +10,7 @@
 #include "sd-run.h"
 #include "sd-steps.h"
 #include "sd-error.h"
+#include "sd-tls-trust.h"
 
 typedef struct {
   SdStatus    status;
@@ -232,6 +233,58 @@ reset_step (SdRun *self, SdStepId step)
   st->data = json_object_new ();
 }
 
+/* Takes @task and @error (NULL: success). */
+static void
+return_now (SdRun *self, GTask *task, GError *error)
+{
+  /* The parsed store (over a megabyte) is not kept past the execution
+   * that needed it: the wizard keeps its run to show it. */
+  g_clear_pointer (&self->context->trust_loader, sd_tls_trust_loader_unref);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+typedef struct {
+  GTask  *task;
+  GError *error;
+} Ending;
+
+static void
+trust_joined_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Ending *ending = user_data;
+  g_autoptr(SdTlsTrust) trust = sd_tls_trust_loader_wait_finish (result);
+
+  return_now (SD_RUN (source), ending->task, ending->error);
+  g_free (ending);
+}
+
+/* The run ends only once the trust store's thread has: a program that
+ * exits after its run (the CLI) must not leave a thread inside GnuTLS
+ * while GnuTLS frees its global state. The wait is one load at most, as
+ * the load cannot be interrupted. Takes @task and @error (NULL: success). */
+static void
+finish_run (SdRun *self, GTask *task, GError *error)
+{
+  SdTlsTrustLoader *loader = self->context->trust_loader;
+  Ending *ending;
+
+  if (loader == NULL || sd_tls_trust_loader_is_done (loader))
+    {
+      return_now (self, task, error);
+      return;
+    }
+  ending = g_new0 (Ending, 1);
+  ending->task = task;
+  ending->error = error;
+  sd_tls_trust_loader_wait_async (loader, self, trust_joined_cb, ending);
+}
+
 static void
 finish_cancelled (SdRun *self, GError *error)
 {
@@ -249,8 +302,7 @@ finish_cancelled (SdRun *self, GError *error)
       st->reason = g_strdup (_("Cancelled before this check finished."));
       g_signal_emit (self, signals[STEP_FINISHED], 0, (guint) s);
     }
-  g_task_return_error (task, error);
-  g_object_unref (task);
+  finish_run (self, task, error);
 }
 
 static void
@@ -282,10 +334,9 @@ step_done_cb (GObject      *source,
       st->reason = g_strdup (error->message);
       g_signal_emit (self, signals[STEP_FINISHED], 0, (guint) step);
       task = g_steal_pointer (&self->task);
-      g_task_return_new_error (task, SD_ERROR, SD_ERROR_INTERNAL,
-                               _("The %s check failed unexpectedly: %s"),
-                               sd_step_id_to_string (step), error->message);
-      g_object_unref (task);
+      finish_run (self, task, g_error_new (SD_ERROR, SD_ERROR_INTERNAL,
+                                           _("The %s check failed unexpectedly: %s"),
+                                           sd_step_id_to_string (step), error->message));
       return;
     }
 
@@ -297,9 +348,7 @@ step_done_cb (GObject      *source,
 
   if (step >= self->last)
     {
-      GTask *task = g_steal_pointer (&self->task);
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      finish_run (self, g_steal_pointer (&self->task), NULL);
       return;
     }
   self->current = step + 1;
@@ -318,9 +367,7 @@ run_next_step (SdRun *self)
 
   if (self->current > self->last)
     {
-      GTask *task = g_steal_pointer (&self->task);
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      finish_run (self, g_steal_pointer (&self->task), NULL);
       return;
     }
 
@@ -356,6 +403,15 @@ sd_run_execute_async (SdRun               *self,
   for (SdStepId s = 0; s <= last; s++)
     if (self->steps[s].cancelled)
       reset_step (self, s);
+
+  /* Parsing the trust store takes longer than a frame: start it now, in a
+   * thread, once for the run; DNS, connect and the handshake take longer,
+   * so the tls step seldom waits for it. Only when the tls step is to run
+   * in this execution (the wizard runs pages one by one). */
+  if (last >= SD_STEP_TLS && self->steps[SD_STEP_TLS].status == SD_STATUS_PENDING
+      && (self->config->transport == SD_TRANSPORT_AUTO || self->config->transport == SD_TRANSPORT_TLS)
+      && self->context->trust_loader == NULL)
+    self->context->trust_loader = sd_tls_trust_loader_new (self->config->ca_file, cancellable);
 
   self->current = 0;
   self->last = last;

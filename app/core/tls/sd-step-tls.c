@@ -265,11 +265,11 @@ report_intermediate_via_aia (TlsState *st, const SdTlsVerifyResult *result)
                    "certificates. It works on Windows only because Windows downloads what is missing."));
 }
 
+/* What the checks found, into the step's data, findings and the context. */
 static void
-analyse (TlsState *st)
+analyse (TlsState *st, SdTlsVerifyResult *verified)
 {
   SdRun *run = st->run;
-  const SdConfig *config = sd_run_get_config (run);
   SdContext *ctx = sd_run_get_context (run);
   JsonObject *data = sd_run_get_step_data (run, SD_STEP_TLS);
   GTlsConnection *conn = G_TLS_CONNECTION (st->tls);
@@ -277,8 +277,7 @@ analyse (TlsState *st)
   g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (conn);
   GPtrArray *chain = st->chain;
   JsonArray *chain_json = json_array_new ();
-  g_autoptr(SdTlsVerifyResult) result = NULL;
-  SdTlsVerifyInput input = { 0 };
+  g_autoptr(SdTlsVerifyResult) result = verified;
 
   json_object_set_string_member (data, "handshake", "ok");
   json_object_set_string_member (data, "protocol", sd_tls_protocol_to_string (version));
@@ -297,18 +296,6 @@ analyse (TlsState *st)
       json_array_add_object_element (chain_json, o);
     }
   json_object_set_array_member (data, "chain", chain_json);
-
-  input.chain = chain;
-  input.server_name = st->candidate->host;
-  input.domain = ctx->domain;
-  input.name_rule = name_rule_for (config);
-  input.microsoft = config->client != SD_CLIENT_GENERIC;
-  input.ca_file = config->ca_file;
-  input.strict_dns_naming = config->strict_dns_naming;
-  input.now = g_get_real_time () / G_USEC_PER_SEC;
-  input.protocol = version;
-  input.config = config;
-  result = sd_tls_verify (&input);
 
   json_object_set_string_member (data, "name_rule", sd_tls_name_rule_to_string (result->name_rule));
   json_object_set_string_member (data, "name_identity", result->name_identity);
@@ -553,6 +540,9 @@ backend_verify_cb (GObject      *source,
 }
 
 static void verify_chain (GTask *task);
+static void trust_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+static void start_verify (GTask *task, SdTlsTrust *trust);
+static void verify_cb (GObject *source, GAsyncResult *res, gpointer user_data);
 
 static void
 aia_cb (GObject      *source,
@@ -620,8 +610,76 @@ verify_chain (GTask *task_)
 {
   g_autoptr(GTask) task = task_;
   TlsState *st = g_task_get_task_data (task);
+  SdTlsTrustLoader *loader = sd_run_get_context (st->run)->trust_loader;
 
-  analyse (st);
+  /* The run started parsing the trust store when it started; it is seldom
+   * still at it by now. */
+  if (loader != NULL && !sd_tls_trust_loader_is_done (loader))
+    {
+      sd_tls_trust_loader_wait_async (loader, NULL, trust_ready_cb, g_steal_pointer (&task));
+      return;
+    }
+  start_verify (g_steal_pointer (&task), loader != NULL ? sd_tls_trust_loader_peek (loader) : NULL);
+}
+
+static void
+trust_ready_cb (GObject      *source,
+                GAsyncResult *res,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(SdTlsTrust) trust = sd_tls_trust_loader_wait_finish (res);
+  GError *error = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (st->run_cancellable, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  start_verify (g_steal_pointer (&task), trust);
+}
+
+/* The checks run in a thread, so no certificate work is on the main loop;
+ * without the run's trust (a load cancelled earlier), the thread parses
+ * its own. */
+static void
+start_verify (GTask *task, SdTlsTrust *trust)
+{
+  TlsState *st = g_task_get_task_data (task);
+  const SdConfig *config = sd_run_get_config (st->run);
+  SdTlsVerifyInput input = { 0 };
+
+  input.chain = st->chain;
+  input.server_name = st->candidate->host;
+  input.domain = sd_run_get_context (st->run)->domain;
+  input.name_rule = name_rule_for (config);
+  input.microsoft = config->client != SD_CLIENT_GENERIC;
+  input.ca_file = config->ca_file;
+  input.trust = trust;
+  input.strict_dns_naming = config->strict_dns_naming;
+  input.now = g_get_real_time () / G_USEC_PER_SEC;
+  input.protocol = g_tls_connection_get_protocol_version (G_TLS_CONNECTION (st->tls));
+  input.config = config;
+  sd_tls_verify_async (&input, st->run_cancellable, verify_cb, task);
+}
+
+static void
+verify_cb (GObject      *source,
+           GAsyncResult *res,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TlsState *st = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SdTlsVerifyResult *result = sd_tls_verify_finish (res, &error);
+
+  if (result == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  analyse (st, result);
   if (st->peer != NULL)
     {
       const SdConfig *config = sd_run_get_config (st->run);
@@ -637,6 +695,7 @@ verify_chain (GTask *task_)
   sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
   g_task_return_boolean (task, TRUE);
 }
+
 
 static void
 start_handshake (GTask *task, GSocketConnection *base)

@@ -121,37 +121,6 @@ join_names (const SdCertInfo *c)
   return g_strjoinv (", ", all);
 }
 
-/* The CA file may also hold CRLs (PEM "X509 CRL" blocks): then revocation
- * is checked against them. */
-static guint
-count_crls (const char *ca_file)
-{
-  g_autofree char *text = NULL;
-  guint n = 0;
-
-  if (ca_file == NULL || !g_file_get_contents (ca_file, &text, NULL, NULL))
-    return 0;
-  for (const char *p = text; (p = strstr (p, "-----BEGIN X509 CRL-----")) != NULL; p++)
-    n++;
-  return n;
-}
-
-static gnutls_x509_trust_list_t
-load_trust (const char *ca_file, int *n_system, int *n_file, guint *n_crl)
-{
-  gnutls_x509_trust_list_t tl = NULL;
-
-  *n_system = *n_file = 0;
-  *n_crl = count_crls (ca_file);
-  if (gnutls_x509_trust_list_init (&tl, 0) < 0)
-    return NULL;
-  *n_system = gnutls_x509_trust_list_add_system_trust (tl, 0, 0);
-  if (ca_file != NULL)
-    *n_file = gnutls_x509_trust_list_add_trust_file (tl, ca_file, *n_crl > 0 ? ca_file : NULL,
-                                                     GNUTLS_X509_FMT_PEM, GNUTLS_TL_VERIFY_CRL, 0);
-  return tl;
-}
-
 /* The leaf, then each certificate's issuer among those sent, as a client
  * builds the path; certificates sent out of order are still found. */
 static void
@@ -198,6 +167,8 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
 {
   const char *ca_file_control = sd_config_control_name (in->config, SD_CONTROL_CA_FILE);
   gnutls_x509_crt_t crts[MAX_PATH];
+  g_autoptr(SdTlsTrust) own = NULL;
+  SdTlsTrust *trust = in->trust;
   gnutls_x509_trust_list_t tl;
   gnutls_x509_crt_t anchor = NULL;
   unsigned status = 0;
@@ -210,10 +181,14 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
                          | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5;
   g_autofree char *where = NULL;
 
-  tl = load_trust (in->ca_file, &n_system, &n_file, &n_crl);
+  if (trust == NULL)
+    trust = own = sd_tls_trust_load (in->ca_file);
+  sd_tls_trust_get_counts (trust, &n_system, &n_file, &n_crl);
   r->n_crl = n_crl;
+  tl = sd_tls_trust_acquire (trust);
   if (tl == NULL)
     {
+      sd_tls_trust_release (trust);
       add_check (r, "trust", "skip", _("The trust store could not be loaded."));
       return;
     }
@@ -406,7 +381,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
                      "certificate and chain exactly as the authority delivered them."));
       add_check (r, "trust", "fail", msg);
     }
-  gnutls_x509_trust_list_deinit (tl, 1);
+  sd_tls_trust_release (trust);
 }
 
 const char *
@@ -808,6 +783,68 @@ static const struct {
   { G_TLS_CERTIFICATE_INSECURE, "insecure", N_("it uses an insecure algorithm") },
   { G_TLS_CERTIFICATE_GENERIC_ERROR, "generic-error", N_("it could not be verified") },
 };
+/* The input as the thread sees it: its own copies, so the caller's may go. */
+typedef struct {
+  SdTlsVerifyInput in;
+  char *server_name;
+  char *domain;
+  char *ca_file;
+} VerifyJob;
+
+static void
+verify_job_free (VerifyJob *job)
+{
+  g_clear_pointer (&job->in.chain, g_ptr_array_unref);
+  g_clear_pointer (&job->in.trust, sd_tls_trust_unref);
+  g_free (job->server_name);
+  g_free (job->domain);
+  g_free (job->ca_file);
+  g_free (job);
+}
+
+static void
+verify_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  VerifyJob *job = task_data;
+
+  g_task_return_pointer (task, sd_tls_verify (&job->in), (GDestroyNotify) sd_tls_verify_result_free);
+}
+
+void
+sd_tls_verify_async (const SdTlsVerifyInput *input,
+                     GCancellable           *cancellable,
+                     GAsyncReadyCallback     callback,
+                     gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  VerifyJob *job = g_new0 (VerifyJob, 1);
+
+  g_task_set_source_tag (task, sd_tls_verify_async);
+  job->in = *input;
+  /* The result borrows the chain's certificates (path): the caller keeps
+   * its own reference to the chain for as long as it keeps the result. */
+  job->in.chain = input->chain != NULL ? g_ptr_array_ref (input->chain) : NULL;
+  job->in.trust = input->trust != NULL ? sd_tls_trust_ref (input->trust) : NULL;
+  job->in.server_name = job->server_name = g_strdup (input->server_name);
+  job->in.domain = job->domain = g_strdup (input->domain);
+  job->in.ca_file = job->ca_file = g_strdup (input->ca_file);
+  g_task_set_task_data (task, job, (GDestroyNotify) verify_job_free);
+  /* Not return-on-cancel: the result comes only once the thread is done. */
+  g_task_run_in_thread (task, verify_thread);
+}
+
+SdTlsVerifyResult *
+sd_tls_verify_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == sd_tls_verify_async, NULL);
+  /* GTask checks the cancellable: cancelled, the result is dropped here. */
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
 
 char *
 sd_tls_flags_describe (GTlsCertificateFlags flags)

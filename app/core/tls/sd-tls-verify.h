@@ -10,6 +10,7 @@
 #include "sd-types.h"
 #include "sd-config.h"
 #include "sd-cert-info.h"
+#include "sd-tls-trust.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,7 @@ typedef struct {
   SdTlsNameRule name_rule;  /* which identity the client checks (see sd_tls_name_identity) */
   gboolean    microsoft;    /* a Microsoft client profile: High Security Mode exists there */
   const char *ca_file;      /* extra trusted CAs (PEM), or NULL */
+  SdTlsTrust *trust;        /* the system store and @ca_file, loaded (the run's); NULL: loaded here */
   gboolean    strict_dns_naming;
   gint64      now;          /* Unix time */
   GTlsProtocolVersion protocol;
@@ -68,7 +70,21 @@ typedef struct {
   guint      n_crl;      /* CRLs found in the CA file */
 } SdTlsVerifyResult;
 
+/* Pure (input → result, no main context, no GLib main-loop use): safe in
+ * any thread. Parses the trust store itself when @input->trust is NULL,
+ * which costs 7-35 ms: callers on the main loop use the async form. */
 SdTlsVerifyResult *sd_tls_verify (const SdTlsVerifyInput *input);
+/* sd_tls_verify() in a GTask thread, on a copy of @input (the chain and
+ * the trust are kept by reference; @input->config must outlive the task).
+ * Not interruptible: the task returns once the thread is done, so a step
+ * that waits for it never leaves certificate work running. */
+void               sd_tls_verify_async (const SdTlsVerifyInput *input,
+                                        GCancellable           *cancellable,
+                                        GAsyncReadyCallback     callback,
+                                        gpointer                user_data);
+/* NULL with G_IO_ERROR_CANCELLED when @cancellable was cancelled. */
+SdTlsVerifyResult *sd_tls_verify_finish (GAsyncResult  *result,
+                                         GError       **error);
 
 /* The identity @input's rule checks: the SIP domain for the RFC 5922 rule
  * (the server's name when there is no domain), else the server's name. */
