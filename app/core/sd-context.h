@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 typedef struct _SdDnsResolver SdDnsResolver;
 typedef struct _SdSipSession SdSipSession;
 typedef struct _SdTlsTrustLoader SdTlsTrustLoader;
+typedef struct _SdHttpClient SdHttpClient;
 
 /* What the tls step made of the connection to SdContext.selected. */
 typedef enum {
@@ -71,6 +72,11 @@ typedef struct {
    * connect and the handshake go on; every certificate check of the run
    * uses it; an execution ends only once its thread has, and drops it */
   SdTlsTrustLoader *trust_loader;
+
+  /* the run (made by the first step that fetches over HTTP: autodiscover,
+   * revocation, AIA): the one HTTP client, its session and connections
+   * shared by every later fetch (sd_http_client_get_for_run) */
+  SdHttpClient *http_client;
 
   /* tls: the verified (or not) connection to @selected, kept open for SIP */
   GIOStream   *tls_stream;

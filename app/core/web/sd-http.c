@@ -31,6 +31,7 @@ struct _SdHttpClient {
   SoupSession    *session;
   SdConfig       *config;         /* a copy, or NULL */
   SdDnsResolver  *resolver;       /* or NULL: the system's */
+  SdTlsTrustLoader *trust_loader; /* or NULL */
   guint           timeout_ms;
   guint           n_requests;
 };
@@ -188,6 +189,10 @@ judge_certificate (Fetch *f, GTlsCertificate *peer)
   input.server_name = host;
   input.name_rule = SD_TLS_NAME_RULE_CONFIGURED_SERVER;
   input.ca_file = config != NULL ? config->ca_file : NULL;
+  /* The run's store once its thread has parsed it: no second parse on the
+   * main loop; until then (autodiscover can come first) our own. */
+  if (f->client->trust_loader != NULL && sd_tls_trust_loader_is_done (f->client->trust_loader))
+    input.trust = sd_tls_trust_loader_peek (f->client->trust_loader);
   input.now = g_get_real_time () / G_USEC_PER_SEC;
   input.protocol = G_TLS_PROTOCOL_VERSION_UNKNOWN;
   input.config = config;
@@ -663,6 +668,7 @@ sd_http_client_finalize (GObject *object)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
   g_clear_pointer (&self->config, sd_config_free);
+  g_clear_pointer (&self->trust_loader, sd_tls_trust_loader_unref);
   g_clear_object (&self->resolver);
   G_OBJECT_CLASS (sd_http_client_parent_class)->finalize (object);
 }
@@ -691,6 +697,8 @@ sd_http_client_new (const SdHttpClientOptions *options)
       self->config = sd_config_copy (config);
       sd_config_set_password (self->config, NULL);
     }
+  if (options != NULL && options->trust_loader != NULL)
+    self->trust_loader = sd_tls_trust_loader_ref (options->trust_loader);
   if (options != NULL && options->resolver != NULL)
     {
       self->resolver = g_object_ref (options->resolver);
@@ -713,7 +721,8 @@ sd_http_client_new (const SdHttpClientOptions *options)
 SdHttpClient *
 sd_http_client_get_for_run (SdRun *run)
 {
-  SdHttpClient *client = g_object_get_data (G_OBJECT (run), "sd-http-client");
+  SdContext *ctx = sd_run_get_context (run);
+  SdHttpClient *client = ctx->http_client;
   const SdConfig *config;
   SdHttpClientOptions options = { 0 };
   g_autoptr(SdDnsResolver) resolver = NULL;
@@ -737,7 +746,8 @@ sd_http_client_get_for_run (SdRun *run)
     }
   options.config = config;
   options.resolver = resolver;
+  options.trust_loader = ctx->trust_loader;
   client = sd_http_client_new (&options);
-  g_object_set_data_full (G_OBJECT (run), "sd-http-client", client, g_object_unref);
+  ctx->http_client = client;
   return client;
 }

@@ -59,6 +59,7 @@ typedef struct {
   const SdConfig *config;       /* ca_file, timeout, names the person's controls in advice; may be NULL */
   SdDnsResolver *resolver;      /* names are looked up through it; NULL: the system's resolver */
   const char  *user_agent;      /* NULL: "sip-doctor/VERSION" */
+  SdTlsTrustLoader *trust_loader; /* the run's trust store, used once loaded; NULL: each check parses its own */
 } SdHttpClientOptions;
 
 typedef struct {
