@@ -640,9 +640,10 @@ report_network (Check *c)
   if (lost != 0)
     {
       g_autofree char *message = g_strdup_printf (
-        _("SIP requests over UDP of %" G_GSIZE_FORMAT " bytes get no answer from %s, while requests "
-          "of %" G_GSIZE_FORMAT " bytes do: large UDP requests are split into IP fragments, and "
-          "something on the way drops them."), lost, server != NULL ? server : "", largest_answered);
+        _("SIP requests over UDP of %lu bytes get no answer from %s, while requests "
+          "of %lu bytes do: large UDP requests are split into IP fragments, and "
+          "something on the way drops them."), (gulong) lost, server != NULL ? server : "",
+        (gulong) largest_answered);
       sd_run_report (run, SD_STEP_SIP, SD_FINDING_SIP_UDP_FRAGMENTATION, SD_SEVERITY_WARNING, message,
                      _("Use TCP or TLS as the phone's transport: over UDP, registrations and calls "
                        "with long headers (many codecs, certificates, Kerberos or NTLM tokens) fail. "

@@ -318,8 +318,8 @@ body_read_cb (GObject      *source,
       g_autofree char *url = g_uri_to_string_partial (f->uri, G_URI_HIDE_PASSWORD);
 
       finish_with_error (task, g_error_new (SD_HTTP_ERROR, SD_HTTP_ERROR_TOO_LARGE,
-                                            _("The answer from %s is larger than %" G_GSIZE_FORMAT
-                                              " bytes; the rest was not read."), url, f->max_body));
+                                            _("The answer from %s is larger than %lu bytes; the rest was not read."),
+                                            url, (gulong) f->max_body));
       g_object_unref (task);
       return;
     }
@@ -438,9 +438,9 @@ send_cb (GObject      *source,
 
       g_input_stream_close (f->stream, NULL, NULL);
       finish_with_error (task, g_error_new (SD_HTTP_ERROR, SD_HTTP_ERROR_TOO_LARGE,
-                                            _("The answer from %s announces %" G_GINT64_FORMAT " bytes, more than "
-                                              "the %" G_GSIZE_FORMAT " this program reads."),
-                                            url, (gint64) length, f->max_body));
+                                            _("The answer from %s announces %lld bytes, more than "
+                                              "the %lu this program reads."),
+                                            url, (long long) length, (gulong) f->max_body));
       g_object_unref (task);
       return;
     }
