@@ -186,8 +186,8 @@ report_microsoft_schemes (AuthStep *st)
   list = g_strjoinv (", ", (char **) names->pdata);
   g_ptr_array_unref (names);
 
-  message = g_strdup_printf (_("The server asks for Windows sign-in (%s), which this tool cannot perform; "
-                               "it checked everything up to the sign-in itself."), list);
+  message = g_strdup_printf (_("The server asks for Windows sign-in (%s). The sign-in itself was not "
+                               "tried; everything up to it was checked."), list);
   if (st->has_ntlm)
     g_string_append (advice, _("NTLM: the client needs a Windows account name, DOMAIN\\user, and its "
                                "password. "));
