@@ -32,6 +32,7 @@ sd_context_free (SdContext *self)
   g_clear_pointer (&self->selected, sd_candidate_unref);
   g_clear_pointer (&self->reachable, g_ptr_array_unref);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  g_clear_pointer (&self->ms_diagnostics_seen, g_hash_table_unref);
   g_clear_object (&self->http_client);
   g_clear_object (&self->dns_resolver);
   g_clear_pointer (&self->trust_loader, sd_tls_trust_loader_unref);

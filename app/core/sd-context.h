@@ -92,6 +92,9 @@ typedef struct {
   /* sip: what its network check (sip/sd-sip-probe.c) found on the way to
    * the server; the auth step weighs the registration's lifetime with it */
   SdSipNetworkFound sip_network;
+  /* sip and auth: the ms-diagnostics already reported, so each distinct
+   * one is reported once a run, whichever step's response carried it */
+  GHashTable   *ms_diagnostics_seen;
 } SdContext;
 
 SdContext *sd_context_new (void);

@@ -483,14 +483,12 @@ void
 sd_sipae_report_ms_diagnostics (SdRun *run, SdStepId step, const SdSipMessage *response)
 {
   static const char * const headers[] = { "ms-diagnostics", "ms-diagnostics-public" };
-  GHashTable *seen = g_object_get_data (G_OBJECT (run), "sd-ms-diagnostics-seen");
+  SdContext *ctx = sd_run_get_context (run);
+  GHashTable *seen;
 
-  if (seen == NULL)
-    {
-      seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_object_set_data_full (G_OBJECT (run), "sd-ms-diagnostics-seen", seen,
-                              (GDestroyNotify) g_hash_table_unref);
-    }
+  if (ctx->ms_diagnostics_seen == NULL)
+    ctx->ms_diagnostics_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  seen = ctx->ms_diagnostics_seen;
   for (guint h = 0; h < G_N_ELEMENTS (headers); h++)
     {
       g_auto(GStrv) values = sd_sip_message_get_headers (response, headers[h]);
