@@ -72,6 +72,7 @@
 #define SD_FINDING_SIP_REDIRECT_UNRESOLVABLE    "sip.redirect-unresolvable"    /* since 0.1 */
 #define SD_FINDING_SIP_SERVER_ERROR             "sip.server-error"             /* since 0.1 */
 #define SD_FINDING_SIP_SIPS_NOT_TLS             "sip.sips-not-tls"             /* since 0.2 */
+#define SD_FINDING_SIP_TCP_BLOCKED             "sip.tcp-blocked"              /* since 0.2 */
 #define SD_FINDING_SIP_UDP_BLOCKED             "sip.udp-blocked"              /* since 0.2 */
 #define SD_FINDING_SIP_UDP_FRAGMENTATION       "sip.udp-fragmentation"        /* since 0.2 */
 #define SD_FINDING_SIP_UNEXPECTED_RESPONSE      "sip.unexpected-response"      /* since 0.1 */

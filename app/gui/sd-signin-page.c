@@ -166,6 +166,8 @@ fill_network (SdSigninPage *self, SdRun *run, JsonObject *sip)
     g_string_append_printf (text, "%s\n%s\n\n", _("Your router changes SIP messages."), alg);
   if (json_object_get_boolean_member_with_default (network, "udp_blocked", FALSE))
     g_string_append_printf (text, "%s\n\n", _("SIP over UDP gets no answer, while TCP or TLS works."));
+  if (json_object_get_boolean_member_with_default (network, "tcp_blocked", FALSE))
+    g_string_append_printf (text, "%s\n\n", _("SIP over TCP and TLS gets no answer, while UDP works."));
   if (json_object_get_int_member_with_default (network, "udp_fragmentation_lost_size", 0) > 0)
     {
       g_string_append_printf (text, _("Large SIP requests over UDP are lost (%u bytes and more): use TCP "

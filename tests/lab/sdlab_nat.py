@@ -138,7 +138,7 @@ class RouterLab:
         self.wan.run(['ip', 'link', 'set', 'w0', 'up'])
         self.set_rules()
 
-    def set_rules(self, alg=False, drop_udp=False, drop_fragments=False):
+    def set_rules(self, alg=False, drop_udp=False, drop_fragments=False, drop_tcp=False):
         """Replaces the router's nftables rules (masquerade always)."""
         rules = ['flush ruleset', 'table ip sdlab {']
         if alg:
@@ -153,6 +153,11 @@ class RouterLab:
             rules += ['  chain forward { type filter hook forward priority 0; policy accept;',
                       '    udp dport 53 accept', '    udp sport 53 accept',
                       '    meta l4proto udp drop', '  }']
+        if drop_tcp:
+            # silently, as a firewall does: no reset, so the client waits
+            rules += ['  chain forward_tcp { type filter hook forward priority 0; policy accept;',
+                      '    tcp dport 53 accept', '    tcp sport 53 accept',
+                      '    meta l4proto tcp drop', '  }']
         rules += ['  chain postrouting { type nat hook postrouting priority 100; policy accept;',
                   '    oifname "r1" masquerade', '  }', '}']
         path = os.path.join(self.dir, 'router.nft')
@@ -163,7 +168,7 @@ class RouterLab:
         # with them; conntrack is off in the lan and wan namespaces.
         if shutil.which('conntrack'):
             subprocess.run(self.router.wrap(['conntrack', '-F']), capture_output=True, timeout=10)
-        self.rules = dict(alg=alg, drop_udp=drop_udp, drop_fragments=drop_fragments)
+        self.rules = dict(alg=alg, drop_udp=drop_udp, drop_fragments=drop_fragments, drop_tcp=drop_tcp)
 
     def _start_servers(self):
         lab, d = self.lab, self.dir

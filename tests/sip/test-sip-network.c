@@ -187,6 +187,18 @@ test_udp_blocked (void)
   g_assert_false (sd_sip_network_udp_blocked (N, F, F));
   g_assert_false (sd_sip_network_udp_blocked (F, A, A));    /* refused: a closed port, not a filter */
   g_assert_false (sd_sip_network_udp_blocked (X, A, A));
+
+  /* the reverse */
+  g_assert_true (sd_sip_network_stream_blocked (A, N, N));
+  g_assert_true (sd_sip_network_stream_blocked (A, N, X));
+  g_assert_true (sd_sip_network_stream_blocked (A, X, N));
+  g_assert_true (sd_sip_network_stream_blocked (A, F, N));
+  g_assert_false (sd_sip_network_stream_blocked (A, A, N));  /* TCP works */
+  g_assert_false (sd_sip_network_stream_blocked (A, N, A));
+  g_assert_false (sd_sip_network_stream_blocked (A, F, F));  /* refused: closed ports, not a filter */
+  g_assert_false (sd_sip_network_stream_blocked (A, X, X));  /* not tried */
+  g_assert_false (sd_sip_network_stream_blocked (N, N, N));  /* nothing answers */
+  g_assert_false (sd_sip_network_stream_blocked (X, N, N));
 }
 
 static void

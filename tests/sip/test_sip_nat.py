@@ -189,6 +189,23 @@ class Network(unittest.TestCase):
         self.assertEqual(outcomes[('udp', 0)], 'no-answer')
         self.assertEqual(outcomes[('tcp', 0)], 'answered')
 
+    def test_tcp_blocked(self):
+        NET.set_rules(drop_tcp=True)
+        r = self.run_cli()
+        f = sdlab.find_finding(r.report, 'sip.tcp-blocked')
+        self.assertIsNotNone(f, codes(r.report))
+        self.assertEqual((f['severity'], f['step']), ('warning', 'sip'))
+        self.assertIn('over UDP', f['message'])
+        self.assertIn('UDP', f['advice'])
+        self.assertNotIn('sip.udp-blocked', codes(r.report))
+        n = self.network(r)
+        self.assertTrue(n['tcp_blocked'])
+        self.assertFalse(n['udp_blocked'])
+        outcomes = {(p['transport'], p['size']): p['outcome'] for p in n['probes']}
+        self.assertEqual(outcomes[('udp', 0)], 'answered')
+        self.assertIn(outcomes.get(('tcp', 0)), ('no-answer', None))
+        self.assertIn(outcomes.get(('tls', 0)), ('no-answer', None))
+
     def test_fragments_dropped(self):
         NET.set_rules(drop_fragments=True)
         r = self.run_cli()

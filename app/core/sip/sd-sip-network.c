@@ -320,6 +320,18 @@ sd_sip_network_udp_blocked (SdSipProbeOutcome udp,
          && (tcp == SD_SIP_PROBE_ANSWERED || tls == SD_SIP_PROBE_ANSWERED);
 }
 
+gboolean
+sd_sip_network_stream_blocked (SdSipProbeOutcome udp,
+                               SdSipProbeOutcome tcp,
+                               SdSipProbeOutcome tls)
+{
+  /* Refused (FAILED) is a closed port, not a filter: only silence counts,
+   * as for UDP. */
+  return udp == SD_SIP_PROBE_ANSWERED
+         && (tcp == SD_SIP_PROBE_NO_ANSWER || tls == SD_SIP_PROBE_NO_ANSWER)
+         && tcp != SD_SIP_PROBE_ANSWERED && tls != SD_SIP_PROBE_ANSWERED;
+}
+
 gsize
 sd_sip_network_fragmentation (const gsize             *sizes,
                               const SdSipProbeOutcome *outcomes,

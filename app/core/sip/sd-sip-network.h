@@ -77,6 +77,12 @@ gboolean sd_sip_network_udp_blocked (SdSipProbeOutcome udp,
                                      SdSipProbeOutcome tcp,
                                      SdSipProbeOutcome tls);
 
+/* The reverse: UDP answered while TCP and TLS (whichever were tried, at
+ * least one) got no answer from the same server. */
+gboolean sd_sip_network_stream_blocked (SdSipProbeOutcome udp,
+                                        SdSipProbeOutcome tcp,
+                                        SdSipProbeOutcome tls);
+
 /* Requests of @sizes bytes (ascending) over UDP and their outcomes: the
  * smallest size that got no answer while a smaller one was answered, else
  * 0 (all answered, or none: then it is not the size). */

@@ -444,6 +444,7 @@ report_network (Check *c)
   SdSipProbeOutcome outcomes[SD_SIP_PROBE_N_SIZES];
   gsize lost = 0, largest_answered = 0;
   gboolean udp_blocked;
+  gboolean stream_blocked;
 
   for (guint i = 0; i < c->probes->len; i++)
     {
@@ -549,6 +550,9 @@ report_network (Check *c)
   udp_blocked = sd_sip_network_udp_blocked (plain_outcome (c, SD_TRANSPORT_UDP),
                                             plain_outcome (c, SD_TRANSPORT_TCP),
                                             plain_outcome (c, SD_TRANSPORT_TLS));
+  stream_blocked = sd_sip_network_stream_blocked (plain_outcome (c, SD_TRANSPORT_UDP),
+                                                  plain_outcome (c, SD_TRANSPORT_TCP),
+                                                  plain_outcome (c, SD_TRANSPORT_TLS));
 
   json_object_set_array_member (network, "probes", jprobes);
   json_object_set_array_member (network, "transports", jtransports);
@@ -559,6 +563,7 @@ report_network (Check *c)
     json_object_set_null_member (network, "public_address");
   json_object_set_boolean_member (network, "alg", alg_transports->len > 0);
   json_object_set_boolean_member (network, "udp_blocked", udp_blocked);
+  json_object_set_boolean_member (network, "tcp_blocked", stream_blocked);
   json_object_set_int_member (network, "udp_fragmentation_lost_size", (gint64) lost);
   /* what the check adds to the run's wall time */
   json_object_set_double_member (network, "duration_ms", (g_get_monotonic_time () - c->start_us) / 1000.0);
@@ -635,6 +640,21 @@ report_network (Check *c)
         _("Set the phone's transport to %s, or ask the administrator of this network to let SIP over "
           "UDP (port 5060) through."), either);
       sd_run_report (run, SD_STEP_SIP, SD_FINDING_SIP_UDP_BLOCKED, SD_SEVERITY_WARNING, message, advice);
+    }
+
+  if (stream_blocked)
+    {
+      g_autofree char *message = g_strdup_printf (
+        _("SIP over TCP and TLS to %s gets no answer within %u seconds, while the same server answers "
+          "over UDP: something on the way drops SIP over TCP and TLS. Programs set to TCP or TLS "
+          "(Lync and Skype for Business use TLS only) cannot sign in from here, and requests too "
+          "large for UDP have no way through."),
+        server != NULL ? server : "", sd_run_get_config (run)->timeout_s);
+      sd_run_report (run, SD_STEP_SIP, SD_FINDING_SIP_TCP_BLOCKED, SD_SEVERITY_WARNING, message,
+                     _("Ask the administrator of this network to let SIP over TCP (port 5060) and TLS "
+                       "(port 5061) through: TLS also keeps the password exchange private and is left "
+                       "alone by routers that rewrite SIP. Until then, set the phone's transport to "
+                       "UDP."));
     }
 
   if (lost != 0)
