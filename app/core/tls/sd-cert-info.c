@@ -382,6 +382,31 @@ sd_cert_info_issued_by (const SdCertInfo *info, const SdCertInfo *issuer)
   return status == 0;
 }
 
+GPtrArray *
+sd_cert_info_chain_from_tls (GTlsCertificate *peer, guint max, const char *from)
+{
+  GPtrArray *chain = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_cert_info_free);
+
+  for (GTlsCertificate *c = peer; c != NULL && chain->len < max; c = g_tls_certificate_get_issuer (c))
+    {
+      g_autoptr(GByteArray) der = NULL;
+      g_autoptr(GError) error = NULL;
+      SdCertInfo *info;
+
+      g_object_get (c, "certificate", &der, NULL);
+      if (der == NULL)
+        break;
+      info = sd_cert_info_new_from_der (der->data, der->len, &error);
+      if (info == NULL)
+        {
+          g_debug ("Unreadable certificate from %s: %s", from, error->message);
+          continue;
+        }
+      g_ptr_array_add (chain, info);
+    }
+  return chain;
+}
+
 SdCertInfo *
 sd_cert_info_new_from_der (const guint8 *data, gsize len, GError **error)
 {

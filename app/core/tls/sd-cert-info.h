@@ -8,6 +8,7 @@
 #pragma once
 
 #include <glib.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <gnutls/x509.h>
 #include "sd-tls-names.h"
@@ -47,6 +48,10 @@ typedef struct {
  * are not one. */
 SdCertInfo *sd_cert_info_new_from_der (const guint8 *data, gsize len, GError **error);
 void        sd_cert_info_free (SdCertInfo *info);
+/* The chain a TLS peer sent, from @peer up its issuers: at most @max
+ * certificates, unreadable ones skipped (logged, naming @from). A new
+ * array of SdCertInfo*, empty when @peer is NULL. */
+GPtrArray  *sd_cert_info_chain_from_tls (GTlsCertificate *peer, guint max, const char *from);
 
 /* The names it holds, borrowed from @info. */
 void        sd_cert_info_get_names (const SdCertInfo *info, SdCertNames *names);

@@ -190,26 +190,8 @@ collect_chain (TlsState *st)
 {
   GTlsConnection *conn = G_TLS_CONNECTION (st->tls);
 
-  st->chain = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_cert_info_free);
+  st->chain = sd_cert_info_chain_from_tls (g_tls_connection_get_peer_certificate (conn), 16, "the server");
   st->aia_index = -1;
-  for (GTlsCertificate *c = g_tls_connection_get_peer_certificate (conn); c != NULL && st->chain->len < 16;
-       c = g_tls_certificate_get_issuer (c))
-    {
-      g_autoptr(GByteArray) der = NULL;
-      g_autoptr(GError) error = NULL;
-      SdCertInfo *info;
-
-      g_object_get (c, "certificate", &der, NULL);
-      if (der == NULL)
-        break;
-      info = sd_cert_info_new_from_der (der->data, der->len, &error);
-      if (info == NULL)
-        {
-          g_debug ("Unreadable certificate from the server: %s", error->message);
-          continue;
-        }
-      g_ptr_array_add (st->chain, info);
-    }
 }
 
 /* The server's chain with the intermediate fetched through AIA, for the

@@ -163,27 +163,9 @@ judge_certificate (Fetch *f, GTlsCertificate *peer)
 {
   SdHttpResponse *r = f->response;
   const SdConfig *config = f->client->config;
-  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func ((GDestroyNotify) sd_cert_info_free);
-  SdTlsVerifyInput input = { 0 };
   const char *host = g_uri_get_host (f->uri);
-
-  for (GTlsCertificate *c = peer; c != NULL && chain->len < 16; c = g_tls_certificate_get_issuer (c))
-    {
-      g_autoptr(GByteArray) der = NULL;
-      g_autoptr(GError) error = NULL;
-      SdCertInfo *info;
-
-      g_object_get (c, "certificate", &der, NULL);
-      if (der == NULL)
-        break;
-      info = sd_cert_info_new_from_der (der->data, der->len, &error);
-      if (info == NULL)
-        {
-          g_debug ("Unreadable certificate from %s: %s", host, error->message);
-          continue;
-        }
-      g_ptr_array_add (chain, info);
-    }
+  g_autoptr(GPtrArray) chain = sd_cert_info_chain_from_tls (peer, 16, host);
+  SdTlsVerifyInput input = { 0 };
 
   input.chain = chain;
   input.server_name = host;
