@@ -11,6 +11,7 @@
 #ifdef SD_HAVE_NETTLE
 #include <nettle/md5.h>
 #include <nettle/sha2.h>
+#include <nettle/nettle-meta.h>
 #endif
 #include "sd-config.h"
 #include "sd-sip-auth.h"
@@ -253,60 +254,57 @@ hex_and_wipe (guint8 *digest, gsize length)
 char *
 sd_digest_hash (SdDigestAlgorithm algorithm, const char *data, gsize length)
 {
+#ifdef SD_HAVE_NETTLE
+  const struct nettle_hash *hash = NULL;
+  union {
+    struct md5_ctx        md5;
+    struct sha256_ctx     sha256;
+    struct sha512_256_ctx sha512_256;
+  } ctx;
+  guint8 digest[SHA512_256_DIGEST_SIZE];   /* the largest of the three */
+
   switch (algorithm)
     {
     case SD_DIGEST_MD5:
     case SD_DIGEST_MD5_SESS:
-#ifdef SD_HAVE_NETTLE
-      {
-        struct md5_ctx ctx;
-        guint8 digest[MD5_DIGEST_SIZE];
-
-        md5_init (&ctx);
-        md5_update (&ctx, length, (const guint8 *) data);
-        md5_digest (&ctx, sizeof digest, digest);
-        sd_secret_wipe (&ctx, sizeof ctx);
-        return hex_and_wipe (digest, sizeof digest);
-      }
-#else
-      return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, length);
-#endif
+      hash = &nettle_md5;
+      break;
     case SD_DIGEST_SHA256:
     case SD_DIGEST_SHA256_SESS:
-#ifdef SD_HAVE_NETTLE
-      {
-        struct sha256_ctx ctx;
-        guint8 digest[SHA256_DIGEST_SIZE];
-
-        sha256_init (&ctx);
-        sha256_update (&ctx, length, (const guint8 *) data);
-        sha256_digest (&ctx, sizeof digest, digest);
-        sd_secret_wipe (&ctx, sizeof ctx);
-        return hex_and_wipe (digest, sizeof digest);
-      }
-#else
-      return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
-#endif
+      hash = &nettle_sha256;
+      break;
     case SD_DIGEST_SHA512_256:
     case SD_DIGEST_SHA512_256_SESS:
-#ifdef SD_HAVE_NETTLE
-      {
-        struct sha512_256_ctx ctx;
-        guint8 digest[SHA512_256_DIGEST_SIZE];
-
-        sha512_256_init (&ctx);
-        sha512_256_update (&ctx, length, (const guint8 *) data);
-        sha512_256_digest (&ctx, sizeof digest, digest);
-        sd_secret_wipe (&ctx, sizeof ctx);
-        return hex_and_wipe (digest, sizeof digest);
-      }
+      hash = &nettle_sha512_256;
+      break;
+    case SD_DIGEST_UNKNOWN:
+    default:
+      break;
+    }
+  if (hash == NULL)
+    return NULL;
+  g_assert (hash->context_size <= sizeof ctx && hash->digest_size <= sizeof digest);
+  hash->init (&ctx);
+  hash->update (&ctx, length, (const guint8 *) data);
+  hash->digest (&ctx, hash->digest_size, digest);
+  sd_secret_wipe (&ctx, sizeof ctx);
+  return hex_and_wipe (digest, hash->digest_size);
 #else
-      return NULL;
-#endif
+  switch (algorithm)
+    {
+    case SD_DIGEST_MD5:
+    case SD_DIGEST_MD5_SESS:
+      return g_compute_checksum_for_data (G_CHECKSUM_MD5, (const guchar *) data, length);
+    case SD_DIGEST_SHA256:
+    case SD_DIGEST_SHA256_SESS:
+      return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
+    case SD_DIGEST_SHA512_256:
+    case SD_DIGEST_SHA512_256_SESS:
     case SD_DIGEST_UNKNOWN:
     default:
       return NULL;
     }
+#endif
 }
 
 /* The hash of @parts joined by ':'. The joined text holds the password or
