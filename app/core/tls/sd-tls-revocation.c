@@ -55,27 +55,6 @@ typedef struct {
   gint64       now;
 } Check;
 
-static void
-problem_free (SdTlsProblem *p)
-{
-  g_free (p->code);
-  g_free (p->message);
-  g_free (p->advice);
-  g_free (p);
-}
-
-static void
-add_problem (GPtrArray *problems, const char *code, SdSeverity severity, char *message, const char *advice)
-{
-  SdTlsProblem *p = g_new0 (SdTlsProblem, 1);
-
-  p->code = g_strdup (code);
-  p->severity = severity;
-  p->message = message;
-  p->advice = g_strdup (advice);
-  g_ptr_array_add (problems, p);
-}
-
 void
 sd_revocation_result_free (SdRevocationResult *result)
 {
@@ -93,7 +72,7 @@ result_new (void)
   SdRevocationResult *r = g_new0 (SdRevocationResult, 1);
 
   r->json = json_object_new ();
-  r->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
+  r->problems = sd_tls_problems_new ();
   return r;
 }
 
@@ -430,10 +409,10 @@ conclude (Check *c)
 
           status = "revoked";
           r->revoked = TRUE;
-          add_problem (r->problems, SD_FINDING_TLS_REVOKED, SD_SEVERITY_ERROR, g_steal_pointer (&msg),
-                       _("Clients that check revocation (every Windows client) refuse this server. The server "
-                         "needs a new certificate: ask its administrator to request one and install it. No "
-                         "credentials are sent to a server whose certificate is revoked."));
+          sd_tls_problems_add (r->problems, SD_FINDING_TLS_REVOKED, SD_SEVERITY_ERROR, g_steal_pointer (&msg),
+                               _("Clients that check revocation (every Windows client) refuse this server. The server "
+                                 "needs a new certificate: ask its administrator to request one and install it. No "
+                                 "credentials are sent to a server whose certificate is revoked."));
         }
       else if (good)
         status = "good";
@@ -464,29 +443,29 @@ conclude (Check *c)
     }
 
   if (unreachable->len > 0)
-    add_problem (r->problems, SD_FINDING_TLS_REVOCATION_UNREACHABLE, SD_SEVERITY_WARNING,
-                 g_strdup_printf (_("The revocation status could not be checked from here: %s."), unreachable->str),
-                 _("The Lync 2013 app from the Windows Store refuses a server whose revocation it cannot check; "
-                   "the desktop Lync and Skype for Business clients go on. Publish the CRL and the OCSP "
-                   "responder named in the certificate where every client reaches them (over HTTP, from "
-                   "outside the network too), or issue the certificate from an authority whose CRL is "
-                   "published so."));
+    sd_tls_problems_add (r->problems, SD_FINDING_TLS_REVOCATION_UNREACHABLE, SD_SEVERITY_WARNING,
+                         g_strdup_printf (_("The revocation status could not be checked from here: %s."), unreachable->str),
+                         _("The Lync 2013 app from the Windows Store refuses a server whose revocation it cannot check; "
+                           "the desktop Lync and Skype for Business clients go on. Publish the CRL and the OCSP "
+                           "responder named in the certificate where every client reaches them (over HTTP, from "
+                           "outside the network too), or issue the certificate from an authority whose CRL is "
+                           "published so."));
   if (ldap_only->len > 0)
-    add_problem (r->problems, SD_FINDING_TLS_REVOCATION_LDAP_ONLY, SD_SEVERITY_WARNING,
-                 g_strdup_printf (_("The revocation list is published over LDAP only: %s. Computers outside the "
-                                    "Windows domain cannot read it."), ldap_only->str),
-                 _("Add an HTTP CRL distribution point (and an OCSP responder) to the certificate authority's "
-                   "extensions and issue the server a new certificate, so clients outside the domain can check "
-                   "revocation."));
+    sd_tls_problems_add (r->problems, SD_FINDING_TLS_REVOCATION_LDAP_ONLY, SD_SEVERITY_WARNING,
+                         g_strdup_printf (_("The revocation list is published over LDAP only: %s. Computers outside the "
+                                            "Windows domain cannot read it."), ldap_only->str),
+                         _("Add an HTTP CRL distribution point (and an OCSP responder) to the certificate authority's "
+                           "extensions and issue the server a new certificate, so clients outside the domain can check "
+                           "revocation."));
   if (no_info->len > 0)
-    add_problem (r->problems, SD_FINDING_TLS_NO_REVOCATION_INFO, SD_SEVERITY_INFO,
-                 g_strdup_printf (ngettext ("The certificate %s names no CRL distribution point and no OCSP "
-                                            "responder: clients cannot check whether it was revoked.",
-                                            "The certificates %s name no CRL distribution point and no OCSP "
-                                            "responder: clients cannot check whether they were revoked.",
-                                            n_no_info), no_info->str),
-                 _("Nothing to do for clients. A certificate authority for servers usually names where its "
-                   "revocation list is published; an internal one may be configured to."));
+    sd_tls_problems_add (r->problems, SD_FINDING_TLS_NO_REVOCATION_INFO, SD_SEVERITY_INFO,
+                         g_strdup_printf (ngettext ("The certificate %s names no CRL distribution point and no OCSP "
+                                                    "responder: clients cannot check whether it was revoked.",
+                                                    "The certificates %s name no CRL distribution point and no OCSP "
+                                                    "responder: clients cannot check whether they were revoked.",
+                                                    n_no_info), no_info->str),
+                         _("Nothing to do for clients. A certificate authority for servers usually names where its "
+                           "revocation list is published; an internal one may be configured to."));
 
   if (r->revoked)
     {

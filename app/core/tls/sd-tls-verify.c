@@ -29,6 +29,28 @@ problem_free (SdTlsProblem *p)
   g_free (p);
 }
 
+GPtrArray *
+sd_tls_problems_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
+}
+
+void
+sd_tls_problems_add (GPtrArray  *problems,
+                     const char *code,
+                     SdSeverity  severity,
+                     char       *message,
+                     const char *advice)
+{
+  SdTlsProblem *p = g_new0 (SdTlsProblem, 1);
+
+  p->code = g_strdup (code);
+  p->severity = severity;
+  p->message = message;
+  p->advice = g_strdup (advice);
+  g_ptr_array_add (problems, p);
+}
+
 void
 sd_tls_verify_result_free (SdTlsVerifyResult *r)
 {
@@ -93,13 +115,7 @@ static void
 add_problem (SdTlsVerifyResult *r, const char *code, SdSeverity severity,
              const char *message, const char *advice)
 {
-  SdTlsProblem *p = g_new0 (SdTlsProblem, 1);
-
-  p->code = g_strdup (code);
-  p->severity = severity;
-  p->message = g_strdup (message);
-  p->advice = g_strdup (advice);
-  g_ptr_array_add (r->problems, p);
+  sd_tls_problems_add (r->problems, code, severity, g_strdup (message), advice);
 }
 
 static const char *
@@ -738,7 +754,7 @@ sd_tls_verify (const SdTlsVerifyInput *in)
 
   r->checks = json_array_new ();
   r->path_json = json_array_new ();
-  r->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
+  r->problems = sd_tls_problems_new ();
   r->path = g_ptr_array_new ();
   r->name_rule = effective_rule (in);
   r->name_identity = g_strdup (sd_tls_name_identity (in));

@@ -51,6 +51,15 @@ typedef struct {
   char       *advice;
 } SdTlsProblem;
 
+/* A list of SdTlsProblem*, as the checks of a chain and of its revocation
+ * report them; sd_tls_problems_add() takes @message. */
+GPtrArray *sd_tls_problems_new (void);
+void       sd_tls_problems_add (GPtrArray  *problems,
+                                const char *code,
+                                SdSeverity  severity,
+                                char       *message,
+                                const char *advice);
+
 typedef struct {
   JsonArray *checks;     /* {id, result, message}: docs/report-data.md */
   GPtrArray *problems;   /* SdTlsProblem*, in the order found */
