@@ -584,16 +584,8 @@ main (int argc, char *argv[])
   g_autoptr(SdConfig) config = NULL;
   CliState state = { 0 };
   int status;
-  const char *localedir;
 
-  sd_secret_protect_process ();
-  setlocale (LC_ALL, "");
-  /* SIP_DOCTOR_LOCALEDIR: translations from the build folder (development
-   * and tests only; see HACKING.md). */
-  localedir = g_getenv ("SIP_DOCTOR_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  sd_program_init ();
 
   status = parse_options (&argc, &argv, &opts);
   if (status < 0)

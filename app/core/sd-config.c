@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "sd-config"
 
 #include <string.h>
+#include <locale.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -46,6 +47,19 @@ sd_secret_protect_process (void)
    * still run there. */
   (void) setrlimit (RLIMIT_CORE, &none);
   (void) prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void
+sd_program_init (void)
+{
+  const char *localedir;
+
+  sd_secret_protect_process ();
+  setlocale (LC_ALL, "");
+  localedir = g_getenv ("SIP_DOCTOR_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }
 
 static const char * const auth_choices[] = { "auto", "digest", "ntlm", "kerberos" };

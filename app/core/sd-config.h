@@ -110,6 +110,11 @@ void      sd_secret_free (char *secret);
  * /proc/PID/environ by others). Call first thing in main(). */
 void      sd_secret_protect_process (void);
 
+/* What both programs do first in main(): protect the process (above), then
+ * the person's locale and this program's translations (from
+ * SIP_DOCTOR_LOCALEDIR in development and tests, see HACKING.md). */
+void      sd_program_init (void);
+
 /* Parses HOST[:PORT], [IPv6]:PORT or a bare IPv6 address. @port is 0 when
  * absent. @host is returned without brackets, lower-cased. */
 gboolean  sd_parse_host_port (const char  *text,

@@ -181,17 +181,9 @@ int
 sd_application_main (int argc, char *argv[])
 {
   g_autoptr(SdApplication) app = NULL;
-  const char *localedir;
 
   /* Before anything can hold the password typed on the Account page. */
-  sd_secret_protect_process ();
-  setlocale (LC_ALL, "");
-  /* SIP_DOCTOR_LOCALEDIR: translations from the build folder (development
-   * and tests only; see HACKING.md). */
-  localedir = g_getenv ("SIP_DOCTOR_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  sd_program_init ();
   g_set_application_name (_("SIP Sign-in Doctor"));
 
   app = sd_application_new ();
