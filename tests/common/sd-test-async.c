@@ -72,14 +72,25 @@ sd_test_run_execute (SdRun         *run,
   return (g_get_monotonic_time () - start) / 1000;
 }
 
+static gboolean
+expire_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 void
 sd_test_wait_until (const gboolean *done)
 {
-  gint64 end = g_get_monotonic_time () + SD_TEST_HANG_GUARD_S * G_USEC_PER_SEC;
+  gboolean expired = FALSE;
+  /* A source of its own, so the guard fires even when nothing else wakes
+   * the loop (a hang is exactly that); each call has its own timeout. */
+  guint guard = g_timeout_add_seconds (SD_TEST_HANG_GUARD_S, expire_cb, &expired);
 
-  /* Each call has its own timeout; this only guards against a hang. */
-  while (!*done && g_get_monotonic_time () < end)
+  while (!*done && !expired)
     g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (guard);
   g_assert_true (*done);
 }
 
