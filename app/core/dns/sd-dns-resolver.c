@@ -635,6 +635,9 @@ start_tcp (QueryOp *op)
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   GSocketAddress *server = op->resolver->servers->pdata[op->server_index];
 
+  /* DNS goes to the server itself, never through a desktop's proxy. */
+  g_socket_client_set_enable_proxy (client, FALSE);
+
   /* Stop listening on UDP; the timer keeps running. */
   if (op->udp_source != NULL)
     {

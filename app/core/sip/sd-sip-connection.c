@@ -32,7 +32,8 @@ struct _SdSipConnection {
   char               *local_text;
   guint               timeout_s;
   char               *ca_file;
-  GTlsDatabase       *ca_db;
+  SdTlsTrustLoader   *trust_loader;
+  gboolean            unverified;  /* never judge the certificate */
 
   GSocket            *udp;
   GIOStream          *stream;
@@ -61,7 +62,7 @@ sd_sip_connection_finalize (GObject *object)
 
   sd_sip_connection_close (self);
   g_clear_object (&self->peer);
-  g_clear_object (&self->ca_db);
+  g_clear_pointer (&self->trust_loader, sd_tls_trust_loader_unref);
   g_free (self->peer_text);
   g_free (self->server_name);
   g_free (self->local_text);
@@ -157,6 +158,21 @@ sd_sip_connection_set_ca_file (SdSipConnection *self, const char *ca_file)
 {
   g_free (self->ca_file);
   self->ca_file = g_strdup (ca_file);
+}
+
+void
+sd_sip_connection_set_trust_loader (SdSipConnection *self, SdTlsTrustLoader *loader)
+{
+  if (loader != NULL)
+    sd_tls_trust_loader_ref (loader);
+  g_clear_pointer (&self->trust_loader, sd_tls_trust_loader_unref);
+  self->trust_loader = loader;
+}
+
+void
+sd_sip_connection_set_unverified (SdSipConnection *self)
+{
+  self->unverified = TRUE;
 }
 
 void
@@ -295,26 +311,111 @@ emit_garbage (SdSipConnection *self, const guint8 *data, gsize length)
 
 /* --- opening ---------------------------------------------------------- */
 
+/* The handshake takes any certificate: the verdict comes after it, from
+ * our own checks in a thread (see judge_certificate), and credentials go
+ * only over a connection they trust. */
 static gboolean
 accept_certificate_cb (GTlsConnection       *connection,
                        GTlsCertificate      *certificate,
                        GTlsCertificateFlags  errors,
                        gpointer              user_data)
 {
-  SdSipConnection *self = user_data;
-
-  /* The system store did not vouch for it; the CA file given may. */
-  if ((errors & G_TLS_CERTIFICATE_UNKNOWN_CA) && self->ca_db != NULL)
-    {
-      g_autoptr(GSocketConnectable) identity =
-        g_network_address_new (self->server_name, g_inet_socket_address_get_port (self->peer));
-      errors = g_tls_database_verify_chain (self->ca_db, certificate,
-                                            G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                            identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
-    }
-  self->tls_errors = errors;
-  /* Accept to see what the server says; credentials go only over a trusted one. */
   return TRUE;
+}
+
+/* The checks' verdict as certificate flags, for sd_tls_flags_describe(). */
+static GTlsCertificateFlags
+verdict_flags (const SdTlsVerifyResult *v, gint64 now)
+{
+  GTlsCertificateFlags flags = 0;
+
+  if (!v->trust_ok)
+    flags |= G_TLS_CERTIFICATE_UNKNOWN_CA;
+  if (v->weak_algorithm)
+    flags |= G_TLS_CERTIFICATE_INSECURE;
+  if (!v->name_ok)
+    flags |= G_TLS_CERTIFICATE_BAD_IDENTITY;
+  if (v->revoked)
+    flags |= G_TLS_CERTIFICATE_REVOKED;
+  if (!v->validity_ok)
+    {
+      GTlsCertificateFlags when = 0;
+      for (guint i = 0; v->path != NULL && i < v->path->len; i++)
+        {
+          const SdCertInfo *c = v->path->pdata[i];
+          if (c->not_after >= 0 && now > c->not_after)
+            when |= G_TLS_CERTIFICATE_EXPIRED;
+          else if (c->not_before >= 0 && now < c->not_before)
+            when |= G_TLS_CERTIFICATE_NOT_ACTIVATED;
+        }
+      flags |= when != 0 ? when : G_TLS_CERTIFICATE_EXPIRED;
+    }
+  return flags;
+}
+
+static void
+verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SdSipConnection *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  SdTlsVerifyResult *v = sd_tls_verify_finish (result, &error);
+
+  if (v == NULL)
+    {
+      g_clear_object (&self->stream);
+      g_task_return_error (task, error);
+      return;
+    }
+  self->tls_errors = verdict_flags (v, g_get_real_time () / G_USEC_PER_SEC);
+  self->trusted = v->trust_ok && v->name_ok && v->validity_ok && !v->revoked && self->tls_errors == 0;
+  g_clear_pointer (&self->tls_problem, g_free);
+  if (!self->trusted)
+    self->tls_problem = sd_tls_flags_describe (self->tls_errors);
+  sd_tls_verify_result_free (v);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The same checks as the tls step's, on the name this connection was made
+ * for, with the run's trust store once its thread has parsed it (the
+ * thread parses its own without one): no certificate work on the main
+ * loop, and no second copy of the system store. */
+static void
+judge_certificate (GTask *task, SdTlsTrust *trust)
+{
+  SdSipConnection *self = g_task_get_source_object (task);
+  GTlsCertificate *peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (self->stream));
+  g_autoptr(GPtrArray) chain = NULL;
+  SdTlsVerifyInput input = { 0 };
+
+  if (peer == NULL)
+    {
+      self->tls_errors = G_TLS_CERTIFICATE_UNKNOWN_CA;
+      self->trusted = FALSE;
+      g_clear_pointer (&self->tls_problem, g_free);
+      self->tls_problem = sd_tls_flags_describe (self->tls_errors);
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  chain = sd_cert_info_chain_from_tls (peer, 16, self->server_name);
+  input.chain = chain;
+  input.server_name = self->server_name;
+  input.name_rule = SD_TLS_NAME_RULE_CONFIGURED_SERVER;
+  input.ca_file = self->ca_file;
+  input.trust = trust;
+  input.now = g_get_real_time () / G_USEC_PER_SEC;
+  input.protocol = g_tls_connection_get_protocol_version (G_TLS_CONNECTION (self->stream));
+  sd_tls_verify_async (&input, g_task_get_cancellable (task), verified_cb, task);
+}
+
+static void
+trust_ready_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(SdTlsTrust) trust = sd_tls_trust_loader_wait_finish (result);
+
+  judge_certificate (task, trust);
 }
 
 static void
@@ -343,12 +444,21 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   self->stream = g_object_ref (G_IO_STREAM (source));
-  self->trusted = self->tls_errors == 0;
-  g_clear_pointer (&self->tls_problem, g_free);
-  if (!self->trusted)
-    self->tls_problem = sd_tls_flags_describe (self->tls_errors);
   set_local_from_stream (self, self->stream);
-  g_task_return_boolean (task, TRUE);
+  if (self->unverified)
+    {
+      self->trusted = FALSE;
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  /* The run's store is seldom still being parsed by now. */
+  if (self->trust_loader != NULL && !sd_tls_trust_loader_is_done (self->trust_loader))
+    {
+      sd_tls_trust_loader_wait_async (self->trust_loader, NULL, trust_ready_cb, g_steal_pointer (&task));
+      return;
+    }
+  judge_certificate (g_steal_pointer (&task),
+                     self->trust_loader != NULL ? sd_tls_trust_loader_peek (self->trust_loader) : NULL);
 }
 
 static void
@@ -389,14 +499,19 @@ connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
    * waits for the server's delayed ACK, and the first request with it. */
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   identity = g_network_address_new (self->server_name, g_inet_socket_address_get_port (self->peer));
-  tls = g_tls_client_connection_new (G_IO_STREAM (connection), identity, &error);
+  /* No GTlsDatabase: glib-networking's default one parses the whole
+   * system store on the main loop (twice, 20-40 ms) for each connection. */
+  tls = G_IO_STREAM (g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                                     NULL, &error,
+                                     "base-io-stream", connection,
+                                     "server-identity", identity,
+                                     "database", NULL,
+                                     NULL));
   if (tls == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  if (self->ca_file != NULL && self->ca_db == NULL)
-    self->ca_db = g_tls_file_database_new (self->ca_file, NULL);
   self->tls_errors = 0;
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
   /* The same deadline as the connection: both together get the timeout. */
@@ -461,6 +576,10 @@ sd_sip_connection_open_async (SdSipConnection     *self,
     self->trusted = FALSE;
     g_byte_array_set_size (self->buffer, 0);
     g_socket_client_set_timeout (client, self->timeout_s);
+    /* A SIP client connects to the server itself: a desktop's HTTP or
+     * SOCKS proxy is not on its path (and finding out costs a GSettings
+     * and libproxy load on the main loop). */
+    g_socket_client_set_enable_proxy (client, FALSE);
     g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (self->peer), G_CANCELLABLE (deadline),
                                    connect_cb, g_steal_pointer (&task));
   }

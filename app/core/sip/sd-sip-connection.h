@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include "sd-types.h"
 #include "sd-sip-message.h"
+#include "sd-tls-trust.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,14 @@ void         sd_sip_connection_adopt_stream (SdSipConnection *self,
                                              gboolean         trusted);
 /* Extra trusted CAs for a TLS connection this object opens itself. */
 void         sd_sip_connection_set_ca_file (SdSipConnection *self, const char *ca_file);
+/* The run's trust store, used for a TLS connection this object opens once
+ * its thread has parsed it; without one, each verdict parses its own (in a
+ * thread, off the main loop). */
+void         sd_sip_connection_set_trust_loader (SdSipConnection  *self,
+                                                 SdTlsTrustLoader *loader);
+/* For a connection that never carries credentials: its certificate is not
+ * judged at all (and the connection never counts as trusted). */
+void         sd_sip_connection_set_unverified (SdSipConnection *self);
 void         sd_sip_connection_set_message_func (SdSipConnection  *self,
                                                  SdSipMessageFunc  func,
                                                  gpointer          user_data);

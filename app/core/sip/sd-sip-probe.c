@@ -315,6 +315,9 @@ sd_sip_probe_run_async (SdRun               *run,
   d->connection = sd_sip_connection_new (target->transport, G_INET_SOCKET_ADDRESS (peer), target->host,
                                          config->timeout_s);
   sd_sip_connection_set_ca_file (d->connection, config->ca_file);
+  /* It sends OPTIONS and pings, never credentials: no certificate verdict
+   * is needed (the tls step gave one). */
+  sd_sip_connection_set_unverified (d->connection);
   sd_sip_connection_set_message_func (d->connection, probe_message_cb, d);
   sd_sip_connection_set_note_func (d->connection, probe_note_cb, d);
   sd_sip_connection_open_async (d->connection, G_CANCELLABLE (d->deadline), probe_open_cb, task);

@@ -123,6 +123,7 @@ sd_sip_session_connect (SdSipSession *s, SdCandidate *target)
   sd_sip_connection_set_message_func (s->connection, message_cb, s);
   sd_sip_connection_set_note_func (s->connection, note_cb, s);
   sd_sip_connection_set_ca_file (s->connection, config->ca_file);
+  sd_sip_connection_set_trust_loader (s->connection, ctx->trust_loader);
   s->tls_step_distrusts = FALSE;
   if (target->transport == SD_TRANSPORT_TLS && ctx->selected != NULL
       && (ctx->selected == target
