@@ -1,7 +1,10 @@
-/* test-tls-trust.c: a run parses the trust store once, in a thread, and
- * only when it reaches the tls step; a cancel during the parse ends the run
+/* test-tls-trust.c: a run reads the trust store once, in a thread, and
+ * only when it reaches the tls step; a cancel during the load ends the run
  * with the thread finished (nothing left inside GnuTLS), and the run
- * again parses it then.
+ * again reads it then. The store is indexed by subject, never parsed whole
+ * by GnuTLS during a run (whoever would ask it: this program's checks or
+ * glib-networking), and the index holds exactly what GnuTLS's own system
+ * trust holds.
  *
  * Needs the lab (run through tools/lab-up --exec, which sets SD_LAB_*):
  * its DNS server and the TLS registrar it points at.
@@ -12,8 +15,47 @@
 
 #define G_LOG_DOMAIN "test-tls-trust"
 
+#include <dlfcn.h>
+#include <string.h>
 #include "sd-test-async.h"
 #include "sd-tls-trust.h"
+
+/* Every whole parse of the system store in this process, by GnuTLS's
+ * system trust or by its file (glib-networking's default database does one
+ * or the other): this executable's definitions come first for every
+ * caller (meson.build exports them), and pass on to GnuTLS's. */
+static gint n_whole_parses;
+
+int
+gnutls_x509_trust_list_add_system_trust (gnutls_x509_trust_list_t list,
+                                         unsigned int             tl_flags,
+                                         unsigned int             tl_vflags)
+{
+  int (*real) (gnutls_x509_trust_list_t, unsigned int, unsigned int) =
+    (int (*) (gnutls_x509_trust_list_t, unsigned int, unsigned int))
+      dlsym (RTLD_NEXT, "gnutls_x509_trust_list_add_system_trust");
+
+  g_atomic_int_inc (&n_whole_parses);
+  return real (list, tl_flags, tl_vflags);
+}
+
+int
+gnutls_x509_trust_list_add_trust_file (gnutls_x509_trust_list_t list,
+                                       const char              *ca_file,
+                                       const char              *crl_file,
+                                       gnutls_x509_crt_fmt_t    type,
+                                       unsigned int             tl_flags,
+                                       unsigned int             tl_vflags)
+{
+  int (*real) (gnutls_x509_trust_list_t, const char *, const char *, gnutls_x509_crt_fmt_t, unsigned int,
+               unsigned int) =
+    (int (*) (gnutls_x509_trust_list_t, const char *, const char *, gnutls_x509_crt_fmt_t, unsigned int,
+              unsigned int)) dlsym (RTLD_NEXT, "gnutls_x509_trust_list_add_trust_file");
+
+  if (ca_file != NULL && SD_SYSTEM_TRUST_FILE[0] != '\0' && strcmp (ca_file, SD_SYSTEM_TRUST_FILE) == 0)
+    g_atomic_int_inc (&n_whole_parses);
+  return real (list, ca_file, crl_file, type, tl_flags, tl_vflags);
+}
 
 typedef struct {
   SdRun *run;
@@ -95,6 +137,183 @@ test_once_per_run (Fixture *f, gconstpointer data)
   g_assert_cmpuint (sd_tls_trust_get_n_loads (), ==, before + 1);
 }
 
+/* The whole sign-in over TLS (its own TLS connections for the network
+ * probe included) never has GnuTLS parse the whole system store when the
+ * store is indexed: no glib-networking default database, no second load. */
+static void
+test_no_whole_parse (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SdTlsTrust) probe = sd_tls_trust_load (NULL);
+  gint before;
+
+  if (!sd_tls_trust_is_indexed (probe))
+    {
+      g_test_skip ("built without a system trust file to index (-Dsystem_trust_file=)");
+      return;
+    }
+  make_run (f, SD_TRANSPORT_AUTO);
+  if (f->run == NULL)
+    return;
+  before = g_atomic_int_get (&n_whole_parses);
+  sd_test_run_execute (f->run, SD_STEP_AUTH, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sd_run_get_step_status (f->run, SD_STEP_TLS), ==, SD_STATUS_PASS);
+  g_assert_cmpint (sd_run_get_context (f->run)->tls_outcome, ==, SD_TLS_OUTCOME_TRUSTED);
+  g_assert_cmpint (g_atomic_int_get (&n_whole_parses), ==, before);
+}
+
+static GHashTable *
+der_set_new (void)
+{
+  return g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref, NULL);
+}
+
+/* The index holds the very certificates GnuTLS's own system trust holds:
+ * a build that indexes another file than GnuTLS reads fails here (set
+ * -Dsystem_trust_file to that file, or leave it empty). */
+static void
+test_index_is_gnutls_system_trust (void)
+{
+  g_autoptr(SdTlsTrust) trust = sd_tls_trust_load (NULL);
+  g_autoptr(GPtrArray) indexed = NULL;
+  g_autoptr(GHashTable) ours = der_set_new ();
+  g_autoptr(GHashTable) theirs = der_set_new ();
+  gnutls_x509_trust_list_t tl;
+  gnutls_x509_trust_list_iter_t iter = NULL;
+  gnutls_x509_crt_t crt;
+  int n_system = -1;
+  int n_gnutls;
+
+  if (!sd_tls_trust_is_indexed (trust))
+    {
+      g_test_skip ("built without a system trust file to index (-Dsystem_trust_file=)");
+      return;
+    }
+  indexed = sd_tls_trust_dup_indexed (trust);
+  for (guint i = 0; i < indexed->len; i++)
+    g_hash_table_add (ours, g_bytes_ref (indexed->pdata[i]));
+  sd_tls_trust_get_counts (trust, &n_system, NULL, NULL);
+  g_assert_cmpint (n_system, ==, (int) indexed->len);
+
+  g_assert_cmpint (gnutls_x509_trust_list_init (&tl, 0), >=, 0);
+  n_gnutls = gnutls_x509_trust_list_add_system_trust (tl, 0, 0);
+  g_assert_cmpint (n_gnutls, >, 0);
+  while (gnutls_x509_trust_list_iter_get_ca (tl, &iter, &crt) >= 0)
+    {
+      gnutls_datum_t d = { NULL, 0 };
+      g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &d), >=, 0);
+      g_hash_table_add (theirs, g_bytes_new (d.data, d.size));
+      gnutls_free (d.data);
+      gnutls_x509_crt_deinit (crt);
+    }
+  gnutls_x509_trust_list_iter_deinit (iter);
+  gnutls_x509_trust_list_deinit (tl, 1);
+
+  g_assert_cmpint (n_system, ==, n_gnutls);
+  g_assert_cmpuint (g_hash_table_size (ours), ==, g_hash_table_size (theirs));
+  {
+    GHashTableIter i;
+    gpointer der;
+    g_hash_table_iter_init (&i, theirs);
+    while (g_hash_table_iter_next (&i, &der, NULL))
+      g_assert_true (g_hash_table_contains (ours, der));
+  }
+}
+
+static gnutls_x509_crt_t
+crt_from_bytes (GBytes *der)
+{
+  gnutls_x509_crt_t crt;
+  gsize len;
+  gnutls_datum_t d;
+
+  d.data = (unsigned char *) g_bytes_get_data (der, &len);
+  d.size = (unsigned int) len;
+  g_assert_cmpint (gnutls_x509_crt_init (&crt), >=, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (crt, &d, GNUTLS_X509_FMT_DER), >=, 0);
+  return crt;
+}
+
+static guint
+count_cas (gnutls_x509_trust_list_t tl)
+{
+  gnutls_x509_trust_list_iter_t iter = NULL;
+  gnutls_x509_crt_t crt;
+  guint n = 0;
+
+  while (gnutls_x509_trust_list_iter_get_ca (tl, &iter, &crt) >= 0)
+    {
+      gnutls_x509_crt_deinit (crt);
+      n++;
+    }
+  gnutls_x509_trust_list_iter_deinit (iter);
+  return n;
+}
+
+/* A list for a chain holds the authorities it names, and only those: a
+ * system root verifies, the lab's own root (not in the system store)
+ * does not, and does once the CA file holds it. */
+static void
+test_list_for_chain (void)
+{
+  const char *ca_file = g_getenv ("SD_LAB_CA_FILE");
+  g_autoptr(SdTlsTrust) system = sd_tls_trust_load (NULL);
+  g_autoptr(SdTlsTrust) with_file = NULL;
+  g_autoptr(GPtrArray) indexed = NULL;
+  g_autofree char *pem = NULL;
+  gsize pem_len = 0;
+  gnutls_datum_t d;
+  gnutls_x509_crt_t root, lab;
+  gnutls_x509_trust_list_t tl;
+  unsigned status = 0;
+
+  if (!sd_tls_trust_is_indexed (system))
+    {
+      g_test_skip ("built without a system trust file to index (-Dsystem_trust_file=)");
+      return;
+    }
+  if (ca_file == NULL)
+    {
+      g_test_skip ("the lab is not up (run through tools/lab-up --exec)");
+      return;
+    }
+  indexed = sd_tls_trust_dup_indexed (system);
+  root = crt_from_bytes (indexed->pdata[indexed->len / 2]);
+
+  tl = sd_tls_trust_acquire_for (system, &root, 1);
+  g_assert_nonnull (tl);
+  g_assert_cmpuint (count_cas (tl), >=, 1);
+  g_assert_cmpuint (count_cas (tl), <=, 4);
+  g_assert_cmpint (gnutls_x509_trust_list_verify_crt2 (tl, &root, 1, NULL, 0, 0, &status, NULL), >=, 0);
+  g_assert_cmpuint (status, ==, 0);
+  sd_tls_trust_release_list (system, tl);
+
+  g_assert_true (g_file_get_contents (ca_file, &pem, &pem_len, NULL));
+  d.data = (unsigned char *) pem;
+  d.size = (unsigned int) pem_len;
+  g_assert_cmpint (gnutls_x509_crt_init (&lab), >=, 0);
+  g_assert_cmpint (gnutls_x509_crt_import (lab, &d, GNUTLS_X509_FMT_PEM), >=, 0);
+
+  tl = sd_tls_trust_acquire_for (system, &lab, 1);
+  g_assert_nonnull (tl);
+  g_assert_cmpuint (count_cas (tl), ==, 0);
+  g_assert_cmpint (gnutls_x509_trust_list_verify_crt2 (tl, &lab, 1, NULL, 0, 0, &status, NULL), >=, 0);
+  g_assert_cmpuint (status, !=, 0);
+  sd_tls_trust_release_list (system, tl);
+
+  with_file = sd_tls_trust_load (ca_file);
+  tl = sd_tls_trust_acquire_for (with_file, &lab, 1);
+  g_assert_nonnull (tl);
+  g_assert_cmpuint (count_cas (tl), ==, 1);
+  g_assert_cmpint (gnutls_x509_trust_list_verify_crt2 (tl, &lab, 1, NULL, 0, 0, &status, NULL), >=, 0);
+  g_assert_cmpuint (status, ==, 0);
+  sd_tls_trust_release_list (with_file, tl);
+
+  gnutls_x509_crt_deinit (root);
+  gnutls_x509_crt_deinit (lab);
+}
+
 static void
 test_not_for_udp (Fixture *f, gconstpointer data)
 {
@@ -165,8 +384,11 @@ test_load_alone (void)
   g_assert_cmpint (n_system, >, 0);
   g_assert_cmpint (n_file, ==, 0);
   g_assert_cmpuint (n_crl, ==, 0);
-  g_assert_nonnull (sd_tls_trust_acquire (trust));
-  sd_tls_trust_release (trust);
+  {
+    gnutls_x509_trust_list_t tl = sd_tls_trust_acquire_for (trust, NULL, 0);
+    g_assert_nonnull (tl);
+    sd_tls_trust_release_list (trust, tl);
+  }
   g_assert_cmpuint (sd_tls_trust_get_n_loads (), ==, before + 1);
 }
 
@@ -178,5 +400,8 @@ main (int argc, char **argv)
   g_test_add ("/tls/trust/once-per-run", Fixture, NULL, NULL, test_once_per_run, fixture_teardown);
   g_test_add ("/tls/trust/not-for-udp", Fixture, NULL, NULL, test_not_for_udp, fixture_teardown);
   g_test_add ("/tls/trust/cancel-during-load", Fixture, NULL, NULL, test_cancel_during_load, fixture_teardown);
+  g_test_add ("/tls/trust/no-whole-parse", Fixture, NULL, NULL, test_no_whole_parse, fixture_teardown);
+  g_test_add_func ("/tls/trust/index-is-gnutls-system-trust", test_index_is_gnutls_system_trust);
+  g_test_add_func ("/tls/trust/list-for-chain", test_list_for_chain);
   return g_test_run ();
 }

@@ -41,6 +41,7 @@ typedef struct {
   GTlsCertificate *peer;
   GPtrArray     *chain;           /* SdCertInfo*: as sent, then the one fetched through AIA */
   gint           aia_index;       /* in @chain, of the certificate fetched through AIA, or -1 */
+  SdTlsTrust    *trust;           /* the run's, once loaded; NULL: the checks read their own */
 } TlsState;
 
 static void
@@ -59,6 +60,7 @@ tls_state_free (TlsState *st)
   g_clear_pointer (&st->verdict, sd_tls_verify_result_free);
   g_clear_object (&st->peer);
   g_clear_pointer (&st->chain, g_ptr_array_unref);
+  g_clear_pointer (&st->trust, sd_tls_trust_unref);
   sd_candidate_unref (st->candidate);
   g_free (st);
 }
@@ -522,6 +524,7 @@ backend_verify_cb (GObject      *source,
 }
 
 static void verify_chain (GTask *task);
+static void trust_ready (GTask *task);
 static void trust_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data);
 static void start_verify (GTask *task, SdTlsTrust *trust);
 static void verify_cb (GObject *source, GAsyncResult *res, gpointer user_data);
@@ -549,7 +552,7 @@ aia_cb (GObject      *source,
       st->aia_index = (gint) st->chain->len;
       g_ptr_array_add (st->chain, issuer);
     }
-  verify_chain (g_steal_pointer (&task));
+  start_verify (g_steal_pointer (&task), st->trust);
 }
 
 static void
@@ -576,15 +579,27 @@ handshake_cb (GObject      *source,
   json_object_set_double_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "handshake_ms",
                                  (g_get_monotonic_time () - st->start_us) / 1000.0);
   collect_chain (st);
-  if (!sd_run_get_config (st->run)->no_revocation && sd_revocation_chain_incomplete (st->chain, sd_run_get_config (st->run)->ca_file))
+  verify_chain (g_steal_pointer (&task));
+}
+
+/* With the trust store at hand: a chain that stops short at the server's
+ * certificate is completed first, as Windows does, from the last
+ * certificate's AIA caIssuers URL. */
+static void
+trust_ready (GTask *task_)
+{
+  g_autoptr(GTask) task = task_;
+  TlsState *st = g_task_get_task_data (task);
+  const SdConfig *config = sd_run_get_config (st->run);
+
+  if (!config->no_revocation && sd_revocation_chain_incomplete (st->chain, st->trust, config->ca_file))
     {
-      /* Windows completes a chain from the last certificate's AIA caIssuers URL. */
       sd_run_step_progress (st->run, SD_STEP_TLS, _("Fetching the missing intermediate certificate…"));
       sd_revocation_fetch_issuer_async (sd_http_client_get_for_run (st->run), st->chain->pdata[st->chain->len - 1],
                                         st->run_cancellable, aia_cb, g_steal_pointer (&task));
       return;
     }
-  verify_chain (g_steal_pointer (&task));
+  start_verify (g_steal_pointer (&task), st->trust);
 }
 
 static void
@@ -601,7 +616,9 @@ verify_chain (GTask *task_)
       sd_tls_trust_loader_wait_async (loader, NULL, trust_ready_cb, g_steal_pointer (&task));
       return;
     }
-  start_verify (g_steal_pointer (&task), loader != NULL ? sd_tls_trust_loader_peek (loader) : NULL);
+  if (loader != NULL && sd_tls_trust_loader_peek (loader) != NULL)
+    st->trust = sd_tls_trust_ref (sd_tls_trust_loader_peek (loader));
+  trust_ready (g_steal_pointer (&task));
 }
 
 static void
@@ -619,7 +636,8 @@ trust_ready_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  start_verify (g_steal_pointer (&task), trust);
+  st->trust = g_steal_pointer (&trust);
+  trust_ready (g_steal_pointer (&task));
 }
 
 /* The checks run in a thread, so no certificate work is on the main loop;

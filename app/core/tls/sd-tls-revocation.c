@@ -642,8 +642,9 @@ sd_revocation_check_finish (GAsyncResult  *result,
 }
 
 gboolean
-sd_revocation_chain_incomplete (GPtrArray *chain, const char *ca_file)
+sd_revocation_chain_incomplete (GPtrArray *chain, SdTlsTrust *trust, const char *ca_file)
 {
+  g_autoptr(SdTlsTrust) own = NULL;
   gnutls_x509_trust_list_t tl = NULL;
   gnutls_x509_crt_t issuer = NULL;
   SdCertInfo *last;
@@ -654,21 +655,20 @@ sd_revocation_chain_incomplete (GPtrArray *chain, const char *ca_file)
   last = chain->pdata[chain->len - 1];
   /* A chain that ends at a CA certificate is the usual one (its root in
    * the store): only a server certificate sent alone, or with unrelated
-   * ones, needs the store asked, which costs a load of the system's. */
+   * ones, needs the store asked. */
   if (last->self_signed || last->self_issued || last->is_ca)
     return FALSE;
   for (guint i = 0; i < chain->len; i++)
     if (chain->pdata[i] != last && sd_cert_info_issued_by (last, chain->pdata[i]))
       return FALSE;
-  if (gnutls_x509_trust_list_init (&tl, 0) < 0)
-    return FALSE;
-  gnutls_x509_trust_list_add_system_trust (tl, 0, 0);
-  if (ca_file != NULL)
-    gnutls_x509_trust_list_add_trust_file (tl, ca_file, NULL, GNUTLS_X509_FMT_PEM, 0, 0);
-  found = gnutls_x509_trust_list_get_issuer (tl, last->crt, &issuer, GNUTLS_TL_GET_COPY) >= 0 && issuer != NULL;
+  if (trust == NULL)
+    trust = own = sd_tls_trust_load (ca_file);
+  tl = sd_tls_trust_acquire_for (trust, &last->crt, 1);
+  found = tl != NULL && gnutls_x509_trust_list_get_issuer (tl, last->crt, &issuer, GNUTLS_TL_GET_COPY) >= 0
+          && issuer != NULL;
   if (issuer != NULL)
     gnutls_x509_crt_deinit (issuer);
-  gnutls_x509_trust_list_deinit (tl, 1);
+  sd_tls_trust_release_list (trust, tl);
   return !found;
 }
 

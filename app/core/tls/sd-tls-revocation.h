@@ -76,8 +76,11 @@ SdCertInfo         *sd_revocation_fetch_issuer_finish (GAsyncResult  *result,
 
 /* TRUE when @chain (as sent, leaf first) stops short at the server's own
  * certificate: the issuer of its last certificate (not a CA) is neither
- * in @chain nor trusted here (the system's store, @ca_file), so a client
- * must fetch it (AIA) or fail. */
-gboolean            sd_revocation_chain_incomplete (GPtrArray *chain, const char *ca_file);
+ * in @chain nor trusted here (@trust: the system's store and the CA file;
+ * NULL: read here from the store and @ca_file), so a client must fetch it
+ * (AIA) or fail. */
+gboolean            sd_revocation_chain_incomplete (GPtrArray  *chain,
+                                                    SdTlsTrust *trust,
+                                                    const char *ca_file);
 
 G_END_DECLS

@@ -8,12 +8,24 @@
 
 #include <string.h>
 #include "sd-tls-trust.h"
+#include "sd-tls-pem.h"
+
+/* More certificates than any trust store holds (Debian's: about 140). */
+#define MAX_INDEXED 4096
+/* A trust store file larger than this is not read whole into the index. */
+#define MAX_STORE_BYTES (16 * 1024 * 1024)
 
 struct _SdTlsTrust {
   gatomicrefcount ref;
-  GMutex          use;   /* held by a user of @list, from acquire to release */
   char           *ca_file;
+  /* Indexed: raw subject Name (GBytes) → GPtrArray of DER (GBytes): the
+   * system store file and the CA file's certificates. */
+  GHashTable     *by_subject;
+  /* Not indexed (no store file to read, or a CA file with CRLs, which
+   * GnuTLS reads itself): the list GnuTLS parsed, shared by turns. */
+  GMutex          use;   /* held by a user of @list, from acquire to release */
   gnutls_x509_trust_list_t list;
+  gboolean        ca_file_whole;  /* the CA file is read by GnuTLS for each list */
   int             n_system;
   int             n_file;
   guint           n_crl;
@@ -24,16 +36,69 @@ static gint n_loads;
 /* The CA file may also hold CRLs (PEM "X509 CRL" blocks): then revocation
  * is checked against them. */
 static guint
-count_crls (const char *ca_file)
+count_crls (const char *text)
 {
-  g_autofree char *text = NULL;
   guint n = 0;
 
-  if (ca_file == NULL || !g_file_get_contents (ca_file, &text, NULL, NULL))
+  if (text == NULL)
     return 0;
   for (const char *p = text; (p = strstr (p, "-----BEGIN X509 CRL-----")) != NULL; p++)
     n++;
   return n;
+}
+
+static void
+index_cert (GBytes *der, gpointer user_data)
+{
+  GHashTable *by_subject = user_data;
+  const guint8 *subject;
+  gsize subject_len;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (der, &len);
+  g_autoptr(GBytes) key = NULL;
+  GPtrArray *same;
+
+  if (!sd_tls_der_subject (data, len, &subject, &subject_len))
+    return;
+  key = g_bytes_new_from_bytes (der, (gsize) (subject - data), subject_len);
+  same = g_hash_table_lookup (by_subject, key);
+  if (same == NULL)
+    {
+      same = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+      g_hash_table_insert (by_subject, g_bytes_ref (key), same);
+    }
+  g_ptr_array_add (same, g_bytes_ref (der));
+}
+
+static int
+count_indexed (GHashTable *by_subject)
+{
+  GHashTableIter iter;
+  gpointer value;
+  int n = 0;
+
+  g_hash_table_iter_init (&iter, by_subject);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    n += (int) ((GPtrArray *) value)->len;
+  return n;
+}
+
+/* Indexes the certificates of @text into @by_subject; returns how many
+ * were indexed (a block that is not a certificate is no authority). */
+static int
+index_text (GHashTable *by_subject, const char *text, gsize len)
+{
+  int before = count_indexed (by_subject);
+
+  sd_tls_pem_foreach_cert (text, len, MAX_INDEXED, index_cert, by_subject);
+  return count_indexed (by_subject) - before;
+}
+
+static GHashTable *
+index_new (void)
+{
+  return g_hash_table_new_full (g_bytes_hash, g_bytes_equal, (GDestroyNotify) g_bytes_unref,
+                                (GDestroyNotify) g_ptr_array_unref);
 }
 
 SdTlsTrust *
@@ -41,12 +106,56 @@ sd_tls_trust_load (const char *ca_file)
 {
   SdTlsTrust *self = g_new0 (SdTlsTrust, 1);
   gint64 start = g_get_monotonic_time ();
+  const char *store = SD_SYSTEM_TRUST_FILE;
+  g_autofree char *ca_text = NULL;
 
   g_atomic_ref_count_init (&self->ref);
   g_mutex_init (&self->use);
   self->ca_file = g_strdup (ca_file);
-  self->n_crl = count_crls (ca_file);
   g_atomic_int_inc (&n_loads);
+  if (ca_file != NULL)
+    g_file_get_contents (ca_file, &ca_text, NULL, NULL);
+  self->n_crl = count_crls (ca_text);
+
+  /* The file GnuTLS reads for its system trust (set at build time; see
+   * meson_options.txt, and test-tls-trust, which compares the two). */
+  if (store[0] != '\0')
+    {
+      g_autofree char *text = NULL;
+      gsize len = 0;
+
+      if (g_file_get_contents (store, &text, &len, NULL) && len <= MAX_STORE_BYTES)
+        {
+          self->by_subject = index_new ();
+          self->n_system = index_text (self->by_subject, text, len);
+          if (self->n_system <= 0)
+            g_clear_pointer (&self->by_subject, g_hash_table_unref);
+        }
+    }
+  if (self->by_subject != NULL)
+    {
+      if (ca_file != NULL && self->n_crl > 0)
+        {
+          /* CRLs: GnuTLS reads the whole CA file into each list (and
+           * counts its authorities here, as it would). */
+          gnutls_x509_trust_list_t tl;
+
+          self->ca_file_whole = TRUE;
+          if (gnutls_x509_trust_list_init (&tl, 0) >= 0)
+            {
+              self->n_file = gnutls_x509_trust_list_add_trust_file (tl, ca_file, ca_file, GNUTLS_X509_FMT_PEM,
+                                                                    GNUTLS_TL_VERIFY_CRL, 0);
+              gnutls_x509_trust_list_deinit (tl, 1);
+            }
+        }
+      else if (ca_text != NULL)
+        self->n_file = index_text (self->by_subject, ca_text, strlen (ca_text));
+      g_debug ("Trust store indexed in %.1f ms: %d system, %d from the CA file, %u CRLs",
+               (g_get_monotonic_time () - start) / 1000.0, self->n_system, self->n_file, self->n_crl);
+      return self;
+    }
+
+  self->n_system = 0;
   if (gnutls_x509_trust_list_init (&self->list, 0) < 0)
     {
       self->list = NULL;
@@ -114,6 +223,7 @@ sd_tls_trust_unref (SdTlsTrust *self)
     return;
   if (self->list != NULL)
     gnutls_x509_trust_list_deinit (self->list, 1);
+  g_clear_pointer (&self->by_subject, g_hash_table_unref);
   g_mutex_clear (&self->use);
   g_free (self->ca_file);
   g_free (self);
@@ -138,19 +248,108 @@ sd_tls_trust_get_counts (SdTlsTrust *self, int *n_system, int *n_file, guint *n_
     *n_crl = self->n_crl;
 }
 
-gnutls_x509_trust_list_t
-sd_tls_trust_acquire (SdTlsTrust *self)
+/* The indexed certificates named @dn, added to @tl once each. */
+static void
+add_named (SdTlsTrust *self, gnutls_x509_trust_list_t tl, GHashTable *added, const gnutls_datum_t *dn)
 {
+  g_autoptr(GBytes) key = g_bytes_new_static (dn->data, dn->size);
+  GPtrArray *same = g_hash_table_lookup (self->by_subject, key);
+
+  for (guint i = 0; same != NULL && i < same->len; i++)
+    {
+      GBytes *der = same->pdata[i];
+      gsize len;
+      gnutls_datum_t d;
+      gnutls_x509_crt_t crt;
+
+      if (!g_hash_table_add (added, der))
+        continue;
+      d.data = (unsigned char *) g_bytes_get_data (der, &len);
+      d.size = (unsigned int) len;
+      if (gnutls_x509_crt_init (&crt) < 0)
+        continue;
+      /* The list owns what it took. */
+      if (gnutls_x509_crt_import (crt, &d, GNUTLS_X509_FMT_DER) < 0
+          || gnutls_x509_trust_list_add_cas (tl, &crt, 1, 0) != 1)
+        gnutls_x509_crt_deinit (crt);
+    }
+}
+
+gnutls_x509_trust_list_t
+sd_tls_trust_acquire_for (SdTlsTrust              *self,
+                          const gnutls_x509_crt_t *crts,
+                          guint                    n)
+{
+  gnutls_x509_trust_list_t tl = NULL;
+  g_autoptr(GHashTable) added = NULL;
+
   g_return_val_if_fail (self != NULL, NULL);
-  g_mutex_lock (&self->use);
-  return self->list;
+  if (self->by_subject == NULL)
+    {
+      g_mutex_lock (&self->use);
+      return self->list;
+    }
+  if (gnutls_x509_trust_list_init (&tl, 0) < 0)
+    return NULL;
+  added = g_hash_table_new (NULL, NULL);
+  /* An authority matters when it issued one of the certificates, or is one
+   * of them (a root the server sends, a certificate trusted directly). */
+  for (guint i = 0; i < n; i++)
+    {
+      gnutls_datum_t dn = { NULL, 0 };
+
+      if (gnutls_x509_crt_get_raw_issuer_dn (crts[i], &dn) >= 0)
+        {
+          add_named (self, tl, added, &dn);
+          gnutls_free (dn.data);
+        }
+      if (gnutls_x509_crt_get_raw_dn (crts[i], &dn) >= 0)
+        {
+          add_named (self, tl, added, &dn);
+          gnutls_free (dn.data);
+        }
+    }
+  if (self->ca_file_whole)
+    gnutls_x509_trust_list_add_trust_file (tl, self->ca_file, self->ca_file, GNUTLS_X509_FMT_PEM,
+                                           GNUTLS_TL_VERIFY_CRL, 0);
+  return tl;
 }
 
 void
-sd_tls_trust_release (SdTlsTrust *self)
+sd_tls_trust_release_list (SdTlsTrust *self, gnutls_x509_trust_list_t list)
 {
   g_return_if_fail (self != NULL);
-  g_mutex_unlock (&self->use);
+  if (self->by_subject == NULL)
+    {
+      g_mutex_unlock (&self->use);
+      return;
+    }
+  if (list != NULL)
+    gnutls_x509_trust_list_deinit (list, 1);
+}
+
+gboolean
+sd_tls_trust_is_indexed (SdTlsTrust *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->by_subject != NULL;
+}
+
+GPtrArray *
+sd_tls_trust_dup_indexed (SdTlsTrust *self)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (self != NULL, all);
+  if (self->by_subject == NULL)
+    return all;
+  g_hash_table_iter_init (&iter, self->by_subject);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    for (guint i = 0; i < ((GPtrArray *) value)->len; i++)
+      g_ptr_array_add (all, g_bytes_ref (((GPtrArray *) value)->pdata[i]));
+  return all;
 }
 
 guint

@@ -1,10 +1,14 @@
 /* sd-tls-trust.h: the authorities a run trusts (the system store and the
- * CA file), parsed once per run in a thread and shared by every
+ * CA file), read once per run in a thread and shared by every
  * certificate check of that run.
  *
- * Parsing the system store (about 140 authorities) takes 7-35 ms of PEM
- * and ASN.1 decoding: more than a frame, so never on the main loop, and
- * never once per server.
+ * GnuTLS parses the system store (about 140 authorities) in 6-30 ms of PEM
+ * and ASN.1 decoding, and keeps megabytes of it. So the store's file is
+ * only indexed by subject (about a millisecond, sd-tls-pem.h), and each
+ * verification parses the few authorities its chain names. Where there is
+ * no such file (a build that sets no SD_SYSTEM_TRUST_FILE: GnuTLS may use
+ * PKCS #11 there), GnuTLS parses its system trust whole, never on the main
+ * loop and never once per server.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -37,11 +41,23 @@ const char *sd_tls_trust_get_ca_file (SdTlsTrust *self);
 /* GnuTLS's counts (negative on error) and the CRLs found in the CA file. */
 void        sd_tls_trust_get_counts (SdTlsTrust *self, int *n_system, int *n_file, guint *n_crl);
 
-/* The trust list, held until sd_tls_trust_release(): GnuTLS does not say a
- * trust list may be used by two threads at once, so users take turns.
- * NULL when GnuTLS could not make one (release it all the same). */
-gnutls_x509_trust_list_t sd_tls_trust_acquire (SdTlsTrust *self);
-void        sd_tls_trust_release (SdTlsTrust *self);
+/* A trust list for verifying @crts (n of them): every authority of the
+ * store and the CA file whose subject is the issuer or the subject of one
+ * of them, parsed now (a few certificates, not the store). Give it back
+ * with sd_tls_trust_release_list(); one user at a time per list (when the
+ * store is not indexed, the list is the one GnuTLS parsed whole, and users
+ * take turns). NULL when GnuTLS could not make one (release it all the
+ * same). */
+gnutls_x509_trust_list_t sd_tls_trust_acquire_for (SdTlsTrust              *self,
+                                                   const gnutls_x509_crt_t *crts,
+                                                   guint                    n);
+void        sd_tls_trust_release_list (SdTlsTrust               *self,
+                                       gnutls_x509_trust_list_t  list);
+/* Whether the system store was indexed by subject (SD_SYSTEM_TRUST_FILE
+ * read), rather than parsed whole by GnuTLS. */
+gboolean    sd_tls_trust_is_indexed (SdTlsTrust *self);
+/* Every indexed certificate (GBytes of DER), for the tests. */
+GPtrArray  *sd_tls_trust_dup_indexed (SdTlsTrust *self);
 
 /* How many trust stores this process has parsed: the tests and the
  * benchmarks check that a run parses one. */

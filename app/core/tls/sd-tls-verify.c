@@ -201,10 +201,12 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
     trust = own = sd_tls_trust_load (in->ca_file);
   sd_tls_trust_get_counts (trust, &n_system, &n_file, &n_crl);
   r->n_crl = n_crl;
-  tl = sd_tls_trust_acquire (trust);
+  for (guint i = 0; i < n; i++)
+    crts[i] = ((SdCertInfo *) r->path->pdata[i])->crt;
+  tl = sd_tls_trust_acquire_for (trust, crts, n);
   if (tl == NULL)
     {
-      sd_tls_trust_release (trust);
+      sd_tls_trust_release_list (trust, tl);
       add_check (r, "trust", "skip", _("The trust store could not be loaded."));
       return;
     }
@@ -220,8 +222,6 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
                  _("Give a file with one or more CA certificates in PEM form "
                    "(-----BEGIN CERTIFICATE-----), such as the root certificate your administrator exported."));
 
-  for (guint i = 0; i < n; i++)
-    crts[i] = ((SdCertInfo *) r->path->pdata[i])->crt;
   /* Weak keys and signatures are their own findings (check_algorithms), so
    * the flags let SHA-1 and MD5 through: those signatures are still
    * computed and checked. Trusted means GnuTLS verified the whole chain and
@@ -397,7 +397,7 @@ check_trust (SdTlsVerifyResult *r, const SdTlsVerifyInput *in)
                      "certificate and chain exactly as the authority delivered them."));
       add_check (r, "trust", "fail", msg);
     }
-  sd_tls_trust_release (trust);
+  sd_tls_trust_release_list (trust, tl);
 }
 
 const char *
