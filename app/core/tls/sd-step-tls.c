@@ -42,6 +42,16 @@ typedef struct {
   GPtrArray     *chain;           /* SdCertInfo*: as sent, then the one fetched through AIA */
   gint           aia_index;       /* in @chain, of the certificate fetched through AIA, or -1 */
   SdTlsTrust    *trust;           /* the run's, once loaded; NULL: the checks read their own */
+  /* The checks, the second opinion and the stapled OCSP answer are asked
+   * at once; the step goes on when all have answered. */
+  guint          pending;
+  GError        *failure;         /* the run was cancelled meanwhile */
+  gboolean       have_backend;
+  GTlsCertificateFlags backend_verdict;
+  char          *backend_error;
+  char          *backend_note;
+  gboolean       staple_asked;
+  GBytes        *stapled;
 } TlsState;
 
 static void
@@ -61,6 +71,10 @@ tls_state_free (TlsState *st)
   g_clear_object (&st->peer);
   g_clear_pointer (&st->chain, g_ptr_array_unref);
   g_clear_pointer (&st->trust, sd_tls_trust_unref);
+  g_clear_error (&st->failure);
+  g_free (st->backend_error);
+  g_free (st->backend_note);
+  g_clear_pointer (&st->stapled, g_bytes_unref);
   sd_candidate_unref (st->candidate);
   g_free (st);
 }
@@ -301,10 +315,6 @@ analyse (TlsState *st, SdTlsVerifyResult *verified)
 
   st->own_trusted = chain->len > 0 && result->trust_ok && result->name_ok && result->validity_ok;
   st->verdict = g_steal_pointer (&result);
-  if (chain->len > 0)
-    st->peer = st->aia_index >= 0 ? peer_with_aia (st) : NULL;
-  if (chain->len > 0 && st->peer == NULL)
-    st->peer = g_object_ref (g_tls_connection_get_peer_certificate (conn));
 
   g_signal_handlers_disconnect_by_func (st->tls, accept_certificate_cb, st);
   g_clear_object (&ctx->tls_stream);
@@ -434,35 +444,23 @@ revocation_cb (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+static void join (GTask *task);
+
 static void
 staple_cb (GObject      *source,
            GAsyncResult *res,
            gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  GTask *task = user_data;
   TlsState *st = g_task_get_task_data (task);
-  const SdConfig *config = sd_run_get_config (st->run);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) stapled = sd_ocsp_staple_fetch_finish (res, &error);
-  JsonObject *data = sd_run_get_step_data (st->run, SD_STEP_TLS);
-  SdRevocationInput input = { 0 };
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  json_object_set_boolean_member (data, "ocsp_stapled", stapled != NULL);
-  if (error != NULL)
+  st->stapled = sd_ocsp_staple_fetch_finish (res, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && st->failure == NULL)
+    st->failure = g_steal_pointer (&error);
+  else if (error != NULL)
     g_debug ("No stapled OCSP answer: %s", error->message);
-  input.path = st->verdict->path;
-  input.chain = st->chain;
-  input.anchor = st->verdict->anchor_der;
-  input.config = config;
-  input.now = g_get_real_time () / G_USEC_PER_SEC;
-  input.stapled = stapled;
-  sd_revocation_check_async (sd_http_client_get_for_run (st->run), &input, st->run_cancellable, revocation_cb,
-                             g_steal_pointer (&task));
+  join (task);
 }
 
 static void
@@ -495,15 +493,41 @@ check_revocation (GTask *task_)
       return;
     }
   sd_run_step_progress (st->run, SD_STEP_TLS, _("Checking revocation (CRL, OCSP)…"));
-  if (st->candidate->address == NULL)
+  if (st->staple_asked)
+    json_object_set_boolean_member (sd_run_get_step_data (st->run, SD_STEP_TLS), "ocsp_stapled", st->stapled != NULL);
+  input.stapled = st->stapled;
+  sd_revocation_check_async (sd_http_client_get_for_run (st->run), &input, st->run_cancellable, revocation_cb,
+                             g_steal_pointer (&task));
+}
+
+/* One of the three answered: the last one goes on. */
+static void
+join (GTask *task)
+{
+  TlsState *st = g_task_get_task_data (task);
+
+  g_assert (st->pending > 0);
+  if (--st->pending > 0)
     {
-      sd_revocation_check_async (sd_http_client_get_for_run (st->run), &input, st->run_cancellable, revocation_cb,
-                                 g_steal_pointer (&task));
+      g_object_unref (task);
       return;
     }
-  sd_ocsp_staple_fetch_async (st->candidate->address, st->candidate->port, st->candidate->host,
-                              MAX (config->timeout_s, 1) * 1000, st->run_cancellable, staple_cb,
-                              g_steal_pointer (&task));
+  if (st->failure != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&st->failure));
+      g_object_unref (task);
+      return;
+    }
+  conclude (st, st->have_backend, st->backend_verdict, st->backend_error, st->backend_note);
+  if (st->peer == NULL)
+    {
+      /* The server sent no certificate: nothing to check for revocation. */
+      sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  check_revocation (task);
 }
 
 static void
@@ -511,16 +535,20 @@ backend_verify_cb (GObject      *source,
                    GAsyncResult *res,
                    gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  GTask *task = user_data;
   TlsState *st = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autofree char *note = NULL;
-  GTlsCertificateFlags flags = sd_tls_backend_verify_finish (res, &note, &error);
 
-  if (error != NULL && return_if_run_cancelled (task, st, error))
-    return;
-  conclude (st, TRUE, flags, error != NULL ? error->message : NULL, note);
-  check_revocation (g_steal_pointer (&task));
+  st->backend_verdict = sd_tls_backend_verify_finish (res, &st->backend_note, &error);
+  st->have_backend = TRUE;
+  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !timed_out (st))
+    {
+      if (st->failure == NULL)
+        st->failure = g_steal_pointer (&error);
+    }
+  else if (error != NULL)
+    st->backend_error = g_strdup (error->message);
+  join (task);
 }
 
 static void verify_chain (GTask *task);
@@ -661,6 +689,23 @@ start_verify (GTask *task, SdTlsTrust *trust)
   input.now = g_get_real_time () / G_USEC_PER_SEC;
   input.protocol = g_tls_connection_get_protocol_version (G_TLS_CONNECTION (st->tls));
   input.config = config;
+
+  /* The second opinion judges the chain this program judges (with the
+   * intermediate fetched through AIA), for the same identity, at the same
+   * time in its own thread. */
+  if (st->chain->len > 0)
+    st->peer = st->aia_index >= 0 ? peer_with_aia (st) : NULL;
+  if (st->chain->len > 0 && st->peer == NULL)
+    st->peer = g_object_ref (g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (st->tls)));
+  st->pending = 1;
+  if (st->peer != NULL)
+    {
+      g_autoptr(GSocketConnectable) identity = g_network_address_new (sd_tls_name_identity (&input),
+                                                                      st->candidate->port);
+      st->pending++;
+      sd_tls_backend_verify_async (st->peer, identity, config->ca_file, arm_timeout (st), backend_verify_cb,
+                                   g_object_ref (task));
+    }
   sd_tls_verify_async (&input, st->run_cancellable, verify_cb, task);
 }
 
@@ -669,33 +714,32 @@ verify_cb (GObject      *source,
            GAsyncResult *res,
            gpointer      user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  GTask *task = user_data;
   TlsState *st = g_task_get_task_data (task);
+  const SdConfig *config = sd_run_get_config (st->run);
   g_autoptr(GError) error = NULL;
   SdTlsVerifyResult *result = sd_tls_verify_finish (res, &error);
 
   if (result == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      if (st->failure == NULL)
+        st->failure = g_steal_pointer (&error);
+      join (task);
       return;
     }
   analyse (st, result);
-  if (st->peer != NULL)
+  /* Revocation is checked only for a chain the checks trust: its stapled
+   * OCSP answer is read now, while the second opinion still works. */
+  if (!config->no_revocation && st->verdict->trust_ok && st->candidate->address != NULL)
     {
-      const SdConfig *config = sd_run_get_config (st->run);
-      /* The second opinion judges the same identity as this program's checks. */
-      g_autoptr(GSocketConnectable) identity = g_network_address_new (st->verdict->name_identity,
-                                                                      st->candidate->port);
-
-      sd_tls_backend_verify_async (st->peer, identity, config->ca_file, arm_timeout (st), backend_verify_cb,
-                                   g_steal_pointer (&task));
-      return;
+      st->staple_asked = TRUE;
+      st->pending++;
+      sd_ocsp_staple_fetch_async (st->candidate->address, st->candidate->port, st->candidate->host,
+                                  MAX (config->timeout_s, 1) * 1000, st->run_cancellable, staple_cb,
+                                  g_object_ref (task));
     }
-  conclude (st, FALSE, 0, NULL, NULL);
-  sd_run_step_progress (st->run, SD_STEP_TLS, _("Certificate chain checked"));
-  g_task_return_boolean (task, TRUE);
+  join (task);
 }
-
 
 static void
 start_handshake (GTask *task, GSocketConnection *base)

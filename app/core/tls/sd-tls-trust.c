@@ -170,18 +170,57 @@ sd_tls_trust_load (const char *ca_file)
   return self;
 }
 
+typedef struct {
+  char    *ca_file;
+  gboolean warm_tls;
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_free (job->ca_file);
+  g_free (job);
+}
+
 static void
 load_thread (GTask        *task,
              gpointer      source_object,
              gpointer      task_data,
              GCancellable *cancellable)
 {
+  LoadJob *job = task_data;
   GError *error = NULL;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, sd_tls_trust_load (task_data), (GDestroyNotify) sd_tls_trust_unref);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The run's first TLS connection would otherwise load glib-networking
+   * (the GIO module, its classes, GnuTLS's priorities: 2-4 ms) on the main
+   * loop just before its handshake; here it overlaps the DNS look-ups. */
+  if (job->warm_tls)
+    g_type_class_unref (g_type_class_ref (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ())));
+  g_task_return_pointer (task, sd_tls_trust_load (job->ca_file), (GDestroyNotify) sd_tls_trust_unref);
+}
+
+static void
+load_async (const char          *ca_file,
+            gboolean             warm_tls,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  LoadJob *job = g_new0 (LoadJob, 1);
+
+  g_task_set_source_tag (task, sd_tls_trust_load_async);
+  job->ca_file = g_strdup (ca_file);
+  job->warm_tls = warm_tls;
+  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+  /* Not return-on-cancel: the task returns only when the thread is done
+   * with GnuTLS, so whoever waits for it can let the process exit. */
+  g_task_run_in_thread (task, load_thread);
 }
 
 void
@@ -190,13 +229,7 @@ sd_tls_trust_load_async (const char          *ca_file,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, sd_tls_trust_load_async);
-  g_task_set_task_data (task, g_strdup (ca_file), g_free);
-  /* Not return-on-cancel: the task returns only when the thread is done
-   * with GnuTLS, so whoever waits for it can let the process exit. */
-  g_task_run_in_thread (task, load_thread);
+  load_async (ca_file, FALSE, cancellable, callback, user_data);
 }
 
 SdTlsTrust *
@@ -396,7 +429,7 @@ sd_tls_trust_loader_new (const char *ca_file, GCancellable *cancellable)
   self->ca_file = g_strdup (ca_file);
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   /* The thread's callback keeps the loader: the run may let go first. */
-  sd_tls_trust_load_async (ca_file, cancellable, loaded_cb, sd_tls_trust_loader_ref (self));
+  load_async (ca_file, TRUE, cancellable, loaded_cb, sd_tls_trust_loader_ref (self));
   return self;
 }
 

@@ -64,8 +64,10 @@ GPtrArray  *sd_tls_trust_dup_indexed (SdTlsTrust *self);
 guint       sd_tls_trust_get_n_loads (void);
 
 /* A run's load, started when the run starts: several parts of the run
- * (the tls step, the run's end) wait for the same load. Lives on the main
- * context that started it. */
+ * (the tls step, the run's end) wait for the same load. Its thread also
+ * loads glib-networking's TLS backend first, so the run's first handshake
+ * does not load it on the main loop. Lives on the main context that
+ * started it. */
 typedef struct _SdTlsTrustLoader SdTlsTrustLoader;
 
 /* Cancelled before its thread starts, it loads nothing (the waiters get
