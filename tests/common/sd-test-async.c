@@ -47,7 +47,7 @@ sd_test_run_execute (SdRun         *run,
 {
   Wait w = { g_main_loop_new (NULL, FALSE), NULL, FALSE };
   g_autoptr(GSource) cancel = NULL;
-  guint guard;
+  g_autoptr(GSource) guard = g_timeout_source_new_seconds (SD_TEST_HANG_GUARD_S);
   gint64 start;
 
   start = g_get_monotonic_time ();
@@ -58,9 +58,12 @@ sd_test_run_execute (SdRun         *run,
       g_source_set_callback (cancel, cancel_cb, g_object_ref (cancellable), g_object_unref);
       g_source_attach (cancel, NULL);
     }
-  guard = g_timeout_add_seconds (SD_TEST_HANG_GUARD_S, guard_cb, w.loop);
+  /* A source object: destroying it is safe whether or not it fired (a
+   * hang), and the failure is then the assertion below, not a critical. */
+  g_source_set_callback (guard, guard_cb, w.loop, NULL);
+  g_source_attach (guard, NULL);
   g_main_loop_run (w.loop);
-  g_source_remove (guard);
+  g_source_destroy (guard);
   /* Finished before the cancel was due: it must not outlive the call. */
   if (cancel != NULL)
     g_source_destroy (cancel);
