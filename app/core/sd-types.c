@@ -145,9 +145,13 @@ sd_text_append_escaped (GString *out, const char *text, gboolean multiline)
           g_string_append_printf (out, "\\x%02x", c);
           p++;
         }
-      else if (u >= 0x80 && u <= 0x9f)
+      else if ((u >= 0x80 && u <= 0x9f) || u == 0x061c || u == 0x200e || u == 0x200f
+               || (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069))
         {
-          /* C1 controls: U+009B alone is a CSI on many terminals. */
+          /* C1 controls: U+009B alone is a CSI on many terminals. The
+           * bidirectional controls (marks, embeddings, overrides,
+           * isolates) reorder what follows them on the screen: a server
+           * name could read as another one. */
           g_string_append_printf (out, "\\u%04x", u);
           p = g_utf8_next_char (p);
         }

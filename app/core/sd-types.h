@@ -76,7 +76,9 @@ const char *sd_client_profile_title (SdClientProfile profile); /* translated */
 /* Appends @text for a person's terminal or a text file. What came from the
  * network may hold escape sequences that retitle or recolour a terminal,
  * move the cursor or overwrite a line: C0 and C1 control characters and
- * DEL become visible escapes ("\x1b", "\u009b", "\r"), bytes that are not
+ * DEL become visible escapes ("\x1b", "\u009b", "\r"), and so do the
+ * bidirectional controls that would show text in another order than it
+ * has ("\u202e"); bytes that are not
  * UTF-8 become "\xff". With @multiline, line ends (LF, CRLF) and tabs stay
  * as they are, for text whose lines are its own structure (a SIP message
  * in the trace); without, they are escaped too, so one value stays on one

@@ -29,8 +29,8 @@ HANG_GUARD = 4 * TIMEOUT + 10
 # Each peer kind: (status line, Server header, extra header lines, body), as bytes.
 PEERS = {
     # Parsable: C1 is valid UTF-8 and passes the parser; the body may hold any byte.
-    'escapes': (b'SIP/2.0 403 Forbidden \xc2\x9b31mRED\xc2\x9b0m',
-                b'evil \xc2\x9b2J server',
+    'escapes': (b'SIP/2.0 403 Forbidden \xc2\x9b31mRED\xc2\x9b0m \xe2\x80\xaetset.elpmaxe',
+                b'evil \xc2\x9b2J server \xe2\x81\xa6isolated\xe2\x81\xa9',
                 b'',
                 b'\x1b]0;owned title\x07\x1b[31mred\x1b[0m\x7f\x7f\rFAKE: all fine\r\n'
                 b'v=0\x1b[2J\x1b[H\r\n'),
@@ -46,7 +46,9 @@ PEERS = {
                  b'\xff\xfe body'),
 }
 
-RAW_FORBIDDEN = (b'\x1b', b'\xc2\x9b', b'\x7f', b'\x07')
+# ESC, CSI, DEL, BEL; and the bidirectional override and isolates, which
+# would show a name in another order than it has.
+RAW_FORBIDDEN = (b'\x1b', b'\xc2\x9b', b'\x7f', b'\x07', b'\xe2\x80\xae', b'\xe2\x81\xa6', b'\xe2\x81\xa9')
 
 
 def _reply(request, kind):
@@ -156,6 +158,7 @@ class HostileText(unittest.TestCase):
                 self.assertIn(b'\nFindings\n', brief)
                 if kind == 'escapes':
                     self.assertIn(b'\\u009b31mRED', brief)
+                    self.assertIn(b'\\u202etset.elpmaxe', brief)
                 with open(report, 'rb') as f:
                     text = f.read()
                 with open(trace, 'rb') as f:
@@ -170,7 +173,7 @@ class HostileText(unittest.TestCase):
                 if kind == 'escapes':
                     self.assertIn(b'\\u009b31mRED', text)
                     self.assertIn(b'\\u009b31mRED', out)
-                    self.assertIn(b'evil \\u009b2J server', text)
+                    self.assertIn(b'evil \\u009b2J server \\u2066isolated\\u2069', text)
                     self.assertIn(b'\\x1b]0;owned title\\x07', text)
                     self.assertIn(b'\\x7f\\x7f\\rFAKE: all fine', text)
                 else:

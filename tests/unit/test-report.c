@@ -228,6 +228,11 @@ static const struct {
   { "esc-multiline", "l1\r\n\x1b[2Jl2\n", TRUE, "l1\r\n\\x1b[2Jl2\n" },
   { "invalid-utf8", "\xff\xc0\xaf\xe2\x82", FALSE, "\\xff\\xc0\\xaf\\xe2\\x82" },
   { "backspace-bell", "\b\a", FALSE, "\\x08\\x07" },
+  { "bidi-override", "sip.\xe2\x80\xaemoc.elpmaxe", FALSE, "sip.\\u202emoc.elpmaxe" },
+  { "bidi-isolates-marks", "\xe2\x81\xa6" "a\xe2\x81\xa9\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c\xe2\x80\xaa", FALSE,
+    "\\u2066a\\u2069\\u200e\\u200f\\u061c\\u202a" },
+  { "bidi-neighbours-kept", "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xd8\x9b", FALSE,
+    "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xd8\x9b" },
   { "empty", "", FALSE, "" },
 };
 
