@@ -542,8 +542,8 @@ sd_format_time_iso (gint64 unix_time)
   return g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ");
 }
 
-static JsonArray *
-strv_array (char **v)
+JsonArray *
+sd_json_strv_array (char **v)
 {
   JsonArray *a = json_array_new ();
   for (guint i = 0; v != NULL && v[i] != NULL; i++)
@@ -551,8 +551,8 @@ strv_array (char **v)
   return a;
 }
 
-static void
-set_time (JsonObject *o, const char *member, gint64 t)
+void
+sd_json_set_time (JsonObject *o, const char *member, gint64 t)
 {
   g_autofree char *s = sd_format_time_iso (t);
   if (s != NULL)
@@ -575,13 +575,13 @@ sd_cert_info_to_json (const SdCertInfo *info)
   else
     json_object_set_null_member (o, "common_name");
   json_object_set_string_member (o, "serial", info->serial);
-  set_time (o, "not_before", info->not_before);
-  set_time (o, "not_after", info->not_after);
-  json_object_set_array_member (san, "dns", strv_array (info->san_dns));
-  json_object_set_array_member (san, "ip", strv_array (info->san_ip));
-  json_object_set_array_member (san, "uri", strv_array (info->san_uri));
+  sd_json_set_time (o, "not_before", info->not_before);
+  sd_json_set_time (o, "not_after", info->not_after);
+  json_object_set_array_member (san, "dns", sd_json_strv_array (info->san_dns));
+  json_object_set_array_member (san, "ip", sd_json_strv_array (info->san_ip));
+  json_object_set_array_member (san, "uri", sd_json_strv_array (info->san_uri));
   json_object_set_object_member (o, "san", san);
-  json_object_set_array_member (o, "invalid_names", strv_array (info->invalid_names));
+  json_object_set_array_member (o, "invalid_names", sd_json_strv_array (info->invalid_names));
   json_object_set_string_member (key, "type", info->key_type);
   json_object_set_int_member (key, "bits", info->key_bits);
   json_object_set_object_member (o, "key", key);
@@ -593,8 +593,8 @@ sd_cert_info_to_json (const SdCertInfo *info)
     json_object_set_int_member (o, "path_len", info->path_len);
   else
     json_object_set_null_member (o, "path_len");
-  json_object_set_array_member (o, "key_usage", strv_array (info->key_usage));
-  json_object_set_array_member (o, "extended_key_usage", strv_array (info->extended_key_usage));
+  json_object_set_array_member (o, "key_usage", sd_json_strv_array (info->key_usage));
+  json_object_set_array_member (o, "extended_key_usage", sd_json_strv_array (info->extended_key_usage));
   json_object_set_boolean_member (o, "self_signed", info->self_signed);
   if (info->ca_issuers_url != NULL)
     json_object_set_string_member (o, "ca_issuers_url", info->ca_issuers_url);

@@ -64,6 +64,10 @@ JsonObject *sd_cert_info_to_json (const SdCertInfo *info);
 
 /* "2026-11-24T23:55:00Z" */
 char       *sd_format_time_iso (gint64 unix_time);
+/* @member as the ISO time of @t (UTC), or null when @t is unknown (< 0). */
+void        sd_json_set_time (JsonObject *o, const char *member, gint64 t);
+/* A JSON array of @v's strings (empty for NULL). */
+JsonArray  *sd_json_strv_array (char **v);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SdCertInfo, sd_cert_info_free)
 

@@ -111,28 +111,6 @@ label (const SdCertInfo *info)
   return info->cn != NULL ? info->cn : info->subject;
 }
 
-static JsonArray *
-strv_json (char **v)
-{
-  JsonArray *a = json_array_new ();
-
-  for (guint i = 0; v != NULL && v[i] != NULL; i++)
-    json_array_add_string_element (a, v[i]);
-  return a;
-}
-
-static void
-set_time (JsonObject *o, const char *member, gint64 t)
-{
-  if (t >= 0)
-    {
-      g_autofree char *s = sd_format_time_iso (t);
-      json_object_set_string_member (o, member, s);
-    }
-  else
-    json_object_set_null_member (o, member);
-}
-
 /* The index of @info in the chain as sent, -1 when it came from elsewhere. */
 static gint
 chain_index_of (const SdRevocationInput *in, const SdCertInfo *info)
@@ -211,11 +189,11 @@ cert_json_base (const CertEntry *e)
     json_object_set_string_member (o, "issuer", e->issuer_subject);
   else
     json_object_set_null_member (o, "issuer");
-  json_object_set_array_member (o, "crl_urls", strv_json (e->points->crl_http));
-  json_object_set_array_member (o, "ldap_urls", strv_json (e->points->crl_ldap));
-  json_object_set_array_member (o, "other_urls", strv_json (e->points->crl_other));
-  json_object_set_array_member (o, "ocsp_urls", strv_json (e->points->ocsp));
-  json_object_set_array_member (o, "ca_issuers_urls", strv_json (e->points->ca_issuers));
+  json_object_set_array_member (o, "crl_urls", sd_json_strv_array (e->points->crl_http));
+  json_object_set_array_member (o, "ldap_urls", sd_json_strv_array (e->points->crl_ldap));
+  json_object_set_array_member (o, "other_urls", sd_json_strv_array (e->points->crl_other));
+  json_object_set_array_member (o, "ocsp_urls", sd_json_strv_array (e->points->ocsp));
+  json_object_set_array_member (o, "ca_issuers_urls", sd_json_strv_array (e->points->ca_issuers));
   return o;
 }
 
@@ -303,11 +281,11 @@ source_json (const Source *s)
       json_object_set_string_member (o, "result", sd_revocation_status_to_string (s->answer.status));
       if (s->answer.problem != NULL)
         json_object_set_string_member (o, "error", s->answer.problem);
-      set_time (o, "this_update", s->answer.this_update);
-      set_time (o, "next_update", s->answer.next_update);
+      sd_json_set_time (o, "this_update", s->answer.this_update);
+      sd_json_set_time (o, "next_update", s->answer.next_update);
       if (s->answer.status == SD_REVOCATION_REVOKED)
         {
-          set_time (o, "revoked_at", s->answer.revoked_at);
+          sd_json_set_time (o, "revoked_at", s->answer.revoked_at);
           if (s->answer.reason != NULL)
             json_object_set_string_member (o, "reason", s->answer.reason);
         }
@@ -438,7 +416,7 @@ conclude (Check *c)
         }
       json_object_set_string_member (o, "status", status);
       json_object_set_array_member (o, "sources", sources);
-      set_time (o, "expires", good && revoked_by == NULL && expires != G_MAXINT64 ? expires : -1);
+      sd_json_set_time (o, "expires", good && revoked_by == NULL && expires != G_MAXINT64 ? expires : -1);
       json_array_add_object_element (list, o);
     }
 
