@@ -15,47 +15,10 @@
 
 #define G_LOG_DOMAIN "test-tls-trust"
 
-#include <dlfcn.h>
 #include <string.h>
 #include "sd-test-async.h"
+#include "sd-test-gnutls-count.h"
 #include "sd-tls-trust.h"
-
-/* Every whole parse of the system store in this process, by GnuTLS's
- * system trust or by its file (glib-networking's default database does one
- * or the other): this executable's definitions come first for every
- * caller (meson.build exports them), and pass on to GnuTLS's. */
-static gint n_whole_parses;
-
-int
-gnutls_x509_trust_list_add_system_trust (gnutls_x509_trust_list_t list,
-                                         unsigned int             tl_flags,
-                                         unsigned int             tl_vflags)
-{
-  int (*real) (gnutls_x509_trust_list_t, unsigned int, unsigned int) =
-    (int (*) (gnutls_x509_trust_list_t, unsigned int, unsigned int))
-      dlsym (RTLD_NEXT, "gnutls_x509_trust_list_add_system_trust");
-
-  g_atomic_int_inc (&n_whole_parses);
-  return real (list, tl_flags, tl_vflags);
-}
-
-int
-gnutls_x509_trust_list_add_trust_file (gnutls_x509_trust_list_t list,
-                                       const char              *ca_file,
-                                       const char              *crl_file,
-                                       gnutls_x509_crt_fmt_t    type,
-                                       unsigned int             tl_flags,
-                                       unsigned int             tl_vflags)
-{
-  int (*real) (gnutls_x509_trust_list_t, const char *, const char *, gnutls_x509_crt_fmt_t, unsigned int,
-               unsigned int) =
-    (int (*) (gnutls_x509_trust_list_t, const char *, const char *, gnutls_x509_crt_fmt_t, unsigned int,
-              unsigned int)) dlsym (RTLD_NEXT, "gnutls_x509_trust_list_add_trust_file");
-
-  if (ca_file != NULL && SD_SYSTEM_TRUST_FILE[0] != '\0' && strcmp (ca_file, SD_SYSTEM_TRUST_FILE) == 0)
-    g_atomic_int_inc (&n_whole_parses);
-  return real (list, ca_file, crl_file, type, tl_flags, tl_vflags);
-}
 
 typedef struct {
   SdRun *run;
@@ -155,12 +118,13 @@ test_no_whole_parse (Fixture *f, gconstpointer data)
   make_run (f, SD_TRANSPORT_AUTO);
   if (f->run == NULL)
     return;
-  before = g_atomic_int_get (&n_whole_parses);
+  before = sd_test_gnutls_whole_parses ();
   sd_test_run_execute (f->run, SD_STEP_AUTH, NULL, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (sd_run_get_step_status (f->run, SD_STEP_TLS), ==, SD_STATUS_PASS);
   g_assert_cmpint (sd_run_get_context (f->run)->tls_outcome, ==, SD_TLS_OUTCOME_TRUSTED);
-  g_assert_cmpint (g_atomic_int_get (&n_whole_parses), ==, before);
+  g_assert_cmpint (sd_test_gnutls_whole_parses (), ==, before);
+  g_assert_cmpint (sd_test_gnutls_whole_parses_on_main_loop (), ==, 0);
 }
 
 static GHashTable *

@@ -514,6 +514,139 @@ resolve_then_send (GTask *task)
                                      G_CANCELLABLE (f->deadline), resolved_cb, task);
 }
 
+/* What libsoup makes on the calling thread, the main loop, at its first
+ * fetch, once per process: the desktop's proxy resolver (GIO modules,
+ * GSettings, libproxy: 12-26 ms), and, for https, glib-networking's default
+ * TLS database (it parses the whole system trust store: 20-40 ms; libsoup
+ * gives each connection no database at construction, so glib-networking
+ * takes its default one even with the session's tls-database set). A
+ * thread makes them; the fetches that need them wait for that thread
+ * instead of the main loop blocking. */
+typedef enum {
+  WARM_PROXY = 1 << 0,
+  WARM_TLS   = 1 << 1,
+} Warm;
+
+typedef struct {
+  GTask *wait;   /* returned once @needs are made */
+  guint  needs;
+} Waiter;
+
+static GMutex warm_lock;
+static guint warm_made;      /* Warm bits */
+static gboolean warm_running;
+static GPtrArray *warm_waiters;  /* Waiter* */
+
+static void
+waiter_free (Waiter *w)
+{
+  g_clear_object (&w->wait);
+  g_free (w);
+}
+
+/* With warm_lock held: returns the waiters whose needs are all made. */
+static GPtrArray *
+take_satisfied (void)
+{
+  GPtrArray *ready = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+
+  for (guint i = 0; warm_waiters != NULL && i < warm_waiters->len;)
+    {
+      Waiter *w = warm_waiters->pdata[i];
+      if ((w->needs & ~warm_made) == 0)
+        g_ptr_array_add (ready, g_ptr_array_steal_index (warm_waiters, i));
+      else
+        i++;
+    }
+  return ready;
+}
+
+static void
+release (GPtrArray *ready)
+{
+  /* Each waiter's callback runs on the main context it was made on. */
+  for (guint i = 0; i < ready->len; i++)
+    g_task_return_boolean (((Waiter *) ready->pdata[i])->wait, TRUE);
+  g_ptr_array_unref (ready);
+}
+
+static void
+warm_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  for (;;)
+    {
+      guint needed = 0;
+
+      g_mutex_lock (&warm_lock);
+      for (guint i = 0; warm_waiters != NULL && i < warm_waiters->len; i++)
+        needed |= ((Waiter *) warm_waiters->pdata[i])->needs;
+      needed &= ~warm_made;
+      if (needed == 0)
+        {
+          warm_running = FALSE;
+          g_mutex_unlock (&warm_lock);
+          break;
+        }
+      g_mutex_unlock (&warm_lock);
+
+      if (needed & WARM_PROXY)
+        (void) g_proxy_resolver_get_default ();
+      else
+        {
+          g_autoptr(GTlsDatabase) db = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+        }
+      g_mutex_lock (&warm_lock);
+      warm_made |= (needed & WARM_PROXY) ? WARM_PROXY : WARM_TLS;
+      {
+        GPtrArray *ready = take_satisfied ();
+        g_mutex_unlock (&warm_lock);
+        release (ready);
+      }
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+warmed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  resolve_then_send (user_data);
+}
+
+static void
+when_warm (GTask *task)
+{
+  Fetch *f = g_task_get_task_data (task);
+  guint needs = WARM_PROXY | (g_strcmp0 (g_uri_get_scheme (f->uri), "https") == 0 ? WARM_TLS : 0);
+  gboolean start = FALSE;
+  gboolean ready;
+
+  g_mutex_lock (&warm_lock);
+  ready = (needs & ~warm_made) == 0;
+  if (!ready)
+    {
+      Waiter *w = g_new0 (Waiter, 1);
+
+      w->wait = g_task_new (NULL, NULL, warmed_cb, task);
+      w->needs = needs;
+      if (warm_waiters == NULL)
+        warm_waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) waiter_free);
+      g_ptr_array_add (warm_waiters, w);
+      start = !warm_running;
+      warm_running = TRUE;
+    }
+  g_mutex_unlock (&warm_lock);
+  if (start)
+    {
+      g_autoptr(GTask) maker = g_task_new (NULL, NULL, NULL, NULL);
+      g_task_run_in_thread (maker, warm_thread);
+    }
+  else if (ready)
+    resolve_then_send (task);
+}
+
 void
 sd_http_client_fetch_async (SdHttpClient        *self,
                             const SdHttpRequest *request,
@@ -562,7 +695,7 @@ sd_http_client_fetch_async (SdHttpClient        *self,
       g_object_unref (task);
       return;
     }
-  resolve_then_send (task);
+  when_warm (task);
 }
 
 SdHttpResponse *
@@ -689,7 +822,8 @@ sd_http_client_new (const SdHttpClientOptions *options)
   self->timeout_ms = options != NULL && options->timeout_ms != 0 ? options->timeout_ms
                      : (config != NULL ? MAX (config->timeout_s, 1) : SD_DEFAULT_TIMEOUT_S) * 1000;
   /* libsoup's own timeouts are idle timeouts: the deadline bounds a fetch.
-   * Its proxy resolver is the desktop's (g_proxy_resolver_get_default ()). */
+   * Its proxy resolver is the desktop's (g_proxy_resolver_get_default ()),
+   * made in a thread before the first fetch (when_warm). */
   self->session = soup_session_new_with_options ("user-agent",
                                                  options != NULL && options->user_agent != NULL
                                                  ? options->user_agent : agent,
