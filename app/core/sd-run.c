@@ -233,13 +233,30 @@ reset_step (SdRun *self, SdStepId step)
   st->data = json_object_new ();
 }
 
+static gboolean
+close_connections_cb (gpointer data)
+{
+  SdRun *self = data;
+
+  sd_context_close_connections (self->context);
+  return G_SOURCE_REMOVE;
+}
+
 /* Takes @task and @error (NULL: success). */
 static void
 return_now (SdRun *self, GTask *task, GError *error)
 {
+  StepState *final = &self->steps[SD_N_STEPS - 1];
+
   /* The parsed store (over a megabyte) is not kept past the execution
    * that needed it: the wizard keeps its run to show it. */
   g_clear_pointer (&self->context->trust_loader, sd_tls_trust_loader_unref);
+  /* After the last step nothing can use the connections again (Run Again
+   * makes a new run): the SIP session and the HTTP client held the store
+   * and their connections for as long as the wizard showed the run. From
+   * an idle: this may be called from inside a connection's own callback. */
+  if (final->status != SD_STATUS_PENDING && !final->cancelled)
+    g_idle_add_full (G_PRIORITY_DEFAULT, close_connections_cb, g_object_ref (self), g_object_unref);
   if (error != NULL)
     g_task_return_error (task, error);
   else
