@@ -167,6 +167,10 @@ test_first_window (void)
 int
 main (int argc, char **argv)
 {
+  /* Not about accessibility, and GTK 3.24.38's bridge prints a critical
+   * when a shortcuts window that was shown goes with its window (the
+   * known issue in tests/gui/README.md): without the bridge. */
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/window-start/first-window", test_first_window);
   return g_test_run ();
