@@ -34,9 +34,28 @@ def map_once(build, argv):
     return float(fields["mapped_ms"]), int(fields["rss_settled_kib"]) / 1024.0
 
 
-def rss_mib(pid):
+def rss_mib(pid, field="VmRSS"):
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)) / 1024.0
+        return int(re.search(field + r":\s+(\d+)", f.read()).group(1)) / 1024.0
+
+
+def rss_split(pid):
+    """Resident memory in MiB: anonymous (the heap, arenas, stacks) and file-backed (libraries, fonts)."""
+    return rss_mib(pid, "RssAnon"), rss_mib(pid, "RssFile")
+
+
+def libraries_mib(pid):
+    """Resident MiB of each shared library, by file name."""
+    out = {}
+    name = None
+    with open(f"/proc/{pid}/smaps", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.match(r"^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$", line)
+            if m:
+                name = os.path.basename(m.group(1)) if ".so" in m.group(1) else None
+            elif name and line.startswith("Rss:"):
+                out[name] = out.get(name, 0) + int(line.split()[1]) / 1024.0
+    return out
 
 
 def rss_after_run(build):
@@ -57,16 +76,19 @@ def rss_after_run(build):
             app.set_text(app.reveal("CA file", Atspi.Role.TEXT), lab.pki.ca_file)
             app.set_text(app.reveal("DNS server", Atspi.Role.TEXT), lab.dns_server)
             before = rss_mib(app.proc.pid)
+            split_before, libs_before = rss_split(app.proc.pid), libraries_mib(app.proc.pid)
             button = app.reveal("Check Everything", Atspi.Role.PUSH_BUTTON)
             wait_for(lambda: sdgui.sensitive(button), 10, "Check Everything to be sensitive")
             app.click(button)
             app.wait_title("Summary", timeout=90)
             app.wait_page_done()
             after = rss_mib(app.proc.pid)
+            split_after, libs_after = rss_split(app.proc.pid), libraries_mib(app.proc.pid)
             app.screenshot("bench-summary.png")
         finally:
             app.close()
-    return before, after
+    new_libs = sorted(((v - libs_before.get(k, 0), k) for k, v in libs_after.items()), reverse=True)
+    return before, after, split_before, split_after, [(k, v) for v, k in new_libs[:4] if v >= 0.3]
 
 
 def main():
@@ -93,9 +115,12 @@ def main():
         print(f"| {name} | {statistics.median(v[0] for v in values):.1f} "
               f"| {statistics.median(v[1] for v in values):.1f} |")
 
-    before, after = rss_after_run(build)
+    before, after, split_before, split_after, libs = rss_after_run(build)
     print(f"\nsip-doctor with the accessibility bridge on: RSS {before:.1f} MiB on the Server page, "
           f"{after:.1f} MiB after Check Everything against the lab ({after - before:+.1f} MiB for the run)")
+    print(f"  of which anonymous (heap, arenas, stacks) {split_after[0] - split_before[0]:+.1f} MiB, "
+          f"file-backed (libraries, fonts) {split_after[1] - split_before[1]:+.1f} MiB")
+    print("  libraries that grew most: " + ", ".join(f"{k} {v:+.1f} MiB" for k, v in libs))
 
 
 if __name__ == "__main__":

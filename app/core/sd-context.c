@@ -22,18 +22,24 @@ sd_context_new (void)
 }
 
 void
+sd_context_close_connections (SdContext *self)
+{
+  g_clear_pointer (&self->sip_session, sd_sip_session_free);
+  g_clear_object (&self->tls_stream);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->http_client);
+}
+
+void
 sd_context_free (SdContext *self)
 {
   if (self == NULL)
     return;
-  g_clear_pointer (&self->sip_session, sd_sip_session_free);
-  g_clear_object (&self->tls_stream);
-  g_clear_object (&self->connection);
+  sd_context_close_connections (self);
   g_clear_pointer (&self->selected, sd_candidate_unref);
   g_clear_pointer (&self->reachable, g_ptr_array_unref);
   g_clear_pointer (&self->candidates, g_ptr_array_unref);
   g_clear_pointer (&self->ms_diagnostics_seen, g_hash_table_unref);
-  g_clear_object (&self->http_client);
   g_clear_object (&self->dns_resolver);
   g_clear_pointer (&self->trust_loader, sd_tls_trust_loader_unref);
   g_clear_pointer (&self->sign_in, sd_sign_in_free);

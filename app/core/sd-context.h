@@ -99,5 +99,9 @@ typedef struct {
 
 SdContext *sd_context_new (void);
 void       sd_context_free (SdContext *context);
+/* Closes what only later steps could use: the connection, the TLS stream,
+ * the SIP session and the HTTP client (with the references to the trust
+ * store that the last two hold). Results stay in the run's report. */
+void       sd_context_close_connections (SdContext *context);
 
 G_END_DECLS

@@ -34,6 +34,7 @@ struct _SdRun {
   GTask      *task;      /* the execute_async in progress, or NULL */
   SdStepId    current;
   SdStepId    last;
+  GSource    *close_source;  /* closes the connections after the last step */
 };
 
 G_DEFINE_FINAL_TYPE (SdRun, sd_run, G_TYPE_OBJECT)
@@ -109,6 +110,9 @@ sd_run_dispose (GObject *object)
 {
   SdRun *self = SD_RUN (object);
 
+  if (self->close_source != NULL)
+    g_source_destroy (self->close_source);
+  g_clear_pointer (&self->close_source, g_source_unref);
   g_clear_pointer (&self->context, sd_context_free);
   G_OBJECT_CLASS (sd_run_parent_class)->dispose (object);
 }
@@ -233,13 +237,38 @@ reset_step (SdRun *self, SdStepId step)
   st->data = json_object_new ();
 }
 
+static gboolean
+close_connections_cb (gpointer data)
+{
+  SdRun *self = data;
+
+  g_clear_pointer (&self->close_source, g_source_unref);
+  sd_context_close_connections (self->context);
+  return G_SOURCE_REMOVE;
+}
+
 /* Takes @task and @error (NULL: success). */
 static void
 return_now (SdRun *self, GTask *task, GError *error)
 {
+  StepState *final = &self->steps[SD_N_STEPS - 1];
+
   /* The parsed store (over a megabyte) is not kept past the execution
    * that needed it: the wizard keeps its run to show it. */
   g_clear_pointer (&self->context->trust_loader, sd_tls_trust_loader_unref);
+  /* After the last step nothing can use the connections again (Run Again
+   * makes a new run): the SIP session and the HTTP client held the store
+   * and their connections for as long as the wizard showed the run. From
+   * an idle: this may be called from inside a connection's own callback.
+   * No reference: a program that drops the run at once (the CLI) frees
+   * it, the password with it, without waiting for the idle. */
+  if (final->status != SD_STATUS_PENDING && !final->cancelled && self->close_source == NULL)
+    {
+      self->close_source = g_idle_source_new ();
+      g_source_set_priority (self->close_source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->close_source, close_connections_cb, self, NULL);
+      g_source_attach (self->close_source, g_main_context_get_thread_default ());
+    }
   if (error != NULL)
     g_task_return_error (task, error);
   else

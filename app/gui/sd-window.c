@@ -9,6 +9,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#if HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include "sd-window.h"
 #include "sd-page.h"
 #include "sd-account-page.h"
@@ -45,7 +48,10 @@ struct _SdWindow {
   GtkSpinner           *spinner;
   GtkLabel             *progress_label;
 
-  SdPage               *pages[N_PAGES];
+  SdPage               *pages[N_PAGES];   /* built in order, on first need (get_page) */
+  guint                 n_built;
+  guint                 build_rest_id;
+  gboolean              waits_for_paint;
   guint                 current;
 
   SdRun                *run;
@@ -65,11 +71,85 @@ struct _SdWindow {
 G_DEFINE_FINAL_TYPE (SdWindow, sd_window, GTK_TYPE_APPLICATION_WINDOW)
 
 static void run_current_page (SdWindow *self);
+static void page_notify_cb (SdWindow *self);
+static void check_everything_cb (SdWindow *self);
+static void run_again_cb (SdWindow *self);
+
+static void
+build_next_page (SdWindow *self)
+{
+  guint i = self->n_built;
+  SdPage *page = g_object_new (page_table[i].get_type (), NULL);
+
+  self->pages[i] = page;
+  self->n_built++;
+  gtk_widget_show (GTK_WIDGET (page));
+  gtk_stack_add_named (self->stack, GTK_WIDGET (page), page_table[i].name);
+  g_signal_connect_object (page, "notify::complete", G_CALLBACK (page_notify_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (page, "notify::applying", G_CALLBACK (page_notify_cb), self, G_CONNECT_SWAPPED);
+  if (SD_IS_SERVER_PAGE (page))
+    g_signal_connect_object (page, "check-everything", G_CALLBACK (check_everything_cb),
+                             self, G_CONNECT_SWAPPED);
+  if (SD_IS_SUMMARY_PAGE (page))
+    g_signal_connect_object (page, "run-again", G_CALLBACK (run_again_cb), self, G_CONNECT_SWAPPED);
+}
+
+/* The pages are built in their order, so the stack keeps it (the slide
+ * goes the right way): the first with the window, the others after its
+ * first frame (build_rest_cb) or when one is needed earlier. Building and
+ * styling the other five held the first window up by about a quarter of
+ * its time (bench/README.md). */
+static SdPage *
+get_page (SdWindow *self, guint index)
+{
+  g_return_val_if_fail (index < N_PAGES, NULL);
+
+  while (self->n_built <= index)
+    build_next_page (self);
+  return self->pages[index];
+}
+
+static gboolean
+build_rest_cb (gpointer data)
+{
+  SdWindow *self = data;
+
+  /* One page an idle: typing on the first page is not held up. */
+  if (self->n_built < N_PAGES)
+    build_next_page (self);
+  if (self->n_built < N_PAGES)
+    return G_SOURCE_CONTINUE;
+  self->build_rest_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+after_first_paint_cb (GdkFrameClock *clock, SdWindow *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, after_first_paint_cb, self);
+  if (self->n_built < N_PAGES && self->build_rest_id == 0)
+    self->build_rest_id = g_idle_add (build_rest_cb, self);
+}
+
+static void
+sd_window_realize (GtkWidget *widget)
+{
+  SdWindow *self = SD_WINDOW (widget);
+  GdkFrameClock *clock;
+
+  GTK_WIDGET_CLASS (sd_window_parent_class)->realize (widget);
+  clock = gtk_widget_get_frame_clock (widget);
+  if (clock != NULL && !self->waits_for_paint && self->n_built < N_PAGES)
+    {
+      self->waits_for_paint = TRUE;
+      g_signal_connect_object (clock, "after-paint", G_CALLBACK (after_first_paint_cb), self, 0);
+    }
+}
 
 static gboolean
 page_needs_run (SdWindow *self, guint index)
 {
-  return index == SUMMARY_PAGE || sd_page_get_last_step (self->pages[index]) != SD_PAGE_NO_STEP;
+  return index == SUMMARY_PAGE || sd_page_get_last_step (get_page (self, index)) != SD_PAGE_NO_STEP;
 }
 
 static void
@@ -156,7 +236,7 @@ ensure_run (SdWindow *self)
   /* Advice then names the wizard's fields, not the command line's options. */
   config->face = SD_FACE_GUI;
   for (guint i = 0; i < N_PAGES; i++)
-    sd_page_fill_config (self->pages[i], config);
+    sd_page_fill_config (get_page (self, i), config);
 
   if (self->run != NULL && !self->force_new_run && config_equal (config, self->run_config))
     return;
@@ -179,6 +259,20 @@ ensure_run (SdWindow *self)
     }
 }
 
+/* The run's threads (the trust store's parse, the certificate checks, the
+ * handshakes) allocate in glibc arenas of their own, and glibc keeps what
+ * they free inside an arena (about 4 MiB after Check Everything) until it
+ * is asked for it. Low priority: after the engine's own clean-up at the
+ * end of a run and after the pages have drawn what it found. */
+static gboolean
+trim_memory_cb (gpointer data)
+{
+#if HAVE_MALLOC_TRIM
+  malloc_trim (0);
+#endif
+  return G_SOURCE_REMOVE;
+}
+
 static void
 page_run_cb (GObject      *source,
              GAsyncResult *result,
@@ -197,6 +291,7 @@ page_run_cb (GObject      *source,
 
   if (self->busy_page == SD_PAGE (source))
     self->busy_page = NULL;
+  g_idle_add_full (G_PRIORITY_LOW, trim_memory_cb, NULL, NULL);
   if (!cancelled)
     g_clear_object (&self->cancellable);
 
@@ -248,7 +343,7 @@ go_to (SdWindow *self, guint index)
 
   cancel_running (self);
   self->current = index;
-  gtk_stack_set_visible_child (self->stack, GTK_WIDGET (self->pages[index]));
+  gtk_stack_set_visible_child (self->stack, GTK_WIDGET (get_page (self, index)));
   update_buttons (self);
   sd_page_shown (self->pages[index]);
   if (page_needs_run (self, index))
@@ -315,10 +410,30 @@ run_again_cb (SdWindow *self)
   run_current_page (self);
 }
 
+/* Built when first asked for, not with every window as GtkApplication does
+ * with a gtk/help-overlay.ui resource: that cost the first window a
+ * GtkBuilder pass over every shortcut, for a window few people open. */
+static void
+show_help_overlay_action_cb (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplicationWindow *window = GTK_APPLICATION_WINDOW (user_data);
+  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (window);
+
+  if (overlay == NULL)
+    {
+      g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource (RESOURCE_PREFIX "/sd-shortcuts-window.ui");
+
+      overlay = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+      gtk_application_window_set_help_overlay (window, overlay);
+    }
+  gtk_widget_show (GTK_WIDGET (overlay));
+}
+
 static const GActionEntry win_entries[] = {
   { "back", back_action_cb },
   { "next", next_action_cb },
   { "cancel", cancel_action_cb },
+  { "show-help-overlay", show_help_overlay_action_cb },
 };
 
 static void
@@ -353,6 +468,7 @@ sd_window_dispose (GObject *object)
     }
   self->disposed = TRUE;
   self->run_pending = FALSE;
+  g_clear_handle_id (&self->build_rest_id, g_source_remove);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -371,6 +487,7 @@ sd_window_class_init (SdWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sd_window_dispose;
+  widget_class->realize = sd_window_realize;
   widget_class->size_allocate = sd_window_size_allocate;
   widget_class->window_state_event = sd_window_window_state_event;
 
@@ -407,24 +524,7 @@ sd_window_init (SdWindow *self)
   if (g_str_has_suffix (APPLICATION_ID, ".Devel"))
     gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (self)), "devel");
 
-  for (guint i = 0; i < N_PAGES; i++)
-    {
-      self->pages[i] = g_object_new (page_table[i].get_type (), NULL);
-      gtk_widget_show (GTK_WIDGET (self->pages[i]));
-      gtk_stack_add_named (self->stack, GTK_WIDGET (self->pages[i]), page_table[i].name);
-      g_signal_connect_object (self->pages[i], "notify::complete", G_CALLBACK (page_notify_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->pages[i], "notify::applying", G_CALLBACK (page_notify_cb),
-                               self, G_CONNECT_SWAPPED);
-      if (SD_IS_SERVER_PAGE (self->pages[i]))
-        g_signal_connect_object (self->pages[i], "check-everything", G_CALLBACK (check_everything_cb),
-                                 self, G_CONNECT_SWAPPED);
-      if (SD_IS_SUMMARY_PAGE (self->pages[i]))
-        {
-          g_signal_connect_object (self->pages[i], "run-again", G_CALLBACK (run_again_cb),
-                                   self, G_CONNECT_SWAPPED);
-        }
-    }
+  get_page (self, 0);
   self->current = 0;
   update_buttons (self);
   sd_page_shown (self->pages[0]);
