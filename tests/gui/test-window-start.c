@@ -153,6 +153,62 @@ activate_cb (GtkApplication *app, gpointer data)
   g_application_release (G_APPLICATION (app));
 }
 
+/* The progress row's spinner, styled by the wizard's style sheet, spins
+ * without the SVG loader: the theme's process-working-symbolic is an SVG,
+ * the wizard's is pre-rendered (ui/icons/README.md). Alone in its process:
+ * another test's window may have loaded the SVG loader for itself. */
+static void
+count_paint_cb (GdkFrameClock *clock, int *paints)
+{
+  (*paints)++;
+}
+
+static void
+spinner_child (void)
+{
+  g_autoptr(GtkCssProvider) css = NULL;
+  GtkWidget *window, *row, *spinner;
+  int paints = 0;
+  gint64 deadline = g_get_monotonic_time () + HANG_GUARD_S * G_USEC_PER_SEC;
+
+  g_assert_true (gtk_init_check (NULL, NULL));
+  css = gtk_css_provider_new ();
+  window = gtk_window_new (GTK_WINDOW_TOPLEVEL);
+  row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  spinner = gtk_spinner_new ();
+  gtk_css_provider_load_from_resource (css, RESOURCE_PREFIX "/style.css");
+  gtk_style_context_add_provider_for_screen (gdk_screen_get_default (), GTK_STYLE_PROVIDER (css),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  gtk_style_context_add_class (gtk_widget_get_style_context (row), "sd-progress");
+  gtk_widget_set_valign (spinner, GTK_ALIGN_CENTER);
+  gtk_container_add (GTK_CONTAINER (row), spinner);
+  gtk_container_add (GTK_CONTAINER (row), gtk_label_new ("Checking"));
+  gtk_container_add (GTK_CONTAINER (window), row);
+  gtk_spinner_start (GTK_SPINNER (spinner));
+  gtk_widget_show_all (window);
+  gtk_widget_realize (window);
+  g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint", G_CALLBACK (count_paint_cb), &paints);
+  /* The first frame and a few more of the spinning. */
+  while (paints < 6 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (paints, >=, 6);
+  g_assert_true (gtk_widget_get_mapped (spinner));
+  g_assert_false (svg_loader_loaded ());
+  gtk_widget_destroy (window);
+}
+
+static void
+test_spinner_without_svg (void)
+{
+  if (g_test_subprocess ())
+    {
+      spinner_child ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
 static void
 test_first_window (void)
 {
@@ -173,5 +229,6 @@ main (int argc, char **argv)
   g_setenv ("NO_AT_BRIDGE", "1", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/window-start/first-window", test_first_window);
+  g_test_add_func ("/window-start/spinner-without-svg", test_spinner_without_svg);
   return g_test_run ();
 }
