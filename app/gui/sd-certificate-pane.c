@@ -85,7 +85,10 @@ add_field (SdCertificatePane *self, const char *name, const char *value, gboolea
   gtk_label_set_xalign (GTK_LABEL (key), 1);
   gtk_label_set_yalign (GTK_LABEL (key), 0);
   gtk_style_context_add_class (gtk_widget_get_style_context (key), "dim-label");
-  val = gtk_label_new (value);
+  {
+    g_autofree char *shown = sd_gui_display_text (value);
+    val = gtk_label_new (shown);
+  }
   gtk_label_set_xalign (GTK_LABEL (val), 0);
   gtk_label_set_line_wrap (GTK_LABEL (val), TRUE);
   gtk_label_set_line_wrap_mode (GTK_LABEL (val), PANGO_WRAP_WORD_CHAR);
@@ -371,11 +374,15 @@ fill_checks (SdCertificatePane *self, JsonObject *tls)
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
       GtkWidget *icon = gtk_image_new_from_icon_name (sd_gui_status_icon_name (status), GTK_ICON_SIZE_BUTTON);
       g_autofree char *localized = sd_gui_localize_dates (message);
-      GtkWidget *label = gtk_label_new (localized != NULL ? localized
-                                        : message != NULL ? message : sd_json_string (check, "id"));
+      g_autofree char *shown = sd_gui_display_text (localized != NULL ? localized
+                                                    : message != NULL ? message : sd_json_string (check, "id"));
+      GtkWidget *label = gtk_label_new (shown);
 
       if (localized != NULL)
-        gtk_widget_set_tooltip_text (label, message);
+        {
+          g_autofree char *exact = sd_gui_display_text (message);
+          gtk_widget_set_tooltip_text (label, exact);
+        }
       g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 6, "margin-bottom", 6, NULL);
       gtk_widget_set_valign (icon, GTK_ALIGN_START);
       gtk_style_context_add_class (gtk_widget_get_style_context (icon),
@@ -458,8 +465,10 @@ sd_certificate_pane_set_data (SdCertificatePane *self, JsonObject *tls)
       g_autofree char *name = sd_json_double (cert_at (self, i), "via_aia", 0) != 0
                               ? g_strdup_printf (_("Fetched (AIA): %s"), cn) : g_strdup (cn);
 
+      g_autofree char *shown = sd_gui_display_text (name);
+
       gtk_tree_store_insert_with_values (self->chain_store, &iter, have_parent ? &parent : NULL, -1,
-                                         0, name, 1, i, -1);
+                                         0, shown, 1, i, -1);
       parent = iter;
       have_parent = TRUE;
     }

@@ -51,8 +51,10 @@ sd_connection_page_refresh (SdPage *page)
         outcome = g_strdup_printf ("%s (%s)", sd_connect_result_describe (sd_connect_result_from_string (result)), error);
       else
         outcome = g_strdup (sd_connect_result_describe (sd_connect_result_from_string (result)));
+      g_autofree char *host = sd_gui_display_text (sd_json_string (a, "host"));
+
       gtk_list_store_insert_with_values (self->attempts, NULL, -1,
-                                         0, sd_json_string (a, "host"),
+                                         0, host,
                                          1, sd_json_string (a, "address"),
                                          2, port,
                                          3, transport_up,

@@ -125,9 +125,12 @@ add_autodiscover_rows (SdDnsPage *self, JsonObject *dns)
         }
       if (answer->len == 0)
         g_string_append (answer, _("No address: no autodiscover service here"));
-      gtk_list_store_insert_with_values (self->queries, NULL, -1, 0, sd_json_string (n, "name"),
+      g_autofree char *name = sd_gui_display_text (sd_json_string (n, "name"));
+      g_autofree char *shown = sd_gui_display_text (answer->str);
+
+      gtk_list_store_insert_with_values (self->queries, NULL, -1, 0, name,
                                          /* Translators: the kind of a look-up, beside DNS types */
-                                         1, _("A/AAAA"), 2, answer->str, 3, "", -1);
+                                         1, _("A/AAAA"), 2, shown, 3, "", -1);
     }
   for (guint i = 0; requests != NULL && i < json_array_get_length (requests); i++)
     {
@@ -169,10 +172,13 @@ add_autodiscover_rows (SdDnsPage *self, JsonObject *dns)
         }
       if (sd_json_object (q, "tls") != NULL)
         describe_web_certificate (answer, sd_json_object (q, "tls"));
+      g_autofree char *shown_url = sd_gui_display_text (url);
+      g_autofree char *shown = sd_gui_display_text (answer->len > 0 ? answer->str : _("Waiting…"));
+
       gtk_list_store_insert_with_values (self->queries, NULL, -1,
-                                         0, url,
+                                         0, shown_url,
                                          1, g_str_has_prefix (url != NULL ? url : "", "https:") ? "HTTPS" : "HTTP",
-                                         2, answer->len > 0 ? answer->str : _("Waiting…"),
+                                         2, shown,
                                          3, time,
                                          -1);
     }
@@ -216,10 +222,13 @@ sd_dns_page_refresh (SdPage *page)
       else if (answer->len == 0)
         g_string_append (answer, rcode == NULL ? _("Waiting…") : _("No records of this type"));
 
+      g_autofree char *name = sd_gui_display_text (sd_json_string (q, "name"));
+      g_autofree char *shown = sd_gui_display_text (answer->str);
+
       gtk_list_store_insert_with_values (self->queries, NULL, -1,
-                                         0, sd_json_string (q, "name"),
+                                         0, name,
                                          1, sd_json_string (q, "type"),
-                                         2, answer->str,
+                                         2, shown,
                                          3, time,
                                          -1);
     }
@@ -234,9 +243,11 @@ sd_dns_page_refresh (SdPage *page)
       const char *transport = sd_json_string (c, "transport");
       g_autofree char *transport_up = transport != NULL ? g_ascii_strup (transport, -1) : NULL;
 
+      g_autofree char *host = sd_gui_display_text (sd_json_string (c, "host"));
+
       gtk_list_store_insert_with_values (self->candidates, NULL, -1,
                                          0, order,
-                                         1, sd_json_string (c, "host"),
+                                         1, host,
                                          2, port,
                                          3, transport_up,
                                          4, address != NULL ? address : _("does not resolve"),

@@ -255,6 +255,12 @@ replace_date_cb (const GMatchInfo *info, GString *out, gpointer user_data)
 }
 
 char *
+sd_gui_display_text (const char *text)
+{
+  return sd_text_escape (text, TRUE);
+}
+
+char *
 sd_gui_localize_dates (const char *text)
 {
   static GRegex *iso_re;

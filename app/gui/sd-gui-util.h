@@ -46,6 +46,12 @@ char       *sd_gui_format_date (GDateTime *dt);
 /* @text with every ISO 8601 UTC instant ("2026-10-27T18:30:41Z", as the
  * engine writes them in messages) in that form; NULL when it has none. */
 char       *sd_gui_localize_dates (const char *text);
+/* @text as a label shows it: what came from the network may hold control
+ * characters, or bidirectional controls (U+202E…) that would show a server
+ * name in another order than it has; they are shown escaped ("\u202e"),
+ * as the CLI and the text report show them (sd_text_escape()). Line
+ * breaks and tabs stay. "" for NULL. */
+char       *sd_gui_display_text (const char *text);
 
 /* Re-renders a view from a run: calls @refresh (once per main loop
  * iteration at most) whenever the run reports progress or a finding. */

@@ -79,7 +79,7 @@ fill_trace (SdSigninPage *self, SdRun *run)
       gtk_text_buffer_insert (buffer, &end, "\n", -1);
       if (text != NULL)
         {
-          g_autofree char *clean = g_strdup (text);
+          g_autofree char *clean = sd_gui_display_text (text);
           g_strdelimit (clean, "\r", ' ');
           g_strchomp (clean);
           gtk_text_buffer_insert (buffer, &end, clean, -1);
@@ -255,7 +255,10 @@ sd_signin_page_refresh (SdPage *page)
       g_string_append (schemes, _("Digest: the password is proved without being sent. This tool can "
                                   "check it when a password is given."));
     }
-  gtk_label_set_text (self->schemes_label, schemes->str);
+  {
+    g_autofree char *shown = sd_gui_display_text (schemes->str);
+    gtk_label_set_text (self->schemes_label, shown);
+  }
 
   fill_network (self, run, sip);
   fill_trace (self, run);

@@ -14,6 +14,7 @@
 #endif
 #include "sd-window.h"
 #include "sd-page.h"
+#include "sd-gui-util.h"
 #include "sd-account-page.h"
 #include "sd-server-page.h"
 #include "sd-dns-page.h"
@@ -223,7 +224,10 @@ static void
 step_updated_cb (SdWindow *self, guint step, const char *message, SdRun *run)
 {
   if (message != NULL && *message != '\0')
-    gtk_label_set_text (self->progress_label, message);
+    {
+      g_autofree char *shown = sd_gui_display_text (message);
+      gtk_label_set_text (self->progress_label, shown);
+    }
 }
 
 /* One run per set of inputs: a changed input (or Run Again) makes a new one,
