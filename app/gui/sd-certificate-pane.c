@@ -373,16 +373,9 @@ fill_checks (SdCertificatePane *self, JsonObject *tls)
                       : g_strcmp0 (result, "fail") == 0 ? SD_STATUS_FAIL : SD_STATUS_SKIP;
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
       GtkWidget *icon = gtk_image_new_from_icon_name (sd_gui_status_icon_name (status), GTK_ICON_SIZE_BUTTON);
-      g_autofree char *localized = sd_gui_localize_dates (message);
-      g_autofree char *shown = sd_gui_display_text (localized != NULL ? localized
-                                                    : message != NULL ? message : sd_json_string (check, "id"));
-      GtkWidget *label = gtk_label_new (shown);
+      GtkWidget *label = gtk_label_new (NULL);
 
-      if (localized != NULL)
-        {
-          g_autofree char *exact = sd_gui_display_text (message);
-          gtk_widget_set_tooltip_text (label, exact);
-        }
+      sd_gui_label_set_message (GTK_LABEL (label), message != NULL ? message : sd_json_string (check, "id"));
       g_object_set (box, "margin-start", 12, "margin-end", 12, "margin-top", 6, "margin-bottom", 6, NULL);
       gtk_widget_set_valign (icon, GTK_ALIGN_START);
       gtk_style_context_add_class (gtk_widget_get_style_context (icon),

@@ -58,8 +58,6 @@ sd_finding_row_new (SdFinding *finding)
   SdFindingRow *self;
   GtkStyleContext *ctx;
   g_autofree char *code = NULL;
-  g_autofree char *localized = NULL;
-  g_autofree char *shown = NULL;
   const char *kind;
 
   g_return_val_if_fail (finding != NULL, NULL);
@@ -87,14 +85,7 @@ sd_finding_row_new (SdFinding *finding)
 
   /* The engine writes instants in ISO 8601 UTC (the report keeps them);
    * a person reads them in local time, with the exact one on hover. */
-  localized = sd_gui_localize_dates (finding->message);
-  shown = sd_gui_display_text (localized != NULL ? localized : finding->message);
-  gtk_label_set_text (self->message_label, shown);
-  if (localized != NULL)
-    {
-      g_autofree char *exact = sd_gui_display_text (finding->message);
-      gtk_widget_set_tooltip_text (GTK_WIDGET (self->message_label), exact);
-    }
+  sd_gui_label_set_message (self->message_label, finding->message);
   if (finding->advice != NULL && *finding->advice != '\0')
     {
       g_autofree char *advice = sd_gui_display_text (finding->advice);

@@ -260,6 +260,20 @@ sd_gui_display_text (const char *text)
   return sd_text_escape (text, TRUE);
 }
 
+void
+sd_gui_label_set_message (GtkLabel *label, const char *message)
+{
+  g_autofree char *localized = sd_gui_localize_dates (message);
+  g_autofree char *shown = sd_gui_display_text (localized != NULL ? localized : message);
+
+  gtk_label_set_text (label, shown);
+  if (localized != NULL)
+    {
+      g_autofree char *exact = sd_gui_display_text (message);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (label), exact);
+    }
+}
+
 char *
 sd_gui_localize_dates (const char *text)
 {

@@ -52,6 +52,9 @@ char       *sd_gui_localize_dates (const char *text);
  * as the CLI and the text report show them (sd_text_escape()). Line
  * breaks and tabs stay. "" for NULL. */
 char       *sd_gui_display_text (const char *text);
+/* A message of the engine's in @label: its instants in local time (the
+ * exact one on hover), shown with sd_gui_display_text(). */
+void        sd_gui_label_set_message (GtkLabel *label, const char *message);
 
 /* Re-renders a view from a run: calls @refresh (once per main loop
  * iteration at most) whenever the run reports progress or a finding. */

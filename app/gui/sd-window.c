@@ -263,10 +263,10 @@ ensure_run (SdWindow *self)
     }
 }
 
-/* The run's threads (the trust store's parse, the certificate checks, the
+/* The run's threads (the trust store's load, the certificate checks, the
  * handshakes) allocate in glibc arenas of their own, and glibc keeps what
- * they free inside an arena (about 4 MiB after Check Everything) until it
- * is asked for it. Low priority: after the engine's own clean-up at the
+ * they free inside an arena until it is asked for it (about 4 MiB after
+ * Check Everything when GnuTLS parsed the store whole). Low priority: after the engine's own clean-up at the
  * end of a run and after the pages have drawn what it found. */
 static gboolean
 trim_memory_cb (gpointer data)

@@ -353,6 +353,17 @@ verdict_flags (const SdTlsVerifyResult *v, gint64 now)
   return flags;
 }
 
+/* The checks' flags say every reason: trusted is none of them. */
+static void
+set_verdict (SdSipConnection *self, GTlsCertificateFlags errors)
+{
+  self->tls_errors = errors;
+  self->trusted = errors == 0;
+  g_clear_pointer (&self->tls_problem, g_free);
+  if (!self->trusted)
+    self->tls_problem = sd_tls_flags_describe (errors);
+}
+
 static void
 verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -367,11 +378,7 @@ verified_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  self->tls_errors = verdict_flags (v, g_get_real_time () / G_USEC_PER_SEC);
-  self->trusted = v->trust_ok && v->name_ok && v->validity_ok && !v->revoked && self->tls_errors == 0;
-  g_clear_pointer (&self->tls_problem, g_free);
-  if (!self->trusted)
-    self->tls_problem = sd_tls_flags_describe (self->tls_errors);
+  set_verdict (self, verdict_flags (v, g_get_real_time () / G_USEC_PER_SEC));
   sd_tls_verify_result_free (v);
   g_task_return_boolean (task, TRUE);
 }
@@ -390,10 +397,7 @@ judge_certificate (GTask *task, SdTlsTrust *trust)
 
   if (peer == NULL)
     {
-      self->tls_errors = G_TLS_CERTIFICATE_UNKNOWN_CA;
-      self->trusted = FALSE;
-      g_clear_pointer (&self->tls_problem, g_free);
-      self->tls_problem = sd_tls_flags_describe (self->tls_errors);
+      set_verdict (self, G_TLS_CERTIFICATE_UNKNOWN_CA);
       g_task_return_boolean (task, TRUE);
       g_object_unref (task);
       return;

@@ -446,6 +446,15 @@ revocation_cb (GObject      *source,
 
 static void join (GTask *task);
 
+/* The first of the three answers to fail the step (the run cancelled, or
+ * the checks could not run) is what the step returns. */
+static void
+keep_failure (TlsState *st, GError **error)
+{
+  if (st->failure == NULL)
+    st->failure = g_steal_pointer (error);
+}
+
 static void
 staple_cb (GObject      *source,
            GAsyncResult *res,
@@ -456,8 +465,8 @@ staple_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   st->stapled = sd_ocsp_staple_fetch_finish (res, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && st->failure == NULL)
-    st->failure = g_steal_pointer (&error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    keep_failure (st, &error);
   else if (error != NULL)
     g_debug ("No stapled OCSP answer: %s", error->message);
   join (task);
@@ -541,11 +550,8 @@ backend_verify_cb (GObject      *source,
 
   st->backend_verdict = sd_tls_backend_verify_finish (res, &st->backend_note, &error);
   st->have_backend = TRUE;
-  if (error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !timed_out (st))
-    {
-      if (st->failure == NULL)
-        st->failure = g_steal_pointer (&error);
-    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !timed_out (st))
+    keep_failure (st, &error);
   else if (error != NULL)
     st->backend_error = g_strdup (error->message);
   join (task);
@@ -554,7 +560,7 @@ backend_verify_cb (GObject      *source,
 static void verify_chain (GTask *task);
 static void trust_ready (GTask *task);
 static void trust_ready_cb (GObject *source, GAsyncResult *res, gpointer user_data);
-static void start_verify (GTask *task, SdTlsTrust *trust);
+static void start_verify (GTask *task);
 static void verify_cb (GObject *source, GAsyncResult *res, gpointer user_data);
 
 static void
@@ -580,7 +586,7 @@ aia_cb (GObject      *source,
       st->aia_index = (gint) st->chain->len;
       g_ptr_array_add (st->chain, issuer);
     }
-  start_verify (g_steal_pointer (&task), st->trust);
+  start_verify (g_steal_pointer (&task));
 }
 
 static void
@@ -627,7 +633,7 @@ trust_ready (GTask *task_)
                                         st->run_cancellable, aia_cb, g_steal_pointer (&task));
       return;
     }
-  start_verify (g_steal_pointer (&task), st->trust);
+  start_verify (g_steal_pointer (&task));
 }
 
 static void
@@ -672,7 +678,7 @@ trust_ready_cb (GObject      *source,
  * without the run's trust (a load cancelled earlier), the thread parses
  * its own. */
 static void
-start_verify (GTask *task, SdTlsTrust *trust)
+start_verify (GTask *task)
 {
   TlsState *st = g_task_get_task_data (task);
   const SdConfig *config = sd_run_get_config (st->run);
@@ -684,7 +690,7 @@ start_verify (GTask *task, SdTlsTrust *trust)
   input.name_rule = name_rule_for (config);
   input.microsoft = config->client != SD_CLIENT_GENERIC;
   input.ca_file = config->ca_file;
-  input.trust = trust;
+  input.trust = st->trust;
   input.strict_dns_naming = config->strict_dns_naming;
   input.now = g_get_real_time () / G_USEC_PER_SEC;
   input.protocol = g_tls_connection_get_protocol_version (G_TLS_CONNECTION (st->tls));
@@ -722,8 +728,7 @@ verify_cb (GObject      *source,
 
   if (result == NULL)
     {
-      if (st->failure == NULL)
-        st->failure = g_steal_pointer (&error);
+      keep_failure (st, &error);
       join (task);
       return;
     }

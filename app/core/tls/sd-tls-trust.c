@@ -47,10 +47,15 @@ count_crls (const char *text)
   return n;
 }
 
+typedef struct {
+  GHashTable *by_subject;
+  int         n;  /* certificates indexed */
+} Indexing;
+
 static void
 index_cert (GBytes *der, gpointer user_data)
 {
-  GHashTable *by_subject = user_data;
+  Indexing *ix = user_data;
   const guint8 *subject;
   gsize subject_len;
   gsize len;
@@ -61,26 +66,14 @@ index_cert (GBytes *der, gpointer user_data)
   if (!sd_tls_der_subject (data, len, &subject, &subject_len))
     return;
   key = g_bytes_new_from_bytes (der, (gsize) (subject - data), subject_len);
-  same = g_hash_table_lookup (by_subject, key);
+  same = g_hash_table_lookup (ix->by_subject, key);
   if (same == NULL)
     {
       same = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      g_hash_table_insert (by_subject, g_bytes_ref (key), same);
+      g_hash_table_insert (ix->by_subject, g_bytes_ref (key), same);
     }
   g_ptr_array_add (same, g_bytes_ref (der));
-}
-
-static int
-count_indexed (GHashTable *by_subject)
-{
-  GHashTableIter iter;
-  gpointer value;
-  int n = 0;
-
-  g_hash_table_iter_init (&iter, by_subject);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    n += (int) ((GPtrArray *) value)->len;
-  return n;
+  ix->n++;
 }
 
 /* Indexes the certificates of @text into @by_subject; returns how many
@@ -88,10 +81,10 @@ count_indexed (GHashTable *by_subject)
 static int
 index_text (GHashTable *by_subject, const char *text, gsize len)
 {
-  int before = count_indexed (by_subject);
+  Indexing ix = { by_subject, 0 };
 
-  sd_tls_pem_foreach_cert (text, len, MAX_INDEXED, index_cert, by_subject);
-  return count_indexed (by_subject) - before;
+  sd_tls_pem_foreach_cert (text, len, MAX_INDEXED, index_cert, &ix);
+  return ix.n;
 }
 
 static GHashTable *

@@ -579,6 +579,8 @@ warm_thread (GTask        *task,
   for (;;)
     {
       guint needed = 0;
+      Warm next;
+      GPtrArray *ready;
 
       g_mutex_lock (&warm_lock);
       for (guint i = 0; warm_waiters != NULL && i < warm_waiters->len; i++)
@@ -592,19 +594,19 @@ warm_thread (GTask        *task,
         }
       g_mutex_unlock (&warm_lock);
 
-      if (needed & WARM_PROXY)
+      /* The proxy resolver first: every fetch needs it. */
+      next = (needed & WARM_PROXY) ? WARM_PROXY : WARM_TLS;
+      if (next == WARM_PROXY)
         (void) g_proxy_resolver_get_default ();
       else
         {
           g_autoptr(GTlsDatabase) db = g_tls_backend_get_default_database (g_tls_backend_get_default ());
         }
       g_mutex_lock (&warm_lock);
-      warm_made |= (needed & WARM_PROXY) ? WARM_PROXY : WARM_TLS;
-      {
-        GPtrArray *ready = take_satisfied ();
-        g_mutex_unlock (&warm_lock);
-        release (ready);
-      }
+      warm_made |= next;
+      ready = take_satisfied ();
+      g_mutex_unlock (&warm_lock);
+      release (ready);
     }
   g_task_return_boolean (task, TRUE);
 }
